@@ -1,0 +1,78 @@
+// Colour matrices and quantisation ranges for Y'CbCr output.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "framepipe/core/pixel_format.hpp"
+
+namespace framepipe {
+
+/// The R'G'B' -> Y'CbCr matrix, named by the standard that defines its luma weights Kr and Kb.
+enum class Matrix {
+  BT601,   ///< Kr = 0.299,  Kb = 0.114  (SD)
+  BT709,   ///< Kr = 0.2126, Kb = 0.0722 (HD)
+  BT2020,  ///< Kr = 0.2627, Kb = 0.0593 (UHD, non-constant luminance)
+};
+
+/// How Y'CbCr values map onto 8 bits.
+enum class Range {
+  Limited,  ///< "TV" range: Y' 16..235, Cb/Cr 16..240 (GStreamer's default assumption)
+  Full,     ///< "PC"/JPEG range: all of 0..255
+};
+
+/// An 8-bit R'G'B' colour, e.g. for drawing: {255, 255, 255} is white.
+struct Rgb {
+  std::uint8_t r = 0;
+  std::uint8_t g = 0;
+  std::uint8_t b = 0;
+  friend constexpr bool operator==(const Rgb&, const Rgb&) = default;
+};
+
+/// The colour description of a Y'CbCr frame: which matrix and range produced it.
+struct ColorSpec {
+  Matrix matrix = Matrix::BT601;
+  Range range = Range::Limited;
+  friend constexpr bool operator==(const ColorSpec&, const ColorSpec&) = default;
+};
+
+/// What GStreamer assumes for untagged caps at this size below 2160 lines: BT.601 up to 576
+/// lines, BT.709 above (both limited range). framepipe states its choice in the caps anyway.
+constexpr ColorSpec default_color_spec(Size size) {
+  return {size.height <= 576 ? Matrix::BT601 : Matrix::BT709, Range::Limited};
+}
+
+constexpr std::string_view matrix_name(Matrix m) {
+  switch (m) {
+    case Matrix::BT601:
+      return "BT.601";
+    case Matrix::BT709:
+      return "BT.709";
+    case Matrix::BT2020:
+      return "BT.2020";
+  }
+  return "?";
+}
+
+constexpr std::string_view range_name(Range r) { return r == Range::Full ? "full" : "limited"; }
+
+/// Luma weights of a matrix.
+struct LumaWeights {
+  double kr;
+  double kb;
+  constexpr double kg() const { return 1.0 - kr - kb; }
+};
+
+constexpr LumaWeights luma_weights(Matrix m) {
+  switch (m) {
+    case Matrix::BT601:
+      return {0.299, 0.114};
+    case Matrix::BT709:
+      return {0.2126, 0.0722};
+    case Matrix::BT2020:
+      return {0.2627, 0.0593};
+  }
+  return {0.299, 0.114};
+}
+
+}  // namespace framepipe

@@ -1,0 +1,21 @@
+// The root of framepipe's exception hierarchy. GStreamer-specific subclasses live in gst/error.hpp.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace framepipe {
+
+/// Base class of every exception framepipe throws.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A caller passed a value framepipe cannot work with (size 0, stride too small, null plane...).
+class InvalidArgument : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace framepipe

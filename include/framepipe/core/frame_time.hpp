@@ -1,0 +1,67 @@
+// Exact integer timestamps from a frame index and a rational frame rate.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "framepipe/core/error.hpp"
+
+namespace framepipe {
+
+/// Nanoseconds per second, GStreamer's GST_SECOND.
+inline constexpr std::uint64_t kNanosPerSecond = 1'000'000'000;
+
+/// A frame rate as the fraction `num / den` frames per second, e.g. {30000, 1001}.
+struct FrameRate {
+  std::int64_t num = 30;
+  std::int64_t den = 1;
+  friend constexpr bool operator==(const FrameRate&, const FrameRate&) = default;
+};
+
+/// Throws InvalidArgument unless `rate` is a positive fraction.
+inline void check_frame_rate(FrameRate rate) {
+  if (rate.num <= 0 || rate.den <= 0) {
+    throw InvalidArgument("framepipe: frame rate " + std::to_string(rate.num) + "/" +
+                          std::to_string(rate.den) + " is invalid (both parts must be > 0)");
+  }
+}
+
+namespace detail {
+
+__extension__ using Uint128 = unsigned __int128;
+
+/// `value * num / denom`, truncated, without intermediate overflow: what GStreamer's
+/// gst_util_uint64_scale() computes. Saturates at UINT64_MAX like it does.
+constexpr std::uint64_t scale_u64(std::uint64_t value, std::uint64_t num, std::uint64_t denom) {
+  const Uint128 product = static_cast<Uint128>(value) * num;
+  const Uint128 result = product / denom;
+  return result > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(result);
+}
+
+}  // namespace detail
+
+/// When frame `index` is shown and for how long, in nanoseconds.
+struct FrameTime {
+  std::uint64_t index = 0;     ///< frame number from the start of the stream
+  std::uint64_t pts = 0;       ///< presentation time (GstBuffer PTS)
+  std::uint64_t duration = 0;  ///< pts of the next frame minus this pts (GstBuffer duration)
+
+  /// The time of frame `index` at `rate`: pts = index * 1e9 * den / num, truncated as
+  /// gst_util_uint64_scale() does; durations tile exactly (pts(i) + duration(i) == pts(i+1)).
+  static constexpr FrameTime at(std::uint64_t index, FrameRate rate) {
+    const auto num = static_cast<std::uint64_t>(rate.num);
+    const auto ns_per_tick = kNanosPerSecond * static_cast<std::uint64_t>(rate.den);
+    const std::uint64_t pts = detail::scale_u64(index, ns_per_tick, num);
+    const std::uint64_t next = detail::scale_u64(index + 1, ns_per_tick, num);
+    return {index, pts, next - pts};
+  }
+
+  /// The pts in seconds (for display; use `pts` for arithmetic).
+  constexpr double seconds() const {
+    return static_cast<double>(pts) / static_cast<double>(kNanosPerSecond);
+  }
+
+  friend constexpr bool operator==(const FrameTime&, const FrameTime&) = default;
+};
+
+}  // namespace framepipe

@@ -1,0 +1,39 @@
+// FunctionGenerator<F>: a generator made from a function, so a custom source needs no class.
+#pragma once
+
+#include <functional>
+#include <utility>
+
+#include "framepipe/core/frame.hpp"
+#include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/pixel_format.hpp"
+#include "framepipe/generators/generator_options.hpp"
+
+namespace framepipe {
+
+/// Calls `draw(frame, time)` for every frame.
+/// \code
+///   FunctionGenerator<PixelFormat::BGR24> gen{{.width = 640, .height = 480},
+///       [](FrameView<PixelFormat::BGR24> f, const FrameTime& t) { /* draw into f */ }};
+/// \endcode
+template <PixelFormat F>
+class FunctionGenerator {
+ public:
+  static constexpr PixelFormat output = F;
+  using Options = GeneratorOptions;
+  using DrawFn = std::function<void(FrameView<F>, const FrameTime&)>;
+
+  FunctionGenerator(Options options, DrawFn draw)
+      : size_{options.width, options.height}, draw_(std::move(draw)) {
+    check_frame_size(size_);
+  }
+
+  Size size() const { return size_; }
+  void generate(FrameView<F> frame, const FrameTime& time) { draw_(frame, time); }
+
+ private:
+  Size size_;
+  DrawFn draw_;
+};
+
+}  // namespace framepipe
