@@ -125,4 +125,25 @@ class Frame {
   FrameView<F> view_{};
 };
 
+namespace detail {
+
+/// Per-run scratch state of a stage (e.g. the frame a sink lends). Copying a stage copies its
+/// configuration, not its scratch: the copy starts empty and allocates at its own start().
+template <class T>
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) {}
+  Scratch& operator=(const Scratch&) {
+    value = T{};
+    return *this;
+  }
+  Scratch(Scratch&&) noexcept = default;
+  Scratch& operator=(Scratch&&) noexcept = default;
+  ~Scratch() = default;
+
+  T value{};
+};
+
+}  // namespace detail
 }  // namespace framepipe

@@ -28,14 +28,15 @@ class CallbackSink {
 
   void start(const StreamSpec& spec) {
     spec_ = spec;
-    if (frame_.size() != spec.size) frame_ = Frame<F>(spec.size);
+    if (frame_.value.size() != spec.size) frame_.value = Frame<F>(spec.size);
   }
   FrameView<F> acquire() {
-    if (frame_.data() == nullptr) throw Error("framepipe::CallbackSink: acquire() before start()");
-    return frame_.view();
+    if (frame_.value.data() == nullptr)
+      throw Error("framepipe::CallbackSink: acquire() before start()");
+    return frame_.value.view();
   }
   void submit(const FrameTime& time) {
-    if (on_frame_) on_frame_(frame_.view(), time);
+    if (on_frame_) on_frame_(frame_.value.view(), time);
   }
   void finish() {
     if (on_finish_) on_finish_();
@@ -47,7 +48,7 @@ class CallbackSink {
   FrameFn on_frame_;
   FinishFn on_finish_;
   StreamSpec spec_{};
-  Frame<F> frame_;
+  detail::Scratch<Frame<F>> frame_;  // copies of the sink start without a frame
 };
 
 }  // namespace framepipe

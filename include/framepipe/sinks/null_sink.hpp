@@ -21,20 +21,19 @@ class NullSink {
     check_frame_size(spec.size);
     spec_ = spec;
     const std::size_t bytes = default_layout(spec.format, spec.size).size;
-    if (bytes > capacity_) {
-      storage_ = detail::allocate_aligned(bytes);
-      capacity_ = bytes;
+    if (bytes > storage_.value.capacity) {
+      storage_.value = {detail::allocate_aligned(bytes), bytes};
     }
     started_ = true;
   }
 
   template <PixelFormat F>
   FrameView<F> acquire() {
-    if (!started_ || spec_.format != F) {
+    if (!started_ || spec_.format != F || !storage_.value.bytes) {
       throw Error("framepipe::NullSink: acquire<" + std::string(format_name(F)) +
                   ">() without start() for that format");
     }
-    return FrameView<F>::wrap(storage_.get(), spec_.size);
+    return FrameView<F>::wrap(storage_.value.bytes.get(), spec_.size);
   }
 
   void submit(const FrameTime&) { ++frames_; }
@@ -45,8 +44,11 @@ class NullSink {
 
  private:
   StreamSpec spec_{};
-  detail::AlignedBytes storage_;
-  std::size_t capacity_ = 0;
+  struct Storage {
+    detail::AlignedBytes bytes;
+    std::size_t capacity = 0;
+  };
+  detail::Scratch<Storage> storage_;  // copies of the sink start without storage
   std::uint64_t frames_ = 0;
   bool started_ = false;
 };

@@ -1,0 +1,192 @@
+#include "framepipe/convert/i420_packer.hpp"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "framepipe/convert/nv12_packer.hpp"
+#include "support/color_reference.hpp"
+
+using namespace framepipe;
+using test::ErrorStats;
+
+namespace {
+
+const Size kSizes[] = {{320, 240}, {1920, 1080}, {1, 1}, {3, 3}, {321, 241}, {639, 479}};
+const ColorSpec kSpecs[] = {
+    {Matrix::BT601, Range::Limited},  {Matrix::BT601, Range::Full},
+    {Matrix::BT709, Range::Limited},  {Matrix::BT709, Range::Full},
+    {Matrix::BT2020, Range::Limited}, {Matrix::BT2020, Range::Full},
+};
+
+template <PixelFormat In>
+void check_accuracy(bool random_content) {
+  for (Size size : kSizes) {
+    Frame<In> src(size);
+    if (random_content) {
+      test::fill_random(src.view(), 1234u + static_cast<unsigned>(size.width));
+    } else {
+      test::fill_smooth(src.view());
+    }
+    Frame<PixelFormat::I420> dst(size);
+    for (ColorSpec spec : kSpecs) {
+      I420Packer{{.matrix = spec.matrix, .range = spec.range}}.convert(src.view(), dst.view());
+      const ErrorStats e = test::measure_yuv420_error(src.view(), dst.view(), spec);
+      INFO(format_name(In), " ", size.width, "x", size.height, " ", matrix_name(spec.matrix), " ",
+           range_name(spec.range), (random_content ? " random" : " smooth"));
+      // Every byte within ±1 of the exact real-number result (the accuracy bound).
+      CHECK(e.max_y <= 1.0);
+      CHECK(e.max_c <= 1.0);
+      // And the rounding is not biased: over many samples the mean error stays near that of
+      // exact rounding (0.25). Tiny frames have too few samples for a mean to say anything.
+      if (e.count >= 1000) CHECK(e.mean() < 0.3);
+    }
+  }
+}
+
+std::array<std::uint8_t, 3> pack_one(ColorSpec spec, std::uint8_t r, std::uint8_t g,
+                                     std::uint8_t b) {
+  Frame<PixelFormat::RGB24> src(2, 2);
+  for (int y = 0; y < 2; ++y) {
+    for (int x = 0; x < 2; ++x) test::write_rgb(src.view(), x, y, r, g, b);
+  }
+  Frame<PixelFormat::I420> dst(2, 2);
+  I420Packer{{.matrix = spec.matrix, .range = spec.range}}.convert(src.view(), dst.view());
+  return {dst.view().plane(0)[0], dst.view().plane(1)[0], dst.view().plane(2)[0]};
+}
+
+}  // namespace
+
+TEST_CASE("I420Packer stays within ±1 of the exact result on random frames") {
+  check_accuracy<PixelFormat::BGR24>(true);
+  check_accuracy<PixelFormat::RGB24>(true);
+  check_accuracy<PixelFormat::BGRA32>(true);
+  check_accuracy<PixelFormat::RGBA32>(true);
+}
+
+TEST_CASE("I420Packer stays within ±1 of the exact result on smooth frames") {
+  check_accuracy<PixelFormat::BGR24>(false);
+  check_accuracy<PixelFormat::RGB24>(false);
+  check_accuracy<PixelFormat::BGRA32>(false);
+  check_accuracy<PixelFormat::RGBA32>(false);
+}
+
+TEST_CASE("I420Packer maps reference colours to their textbook values") {
+  using A = std::array<std::uint8_t, 3>;
+  const ColorSpec bt601{Matrix::BT601, Range::Limited};
+  CHECK(pack_one(bt601, 0, 0, 0) == A{16, 128, 128});
+  CHECK(pack_one(bt601, 255, 255, 255) == A{235, 128, 128});
+  CHECK(pack_one(bt601, 128, 128, 128) == A{126, 128, 128});
+  CHECK(pack_one(bt601, 255, 0, 0) == A{81, 90, 240});   // red
+  CHECK(pack_one(bt601, 0, 255, 0) == A{145, 54, 34});   // green
+  CHECK(pack_one(bt601, 0, 0, 255) == A{41, 240, 110});  // blue
+  const ColorSpec bt709{Matrix::BT709, Range::Limited};
+  CHECK(pack_one(bt709, 255, 0, 0) == A{63, 102, 240});
+  CHECK(pack_one(bt709, 0, 255, 0) == A{173, 42, 26});
+  const ColorSpec full{Matrix::BT601, Range::Full};
+  CHECK(pack_one(full, 0, 0, 0) == A{0, 128, 128});
+  CHECK(pack_one(full, 255, 255, 255) == A{255, 128, 128});
+  CHECK(pack_one(full, 0, 0, 255) == A{29, 255, 107});
+}
+
+TEST_CASE("I420Packer chooses BT.601 up to 576 lines and BT.709 above, in the range asked for") {
+  CHECK(I420Packer{}.color_spec({720, 576}) == ColorSpec{Matrix::BT601, Range::Limited});
+  CHECK(I420Packer{}.color_spec({1280, 720}) == ColorSpec{Matrix::BT709, Range::Limited});
+  CHECK(I420Packer{{.range = Range::Full}}.color_spec({1280, 720}) ==
+        ColorSpec{Matrix::BT709, Range::Full});
+  CHECK(I420Packer{{.matrix = Matrix::BT2020}}.color_spec({320, 240}) ==
+        ColorSpec{Matrix::BT2020, Range::Limited});
+}
+
+TEST_CASE("I420Packer averages the chroma of each 2x2 block, and of the samples at odd edges") {
+  // 3x3 RGB: the top-left block mixes red and blue, the right column and bottom row are edges.
+  Frame<PixelFormat::RGB24> src(3, 3);
+  const auto v = src.view();
+  for (int y = 0; y < 3; ++y) {
+    for (int x = 0; x < 3; ++x) {
+      const bool red = (x + y) % 2 == 0;
+      test::write_rgb(v, x, y, red ? 255 : 0, 0, red ? 0 : 255);
+    }
+  }
+  Frame<PixelFormat::I420> dst(3, 3);
+  const ColorSpec spec{Matrix::BT601, Range::Full};
+  I420Packer{{.matrix = spec.matrix, .range = spec.range}}.convert(v, dst.view());
+  const test::RealYuv mixed = test::real_yuv(spec, 127.5, 0, 127.5);  // 2 red + 2 blue
+  CHECK(std::abs(dst.view().plane(1)[0] - mixed.cb) <= 0.5 + 0.05);
+  CHECK(std::abs(dst.view().plane(2)[0] - mixed.cr) <= 0.5 + 0.05);
+  // Bottom-right sample (2, 2) is alone in its block: it is red.
+  const test::RealYuv red = test::real_yuv(spec, 255, 0, 0);
+  CHECK(std::abs(dst.view().row(1, 1)[1] - red.cb) <= 0.55);
+  CHECK(std::abs(dst.view().row(2, 1)[1] - test::clamp_real(red.cr)) <= 0.55);
+}
+
+TEST_CASE("I420Packer honours padded strides and leaves padding alone") {
+  const Size size{37, 11};
+  const std::size_t src_stride = 37 * 3 + 29;
+  std::vector<std::uint8_t> src_bytes(src_stride * 11, 0);
+  const FrameView<PixelFormat::BGR24> src(size, {src_bytes.data(), nullptr, nullptr},
+                                          {src_stride, 0, 0});
+  test::fill_random(src, 99);
+  Frame<PixelFormat::BGR24> tight(size);
+  for (int y = 0; y < size.height; ++y) {
+    std::copy_n(src.row(0, y), 37 * 3, tight.view().row(0, y));
+  }
+
+  // Destination planes with generous strides, pre-filled with a marker.
+  const std::size_t ys = 64, cs = 40;
+  std::vector<std::uint8_t> yb(ys * 11, 0xAB), ub(cs * 6, 0xAB), vb(cs * 6, 0xAB);
+  const FrameView<PixelFormat::I420> dst(size, {yb.data(), ub.data(), vb.data()}, {ys, cs, cs});
+  I420Packer{}.convert(src, dst);
+
+  Frame<PixelFormat::I420> expected(size);
+  I420Packer{}.convert(tight.view(), expected.view());
+  for (int y = 0; y < 11; ++y) {
+    CHECK(std::equal(yb.begin() + static_cast<long>(ys) * y,
+                     yb.begin() + static_cast<long>(ys) * y + 37, expected.view().row(0, y)));
+    CHECK(yb[ys * static_cast<std::size_t>(y) + 37] == 0xAB);
+  }
+  for (int y = 0; y < 6; ++y) {
+    CHECK(std::equal(ub.begin() + static_cast<long>(cs) * y,
+                     ub.begin() + static_cast<long>(cs) * y + 19, expected.view().row(1, y)));
+    CHECK(std::equal(vb.begin() + static_cast<long>(cs) * y,
+                     vb.begin() + static_cast<long>(cs) * y + 19, expected.view().row(2, y)));
+    CHECK(ub[cs * static_cast<std::size_t>(y) + 19] == 0xAB);
+  }
+}
+
+TEST_CASE("Nv12Packer writes the same samples as I420Packer, interleaved") {
+  for (Size size : {Size{1, 1}, Size{5, 3}, Size{64, 48}, Size{321, 241}}) {
+    Frame<PixelFormat::BGRA32> src(size);
+    test::fill_random(src.view(), 7);
+    Frame<PixelFormat::I420> i420(size);
+    Frame<PixelFormat::NV12> nv12(size);
+    I420Packer{}.convert(src.view(), i420.view());
+    Nv12Packer{}.convert(src.view(), nv12.view());
+    bool same = true;
+    for (int y = 0; y < size.height; ++y) {
+      same = same && std::equal(i420.view().row(0, y), i420.view().row(0, y) + size.width,
+                                nv12.view().row(0, y));
+    }
+    for (int y = 0; y < (size.height + 1) / 2; ++y) {
+      for (int x = 0; x < (size.width + 1) / 2; ++x) {
+        same = same && nv12.view().row(1, y)[2 * x] == i420.view().row(1, y)[x] &&
+               nv12.view().row(1, y)[2 * x + 1] == i420.view().row(2, y)[x];
+      }
+    }
+    CHECK(same);
+  }
+}
+
+TEST_CASE("I420Packer rejects frames of different sizes") {
+  Frame<PixelFormat::BGR24> src(4, 4);
+  Frame<PixelFormat::I420> dst(4, 2);
+  CHECK_THROWS_AS(I420Packer{}.convert(src.view(), dst.view()), InvalidArgument);
+}
+
+TEST_CASE("The standalone conversion from the design compiles and runs as written") {
+  Frame<PixelFormat::BGR24> src(1920, 1080);
+  Frame<PixelFormat::I420> dst(1920, 1080);
+  I420Packer{}.convert(src.view(), dst.view());
+  CHECK(dst.view().plane(0)[0] == 16);  // black, BT.709 limited
+  CHECK(dst.view().plane(1)[0] == 128);
+}

@@ -1,0 +1,160 @@
+#include "framepipe/core/pipeline.hpp"
+
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "framepipe/convert/function_converter.hpp"
+#include "framepipe/convert/i420_packer.hpp"
+#include "framepipe/generators/function_generator.hpp"
+#include "framepipe/generators/test_pattern_generator.hpp"
+#include "framepipe/sinks/callback_sink.hpp"
+#include "framepipe/sinks/null_sink.hpp"
+
+using namespace framepipe;
+using PF = PixelFormat;
+
+namespace {
+
+/// BGR24 -> GRAY8 by taking the green channel: a deliberately simple custom converter class.
+struct GreenToGray {
+  static constexpr PixelFormat input = PF::BGR24;
+  static constexpr PixelFormat output = PF::GRAY8;
+  void convert(FrameView<PF::BGR24> in, FrameView<PF::GRAY8> out) const {
+    for (int y = 0; y < in.height(); ++y) {
+      for (int x = 0; x < in.width(); ++x) out.row(0, y)[x] = in.row(0, y)[3 * x + 1];
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Pipeline computes the format after every stage at compile time") {
+  using P = Pipeline<TestPatternGenerator, I420Packer, NullSink>;
+  static_assert(P::formats.size() == 2);
+  static_assert(P::formats[0] == PF::BGR24);
+  static_assert(P::sink_format == PF::I420);
+  using Q = Pipeline<TestPatternGenerator, GreenToGray, FunctionConverter<PF::GRAY8, PF::GRAY8>,
+                     CallbackSink<PF::GRAY8>>;
+  static_assert(Q::formats == std::array{PF::BGR24, PF::GRAY8, PF::GRAY8});
+  using R = Pipeline<TestPatternGenerator, NullSink>;
+  static_assert(R::sink_format == PF::BGR24);
+  CHECK(P::sink_format == PF::I420);
+}
+
+TEST_CASE("Pipeline with no converter lets the generator draw straight into the sink's frame") {
+  std::vector<FrameTime> times;
+  std::vector<const std::uint8_t*> pixels;
+  FunctionGenerator<PF::GRAY8> gen{{.width = 4, .height = 2},
+                                   [](FrameView<PF::GRAY8> f, const FrameTime& t) {
+                                     f.row(0, 1)[3] = static_cast<std::uint8_t>(t.index);
+                                   }};
+  CallbackSink<PF::GRAY8> sink{[&](FrameView<PF::GRAY8> f, const FrameTime& t) {
+    times.push_back(t);
+    pixels.push_back(f.plane(0));
+    CHECK(f.row(0, 1)[3] == t.index);
+  }};
+  Pipeline p{gen, sink};
+  const Stats s = p.run({.frames = 5, .fps = {30000, 1001}});
+  CHECK(s.frames == 5);
+  CHECK(s.bytes == 5 * default_layout(PF::GRAY8, {4, 2}).size);
+  REQUIRE(times.size() == 5);
+  for (std::uint64_t i = 0; i < 5; ++i) CHECK(times[i] == FrameTime::at(i, {30000, 1001}));
+  // One frame reused throughout: no allocation per frame.
+  CHECK(pixels[0] == pixels[4]);
+}
+
+TEST_CASE("Pipeline chains converters, reusing its intermediate frames") {
+  std::vector<const std::uint8_t*> seen;
+  FunctionConverter<PF::GRAY8, PF::GRAY8> invert{
+      [&](FrameView<PF::GRAY8> in, FrameView<PF::GRAY8> out) {
+        seen.push_back(in.plane(0));
+        for (int y = 0; y < in.height(); ++y) {
+          for (int x = 0; x < in.width(); ++x) {
+            out.row(0, y)[x] = static_cast<std::uint8_t>(255 - in.row(0, y)[x]);
+          }
+        }
+      }};
+  int checked = 0;
+  Frame<PF::BGR24> reference(33, 17);
+  TestPatternGenerator pattern{{.width = 33, .height = 17}};
+  CallbackSink<PF::GRAY8> sink{[&](FrameView<PF::GRAY8> f, const FrameTime& t) {
+    pattern.generate(reference.view(), t);
+    bool ok = true;
+    for (int y = 0; y < 17; ++y) {
+      for (int x = 0; x < 33; ++x) {
+        ok = ok && f.row(0, y)[x] == 255 - reference.view().row(0, y)[3 * x + 1];
+      }
+    }
+    CHECK(ok);
+    ++checked;
+  }};
+  Pipeline p{TestPatternGenerator{{.width = 33, .height = 17}}, GreenToGray{}, invert, sink};
+  p.run({.frames = 4});
+  CHECK(checked == 4);
+  REQUIRE(seen.size() == 4);
+  CHECK(seen[0] == seen[3]);
+}
+
+TEST_CASE("Pipeline tells the sink the format, size, rate and the packer's colour") {
+  StreamSpec told;
+  CallbackSink<PF::I420> sink{[](FrameView<PF::I420>, const FrameTime&) {}};
+  Pipeline p{TestPatternGenerator{{.width = 1280, .height = 720}},
+             I420Packer{{.range = Range::Full}}, sink};
+  p.run({.frames = 1, .fps = {25, 1}});
+  told = p.sink().spec();
+  CHECK(told.format == PF::I420);
+  CHECK(told.size == Size{1280, 720});
+  CHECK(told.rate == FrameRate{25, 1});
+  REQUIRE(told.color.has_value());
+  CHECK(*told.color == ColorSpec{Matrix::BT709, Range::Full});
+  CHECK(told.pacing == Pacing::AsFastAsPossible);
+}
+
+TEST_CASE("Pipeline runs for a duration: the frames whose pts falls inside it") {
+  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, NullSink{}};
+  CHECK(p.run({.fps = {30000, 1001}, .duration = std::chrono::seconds(1)}).frames == 30);
+  CHECK(p.run({.fps = {30, 1}, .duration = std::chrono::seconds(5)}).frames == 150);
+  CHECK(p.run({.fps = {30, 1}, .duration = std::chrono::milliseconds(34)}).frames == 2);
+  CHECK(p.sink().frames() == 182);
+}
+
+TEST_CASE("Pipeline::run rejects a run with no length or a bad rate") {
+  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, NullSink{}};
+  CHECK_THROWS_AS(p.run({}), InvalidArgument);
+  CHECK_THROWS_AS(p.run({.frames = 3, .fps = {0, 1}}), InvalidArgument);
+  CHECK(p.sink().frames() == 0);
+}
+
+TEST_CASE("Pipeline paced in real time never delivers a frame before its pts") {
+  using Clock = std::chrono::steady_clock;
+  std::vector<Clock::duration> arrivals;
+  const auto start = Clock::now();
+  CallbackSink<PF::BGR24> sink{
+      [&](FrameView<PF::BGR24>, const FrameTime&) { arrivals.push_back(Clock::now() - start); }};
+  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, sink};
+  p.run({.frames = 4, .fps = {50, 1}, .pacing = Pacing::RealTime});
+  REQUIRE(arrivals.size() == 4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(arrivals[i] >= std::chrono::nanoseconds(FrameTime::at(i, {50, 1}).pts));
+  }
+}
+
+TEST_CASE("Pipeline reports progress and passes stage exceptions through") {
+  int calls = 0;
+  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, NullSink{}};
+  p.run({.frames = 3,
+         .on_progress = [&](const Stats& s) { calls += s.frames > 0 ? 1 : 0; },
+         .progress_interval = std::chrono::milliseconds(0)});
+  CHECK(calls == 3);
+
+  Pipeline failing{FunctionGenerator<PF::BGR24>{{.width = 2, .height = 2},
+                                                [](FrameView<PF::BGR24>, const FrameTime& t) {
+                                                  if (t.index == 2)
+                                                    throw std::runtime_error("boom");
+                                                }},
+                   NullSink{}};
+  CHECK_THROWS_WITH(failing.run({.frames = 5}), "boom");
+  CHECK(failing.sink().frames() == 2);
+}
