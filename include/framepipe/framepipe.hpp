@@ -1,0 +1,55 @@
+// framepipe: every public header that the available components allow.
+//
+// framepipe::core (always), framepipe::opencv (TextClockGenerator) and framepipe::gst
+// (AppSrcSink) define FRAMEPIPE_HAS_OPENCV / FRAMEPIPE_HAS_GST; without CMake, the headers'
+// availability decides.
+#pragma once
+
+#include "framepipe/version.hpp"
+
+// core: std only
+#include "framepipe/color/coefficients.hpp"
+#include "framepipe/color/color_space.hpp"
+#include "framepipe/convert/function_converter.hpp"
+#include "framepipe/convert/i420_packer.hpp"
+#include "framepipe/convert/kernels/dispatch.hpp"
+#include "framepipe/convert/nv12_packer.hpp"
+#include "framepipe/convert/rgb_to_yuv_packer.hpp"
+#include "framepipe/core/error.hpp"
+#include "framepipe/core/frame.hpp"
+#include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/pipeline.hpp"
+#include "framepipe/core/pixel_format.hpp"
+#include "framepipe/core/stage.hpp"
+#include "framepipe/core/stats.hpp"
+#include "framepipe/generators/function_generator.hpp"
+#include "framepipe/generators/generator_options.hpp"
+#include "framepipe/generators/test_pattern_generator.hpp"
+#include "framepipe/sinks/callback_sink.hpp"
+#include "framepipe/sinks/null_sink.hpp"
+
+#ifndef FRAMEPIPE_HAS_OPENCV
+#  if __has_include(<opencv2/core.hpp>) && __has_include(<opencv2/imgproc.hpp>)
+#    define FRAMEPIPE_HAS_OPENCV 1
+#  else
+#    define FRAMEPIPE_HAS_OPENCV 0
+#  endif
+#endif
+#if FRAMEPIPE_HAS_OPENCV
+#  include "framepipe/generators/text_clock_generator.hpp"
+#endif
+
+#ifndef FRAMEPIPE_HAS_GST
+#  if __has_include(<gst/gst.h>) && __has_include(<gst/app/gstappsrc.h>) && \
+      __has_include(<gst/video/video.h>)
+#    define FRAMEPIPE_HAS_GST 1
+#  else
+#    define FRAMEPIPE_HAS_GST 0
+#  endif
+#endif
+#if FRAMEPIPE_HAS_GST
+#  include "framepipe/gst/app_src_sink.hpp"
+#  include "framepipe/gst/caps.hpp"
+#  include "framepipe/gst/error.hpp"
+#  include "framepipe/gst/runtime.hpp"
+#endif
