@@ -1,0 +1,17 @@
+// odr_test: odr_a.cpp and odr_b.cpp both include every framepipe header; if this links and
+// both units compute the same result, the headers' definitions are ODR-safe.
+#include <cstdio>
+
+int odr_a_white_luma();
+int odr_b_white_luma();
+
+int main() {
+  const int a = odr_a_white_luma();
+  const int b = odr_b_white_luma();
+  std::printf("odr_test: white luma %d (unit a), %d (unit b)\n", a, b);
+  if (a != 235 || b != 235) {
+    std::fprintf(stderr, "odr_test: expected 235 from both units (BT.601 limited range)\n");
+    return 1;
+  }
+  return 0;
+}
