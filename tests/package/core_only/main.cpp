@@ -1,0 +1,33 @@
+// A consumer of framepipe::core alone: converters without GStreamer or OpenCV.
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <framepipe/convert/i420_packer.hpp>
+#include <framepipe/core/frame.hpp>
+
+// framepipe::core must bring neither dependency onto the include path, nor their macros.
+#if defined(FRAMEPIPE_HAS_GST) || defined(FRAMEPIPE_HAS_OPENCV)
+#  error "framepipe::core carries FRAMEPIPE_HAS_GST or FRAMEPIPE_HAS_OPENCV"
+#endif
+#if __has_include(<gst/gst.h>) || __has_include(<opencv2/core.hpp>)
+#  error "framepipe::core put GStreamer or OpenCV headers on the include path"
+#endif
+
+int main() {
+  using namespace framepipe;
+  Frame<PixelFormat::BGR24> src(33, 17);
+  Frame<PixelFormat::I420> dst(33, 17);
+  const auto in = src.view();
+  for (int y = 0; y < in.height(); ++y) {
+    std::memset(in.plane(0) + static_cast<std::size_t>(y) * in.stride(0), 255,
+                static_cast<std::size_t>(in.width()) * 3);
+  }
+  I420Packer{}.convert(src.view(), dst.view());
+  const int luma = dst.view().plane(0)[0];
+  if (luma != 235) {
+    std::fprintf(stderr, "core_only: white BGR packed to Y = %d, expected 235\n", luma);
+    return 1;
+  }
+  std::printf("core_only: white BGR packed to Y = %d\n", luma);
+  return 0;
+}
