@@ -1,12 +1,22 @@
 // Chooses the row kernels for the CPU at run time. Header-only: no -march flag is needed; the
 // environment variable FRAMEPIPE_ISA=scalar|sse4|avx2|avx512 forces a lower path.
+//
+// Mechanism (DESIGN.md, "Dispatch findings"): each SIMD kernel is an ordinary inline template
+// compiled for its ISA by a per-function target attribute (x86.hpp), so every translation unit
+// holds all paths whatever its -m flags; the CPU is asked once, through __builtin_cpu_supports,
+// and the answer is kept in a function-local static. Converters then ask select_*() once each
+// and call the returned function pointer per row pair, like libyuv's plane functions.
 #pragma once
 
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "framepipe/convert/kernels/avx2.hpp"
+#include "framepipe/convert/kernels/avx512.hpp"
 #include "framepipe/convert/kernels/scalar.hpp"
+#include "framepipe/convert/kernels/sse4.hpp"
+#include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/error.hpp"
 
 namespace framepipe {
@@ -37,8 +47,25 @@ inline Isa parse_isa(std::string_view name) {
                         "' (expected scalar, sse4, avx2 or avx512)");
 }
 
-/// The best path that both this CPU and this build's kernels support.
-inline Isa detected_isa() { return Isa::Scalar; }
+namespace detail {
+
+inline Isa detect_isa() {
+  const kernels::detail::CpuFeatures f = kernels::detail::cpu_features();
+  if (f.avx512) return Isa::Avx512;
+  if (f.avx2) return Isa::Avx2;
+  if (f.sse41) return Isa::Sse4;
+  return Isa::Scalar;
+}
+
+}  // namespace detail
+
+/// The best path that both this CPU and this build's kernels support: on x86 with GCC or Clang
+/// the best of avx512 (AVX-512 F, BW, VL and VBMI), avx2, sse4 (SSE4.1) the CPU and OS offer;
+/// scalar elsewhere. Asks the CPU once per program.
+inline Isa detected_isa() {
+  static const Isa isa = detail::detect_isa();
+  return isa;
+}
 
 /// The path converters use: detected_isa(), lowered by FRAMEPIPE_ISA when that is set. Asking for
 /// a path above what the CPU supports gives the CPU's best (with no error: tests force paths on
@@ -52,18 +79,48 @@ inline Isa active_isa() {
 }
 
 namespace kernels {
+// In the same per-ISA namespace as the kernels whose addresses they return (see x86.hpp).
+inline namespace FRAMEPIPE_KERNELS_ABI {
 
-/// The I420 row kernel for source format `In` on path `isa`.
+/// The I420 row kernel for source format `In` on path `isa`. Never returns a path above
+/// detected_isa(): asking for more gives the best this CPU and build have.
 template <PixelFormat In>
-PackRowsFn select_pack_i420_rows(Isa /*isa*/) {
+PackRowsFn select_pack_i420_rows(Isa isa) {
+  if (isa > detected_isa()) isa = detected_isa();
+#if FRAMEPIPE_KERNELS_X86
+  switch (isa) {
+    case Isa::Avx512:
+      return &pack_i420_rows_avx512<In>;
+    case Isa::Avx2:
+      return &pack_i420_rows_avx2<In>;
+    case Isa::Sse4:
+      return &pack_i420_rows_sse4<In>;
+    case Isa::Scalar:
+      break;
+  }
+#endif
   return &pack_i420_rows_scalar<In>;
 }
 
-/// The NV12 row kernel for source format `In` on path `isa`.
+/// The NV12 row kernel for source format `In` on path `isa` (clamped like the I420 one).
 template <PixelFormat In>
-PackRowsFn select_pack_nv12_rows(Isa /*isa*/) {
+PackRowsFn select_pack_nv12_rows(Isa isa) {
+  if (isa > detected_isa()) isa = detected_isa();
+#if FRAMEPIPE_KERNELS_X86
+  switch (isa) {
+    case Isa::Avx512:
+      return &pack_nv12_rows_avx512<In>;
+    case Isa::Avx2:
+      return &pack_nv12_rows_avx2<In>;
+    case Isa::Sse4:
+      return &pack_nv12_rows_sse4<In>;
+    case Isa::Scalar:
+      break;
+  }
+#endif
   return &pack_nv12_rows_scalar<In>;
 }
 
+}  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace kernels
 }  // namespace framepipe

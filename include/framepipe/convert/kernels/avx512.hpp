@@ -1,0 +1,257 @@
+// AVX-512 row kernels (F + BW + VL + VBMI): pack_i420_rows_avx512 and pack_nv12_rows_avx512,
+// byte-identical to the scalar kernels in scalar.hpp.
+//
+// The arithmetic is the SSE4.1 kernel's (sse4.hpp explains it) on 32 lanes; what changes is the
+// data movement. VBMI's vpermt2b picks any byte out of two 64-byte registers, so one zero-masked
+// vpermt2b per channel turns 32 packed pixels (96 or 128 bytes) straight into 32 [E|O] lanes of
+// X << 8, and one vpermt2b takes the luma high bytes of two such groups back to 64 pixels in
+// order. The chroma pairing moves 256-bit halves (vshufi64x2), and I420's U/V split is one
+// vpermq, NV12's interleave one vpermb. The step is 64 pixels; the remainder (any even count) is
+// one more step with byte-masked loads and stores, which never touch memory outside the row —
+// masked-off bytes are neither read nor faulted on. An odd last column goes to the scalar kernel.
+#pragma once
+
+#include <cstdint>
+
+#include "framepipe/color/coefficients.hpp"
+#include "framepipe/convert/kernels/scalar.hpp"
+#include "framepipe/convert/kernels/x86.hpp"
+#include "framepipe/core/pixel_format.hpp"
+
+#if FRAMEPIPE_KERNELS_X86
+
+// GCC 12's AVX-512 intrinsics initialise their "undefined" pass-through operand from itself,
+// which -Wmaybe-uninitialized reports wherever they are inlined (GCC bug 105593, fixed in 13).
+#  if defined(__GNUC__) && !defined(__clang__)
+#    pragma GCC diagnostic push
+#    pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#  endif
+
+namespace framepipe::kernels {
+inline namespace FRAMEPIPE_KERNELS_ABI {
+namespace avx512_detail {
+
+struct Consts {
+  __m512i yb, yg, yr, yoff;
+  __m512i ub, ug, ur, vb, vg, vr, uvoff;
+};
+
+/// vpermt2b / vpermb / vpermq indices.
+struct Tables {
+  __m512i b, g, r;     ///< channel gathers
+  __m512i luma;        ///< two groups' luma high bytes -> 64 pixels in order
+  __m512i planar;      ///< packuswb(U, V) -> U0..31 | V0..31 (qword indices)
+  __m512i interleave;  ///< packuswb(U, V) -> U0 V0 U1 V1 ...
+};
+
+struct Channels {
+  __m512i b, g, r;
+};
+
+/// Byte masks of one step: which bytes of each of the four source loads exist, and how many
+/// luma and chroma bytes to store. All ones for a full step.
+struct StepMasks {
+  __mmask64 load[4];
+  __mmask64 luma;
+  __mmask64 chroma;  ///< NV12: bytes of the UV row; I420: samples of each of U and V
+};
+
+/// The odd bytes of 32 16-bit lanes: the gathers write the high byte and zero the low one.
+inline constexpr __mmask64 kHighBytes = 0xAAAA'AAAA'AAAA'AAAAull;
+
+constexpr __mmask64 first_bits(int n) {
+  return n >= 64 ? ~__mmask64{0} : (n <= 0 ? __mmask64{0} : (__mmask64{1} << n) - 1);
+}
+
+FRAMEPIPE_INLINE_AVX512 __m512i table64(const std::array<std::uint8_t, 64>& t) {
+  return _mm512_loadu_si512(t.data());
+}
+
+FRAMEPIPE_INLINE_AVX512 __m512i splat(int value) {
+  return _mm512_set1_epi16(static_cast<short>(value));
+}
+
+FRAMEPIPE_INLINE_AVX512 Consts make_consts(const PackCoefficients& k) {
+  return {splat(k.y_b), splat(k.y_g), splat(k.y_r),      splat(k.y_offset),
+          splat(k.u_b), splat(k.u_g), splat(k.u_r),      splat(k.v_b),
+          splat(k.v_g), splat(k.v_r), splat(k.uv_offset)};
+}
+
+template <PixelFormat In>
+FRAMEPIPE_INLINE_AVX512 Tables make_tables() {
+  constexpr FormatInfo f = format_info(In);
+  constexpr std::array<std::uint8_t, 64> kB = detail::permute_gather64(f.pixel_bytes, f.b_index);
+  constexpr std::array<std::uint8_t, 64> kG = detail::permute_gather64(f.pixel_bytes, f.g_index);
+  constexpr std::array<std::uint8_t, 64> kR = detail::permute_gather64(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 64> kLuma = detail::permute_luma64();
+  constexpr std::array<std::uint8_t, 64> kInterleave = detail::permute_interleave64();
+  return {table64(kB),
+          table64(kG),
+          table64(kR),
+          table64(kLuma),
+          _mm512_set_epi64(7, 5, 3, 1, 6, 4, 2, 0),
+          table64(kInterleave)};
+}
+
+template <bool Masked>
+FRAMEPIPE_INLINE_AVX512 __m512i load64(const std::uint8_t* p, __mmask64 mask) {
+  if constexpr (Masked) {
+    // A load with no byte in the row is skipped, so its address is never even formed.
+    return mask == 0 ? _mm512_setzero_si512() : _mm512_maskz_loadu_epi8(mask, p);
+  } else {
+    return _mm512_loadu_si512(p);
+  }
+}
+
+/// Gathers the 32 pixels starting at `p`, from loads `first` and `first + 1` of the step.
+template <int Bpp, bool Masked>
+FRAMEPIPE_INLINE_AVX512 Channels gather(const std::uint8_t* p, const Tables& t, const StepMasks& m,
+                                        int first) {
+  const __m512i lo = load64<Masked>(p, m.load[first]);
+  const __m512i hi = Masked && m.load[first + 1] == 0
+                         ? _mm512_setzero_si512()
+                         : load64<Masked>(p + 32 * Bpp - 64, m.load[first + 1]);
+  return {_mm512_maskz_permutex2var_epi8(kHighBytes, lo, t.b, hi),
+          _mm512_maskz_permutex2var_epi8(kHighBytes, lo, t.g, hi),
+          _mm512_maskz_permutex2var_epi8(kHighBytes, lo, t.r, hi)};
+}
+
+FRAMEPIPE_INLINE_AVX512 __m512i luma(const Channels& c, const Consts& k) {
+  const __m512i bg = _mm512_add_epi16(_mm512_mulhi_epu16(c.b, k.yb), _mm512_mulhi_epu16(c.g, k.yg));
+  return _mm512_add_epi16(_mm512_add_epi16(bg, _mm512_mulhi_epu16(c.r, k.yr)), k.yoff);
+}
+
+/// S << 5 for 32 chroma samples; group a gives samples 0..15, group b 16..31.
+FRAMEPIPE_INLINE_AVX512 __m512i chroma_sum(__m512i a0, __m512i a1, __m512i b0, __m512i b1) {
+  const __m512i va = _mm512_avg_epu16(a0, a1);
+  const __m512i vb = _mm512_avg_epu16(b0, b1);
+  const __m512i even = _mm512_shuffle_i64x2(va, vb, 0x44);  // E of a | E of b
+  const __m512i odd = _mm512_shuffle_i64x2(va, vb, 0xEE);   // O of a | O of b
+  return _mm512_srli_epi16(_mm512_avg_epu16(even, odd), 1);
+}
+
+FRAMEPIPE_INLINE_AVX512 __m512i chroma(__m512i sb, __m512i sg, __m512i sr, __m512i cb, __m512i cg,
+                                       __m512i cr, __m512i offset) {
+  const __m512i bg = _mm512_add_epi16(_mm512_mulhi_epi16(sb, cb), _mm512_mulhi_epi16(sg, cg));
+  const __m512i sum = _mm512_add_epi16(_mm512_add_epi16(bg, _mm512_mulhi_epi16(sr, cr)), offset);
+  return _mm512_srai_epi16(sum, 6);
+}
+
+template <bool Masked>
+FRAMEPIPE_INLINE_AVX512 void store64(std::uint8_t* p, __m512i value, __mmask64 mask) {
+  if constexpr (Masked) {
+    _mm512_mask_storeu_epi8(p, mask, value);
+  } else {
+    _mm512_storeu_si512(p, value);
+  }
+}
+
+template <bool Masked>
+FRAMEPIPE_INLINE_AVX512 void store32(std::uint8_t* p, __m256i value, __mmask64 mask) {
+  if constexpr (Masked) {
+    _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(mask), value);
+  } else {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), value);
+  }
+}
+
+/// 64 pixels of both rows starting at pixel `x` (even), or fewer under `m` when `Masked`.
+template <int Bpp, bool Nv12, bool Masked>
+FRAMEPIPE_INLINE_AVX512 void step64(const std::uint8_t* src0, const std::uint8_t* src1,
+                                    std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                    std::uint8_t* v, int x, const Consts& k, const Tables& t,
+                                    const StepMasks& m) {
+  const std::uint8_t* s0 = src0 + x * Bpp;
+  const std::uint8_t* s1 = src1 + x * Bpp;
+  const Channels a0 = gather<Bpp, Masked>(s0, t, m, 0);
+  const Channels a1 = gather<Bpp, Masked>(s1, t, m, 0);
+  Channels b0{};
+  Channels b1{};
+  if (!Masked || m.load[2] != 0) {
+    b0 = gather<Bpp, Masked>(s0 + 32 * Bpp, t, m, 2);
+    b1 = gather<Bpp, Masked>(s1 + 32 * Bpp, t, m, 2);
+  }
+  store64<Masked>(y0 + x, _mm512_permutex2var_epi8(luma(a0, k), t.luma, luma(b0, k)), m.luma);
+  store64<Masked>(y1 + x, _mm512_permutex2var_epi8(luma(a1, k), t.luma, luma(b1, k)), m.luma);
+
+  const __m512i sb = chroma_sum(a0.b, a1.b, b0.b, b1.b);
+  const __m512i sg = chroma_sum(a0.g, a1.g, b0.g, b1.g);
+  const __m512i sr = chroma_sum(a0.r, a1.r, b0.r, b1.r);
+  const __m512i cu = chroma(sb, sg, sr, k.ub, k.ug, k.ur, k.uvoff);
+  const __m512i cv = chroma(sb, sg, sr, k.vb, k.vg, k.vr, k.uvoff);
+  const __m512i uv = _mm512_packus_epi16(cu, cv);  // per 128-bit lane: 8 U, then 8 V
+  const int cx = x / 2;
+  if constexpr (Nv12) {
+    store64<Masked>(u + 2 * cx, _mm512_permutexvar_epi8(t.interleave, uv), m.chroma);
+  } else {
+    const __m512i planar = _mm512_permutexvar_epi64(t.planar, uv);
+    store32<Masked>(u + cx, _mm512_castsi512_si256(planar), m.chroma);
+    store32<Masked>(v + cx, _mm512_extracti64x4_epi64(planar, 1), m.chroma);
+  }
+}
+
+template <PixelFormat In, bool Nv12>
+FRAMEPIPE_INLINE_AVX512 void pack_rows(const std::uint8_t* src0, const std::uint8_t* src1,
+                                       std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                       std::uint8_t* v, int width, const PackCoefficients& k) {
+  constexpr int kBpp = format_info(In).pixel_bytes;
+  constexpr int kChromaStep = Nv12 ? 2 : 1;
+  constexpr int kStep = 64;
+  const Consts consts = make_consts(k);
+  const Tables tables = make_tables<In>();
+  const int even = width & ~1;
+  int x = 0;
+  const StepMasks full{};
+  for (; x <= even - kStep; x += kStep) {
+    step64<kBpp, Nv12, false>(src0, src1, y0, y1, u, v, x, consts, tables, full);
+  }
+  if (x < even) {
+    const int pixels = even - x;
+    const int bytes = pixels * kBpp;
+    constexpr int kSecond = 32 * kBpp - 64;  // where each group's second load starts
+    StepMasks m{};
+    m.load[0] = first_bits(bytes);
+    m.load[1] = first_bits(bytes - kSecond);
+    m.load[2] = first_bits(bytes - 32 * kBpp);
+    m.load[3] = first_bits(bytes - 32 * kBpp - kSecond);
+    m.luma = first_bits(pixels);
+    m.chroma = first_bits(Nv12 ? pixels : pixels / 2);
+    step64<kBpp, Nv12, true>(src0, src1, y0, y1, u, v, x, consts, tables, m);
+  }
+  if (even != width) {
+    const int c = even / 2 * kChromaStep;
+    detail::pack_rows_scalar<In, kChromaStep>(src0 + even * kBpp, src1 + even * kBpp, y0 + even,
+                                              y1 + even, u + c, v + c, 1, k);
+  }
+}
+
+}  // namespace avx512_detail
+
+/// AVX-512 (F, BW, VL, VBMI) twin of pack_i420_rows_scalar (same contract, same bytes).
+template <PixelFormat In>
+FRAMEPIPE_TARGET_AVX512 void pack_i420_rows_avx512(const std::uint8_t* src0,
+                                                   const std::uint8_t* src1, std::uint8_t* y0,
+                                                   std::uint8_t* y1, std::uint8_t* u,
+                                                   std::uint8_t* v, int width,
+                                                   const PackCoefficients& k) {
+  avx512_detail::pack_rows<In, false>(src0, src1, y0, y1, u, v, width, k);
+}
+
+/// AVX-512 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
+template <PixelFormat In>
+FRAMEPIPE_TARGET_AVX512 void pack_nv12_rows_avx512(const std::uint8_t* src0,
+                                                   const std::uint8_t* src1, std::uint8_t* y0,
+                                                   std::uint8_t* y1, std::uint8_t* u,
+                                                   std::uint8_t* v, int width,
+                                                   const PackCoefficients& k) {
+  avx512_detail::pack_rows<In, true>(src0, src1, y0, y1, u, v, width, k);
+}
+
+}  // namespace FRAMEPIPE_KERNELS_ABI
+}  // namespace framepipe::kernels
+
+#  if defined(__GNUC__) && !defined(__clang__)
+#    pragma GCC diagnostic pop
+#  endif
+
+#endif  // FRAMEPIPE_KERNELS_X86

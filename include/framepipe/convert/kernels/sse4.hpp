@@ -1,0 +1,191 @@
+// SSE4.1 row kernels (they use SSSE3's pshufb and SSE2 arithmetic): pack_i420_rows_sse4 and
+// pack_nv12_rows_sse4, byte-identical to the scalar kernels in scalar.hpp.
+//
+// Per 16 pixels of each of the two rows: four 16-byte loads, then for each channel two pshufb +
+// por per 8 pixels give the channel as X << 8 in 16-bit lanes (even pixels first, then odd — see
+// x86.hpp). Luma is coefficients.hpp's formula as written: 3 pmulhuw + 3 paddw, and the result is
+// the high byte of each lane (the sum never exceeds 65408, so no clamp is needed), picked back
+// into pixel order by one pshufb per 8 pixels. Chroma: pavgw of the two rows' lanes is
+// (X0 + X1) << 7 exactly (both operands are multiples of 256, so pavgw's +1 never rounds), pavgw
+// of the even and odd halves is S << 6 exactly, one psrlw makes S << 5; then 3 pmulhw + 3 paddw
+// + psraw per plane, and packuswb clamps to 0..255 exactly as the scalar kernel does.
+// Rows of 16 pixels or more end with one step that overlaps the previous one (it rewrites the
+// same bytes); an odd last column, and rows under 16 pixels, go to the scalar kernel.
+#pragma once
+
+#include <cstdint>
+
+#include "framepipe/color/coefficients.hpp"
+#include "framepipe/convert/kernels/scalar.hpp"
+#include "framepipe/convert/kernels/x86.hpp"
+#include "framepipe/core/pixel_format.hpp"
+
+#if FRAMEPIPE_KERNELS_X86
+
+namespace framepipe::kernels {
+inline namespace FRAMEPIPE_KERNELS_ABI {
+namespace sse4_detail {
+
+struct Consts {
+  __m128i yb, yg, yr, yoff;
+  __m128i ub, ug, ur, vb, vg, vr, uvoff;
+};
+
+/// pshufb controls: channel gathers (from the first and second load of a group), luma pickers for
+/// the first and second group of a step, and the U/V interleave for NV12.
+struct Tables {
+  __m128i b0, b1, g0, g1, r0, r1;
+  __m128i luma_a, luma_b, interleave;
+};
+
+/// One channel per member, as X << 8 in eight [E|O] lanes.
+struct Channels {
+  __m128i b, g, r;
+};
+
+FRAMEPIPE_INLINE_SSE4 __m128i load16(const std::uint8_t* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+
+FRAMEPIPE_INLINE_SSE4 __m128i table16(const std::array<std::uint8_t, 16>& t) {
+  return load16(t.data());
+}
+
+FRAMEPIPE_INLINE_SSE4 __m128i splat(int value) { return _mm_set1_epi16(static_cast<short>(value)); }
+
+FRAMEPIPE_INLINE_SSE4 Consts make_consts(const PackCoefficients& k) {
+  return {splat(k.y_b), splat(k.y_g), splat(k.y_r),      splat(k.y_offset),
+          splat(k.u_b), splat(k.u_g), splat(k.u_r),      splat(k.v_b),
+          splat(k.v_g), splat(k.v_r), splat(k.uv_offset)};
+}
+
+template <PixelFormat In>
+FRAMEPIPE_INLINE_SSE4 Tables make_tables() {
+  constexpr FormatInfo f = format_info(In);
+  constexpr detail::ShuffleGather16 kB = detail::shuffle_gather16(f.pixel_bytes, f.b_index);
+  constexpr detail::ShuffleGather16 kG = detail::shuffle_gather16(f.pixel_bytes, f.g_index);
+  constexpr detail::ShuffleGather16 kR = detail::shuffle_gather16(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 16> kLumaA = detail::shuffle_luma16(0);
+  constexpr std::array<std::uint8_t, 16> kLumaB = detail::shuffle_luma16(8);
+  constexpr std::array<std::uint8_t, 16> kInterleave = detail::shuffle_interleave16();
+  return {table16(kB.first),  table16(kB.second), table16(kG.first),
+          table16(kG.second), table16(kR.first),  table16(kR.second),
+          table16(kLumaA),    table16(kLumaB),    table16(kInterleave)};
+}
+
+/// Gathers 8 pixels starting at `p` (reads exactly bytes p .. p + 8 * Bpp - 1).
+template <int Bpp>
+FRAMEPIPE_INLINE_SSE4 Channels gather8(const std::uint8_t* p, const Tables& t) {
+  const __m128i first = load16(p);
+  const __m128i second = load16(p + 8 * Bpp - 16);
+  return {_mm_or_si128(_mm_shuffle_epi8(first, t.b0), _mm_shuffle_epi8(second, t.b1)),
+          _mm_or_si128(_mm_shuffle_epi8(first, t.g0), _mm_shuffle_epi8(second, t.g1)),
+          _mm_or_si128(_mm_shuffle_epi8(first, t.r0), _mm_shuffle_epi8(second, t.r1))};
+}
+
+/// Y' << 8 plus the rounding bits, per lane; the high byte is the luma sample.
+FRAMEPIPE_INLINE_SSE4 __m128i luma(const Channels& c, const Consts& k) {
+  const __m128i bg = _mm_add_epi16(_mm_mulhi_epu16(c.b, k.yb), _mm_mulhi_epu16(c.g, k.yg));
+  return _mm_add_epi16(_mm_add_epi16(bg, _mm_mulhi_epu16(c.r, k.yr)), k.yoff);
+}
+
+/// S << 5 for 8 chroma samples, from one channel of two groups of two rows.
+FRAMEPIPE_INLINE_SSE4 __m128i chroma_sum(__m128i a0, __m128i a1, __m128i b0, __m128i b1) {
+  const __m128i va = _mm_avg_epu16(a0, a1);
+  const __m128i vb = _mm_avg_epu16(b0, b1);
+  const __m128i s6 = _mm_avg_epu16(_mm_unpacklo_epi64(va, vb), _mm_unpackhi_epi64(va, vb));
+  return _mm_srli_epi16(s6, 1);
+}
+
+/// One chroma plane as signed 16-bit lanes (packuswb clamps them).
+FRAMEPIPE_INLINE_SSE4 __m128i chroma(__m128i sb, __m128i sg, __m128i sr, __m128i cb, __m128i cg,
+                                     __m128i cr, __m128i offset) {
+  const __m128i bg = _mm_add_epi16(_mm_mulhi_epi16(sb, cb), _mm_mulhi_epi16(sg, cg));
+  const __m128i sum = _mm_add_epi16(_mm_add_epi16(bg, _mm_mulhi_epi16(sr, cr)), offset);
+  return _mm_srai_epi16(sum, 6);
+}
+
+FRAMEPIPE_INLINE_SSE4 void store_luma(std::uint8_t* y, __m128i ya, __m128i yb, const Tables& t) {
+  const __m128i out = _mm_or_si128(_mm_shuffle_epi8(ya, t.luma_a), _mm_shuffle_epi8(yb, t.luma_b));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(y), out);
+}
+
+/// 16 pixels of both rows starting at pixel `x` (even): 16 + 16 luma, 8 chroma samples.
+template <int Bpp, bool Nv12>
+FRAMEPIPE_INLINE_SSE4 void step16(const std::uint8_t* src0, const std::uint8_t* src1,
+                                  std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                  std::uint8_t* v, int x, const Consts& k, const Tables& t) {
+  const std::uint8_t* s0 = src0 + x * Bpp;
+  const std::uint8_t* s1 = src1 + x * Bpp;
+  const Channels a0 = gather8<Bpp>(s0, t);
+  const Channels b0 = gather8<Bpp>(s0 + 8 * Bpp, t);
+  const Channels a1 = gather8<Bpp>(s1, t);
+  const Channels b1 = gather8<Bpp>(s1 + 8 * Bpp, t);
+  store_luma(y0 + x, luma(a0, k), luma(b0, k), t);
+  store_luma(y1 + x, luma(a1, k), luma(b1, k), t);
+
+  const __m128i sb = chroma_sum(a0.b, a1.b, b0.b, b1.b);
+  const __m128i sg = chroma_sum(a0.g, a1.g, b0.g, b1.g);
+  const __m128i sr = chroma_sum(a0.r, a1.r, b0.r, b1.r);
+  const __m128i cu = chroma(sb, sg, sr, k.ub, k.ug, k.ur, k.uvoff);
+  const __m128i cv = chroma(sb, sg, sr, k.vb, k.vg, k.vr, k.uvoff);
+  const __m128i uv = _mm_packus_epi16(cu, cv);  // U0..U7 V0..V7
+  const int cx = x / 2;
+  if constexpr (Nv12) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(u + 2 * cx), _mm_shuffle_epi8(uv, t.interleave));
+  } else {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(u + cx), uv);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(v + cx), _mm_unpackhi_epi64(uv, uv));
+  }
+}
+
+template <PixelFormat In, bool Nv12>
+FRAMEPIPE_INLINE_SSE4 void pack_rows(const std::uint8_t* src0, const std::uint8_t* src1,
+                                     std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                     std::uint8_t* v, int width, const PackCoefficients& k) {
+  constexpr int kBpp = format_info(In).pixel_bytes;
+  constexpr int kChromaStep = Nv12 ? 2 : 1;
+  constexpr int kStep = 16;
+  if (width < kStep) {
+    detail::pack_rows_scalar<In, kChromaStep>(src0, src1, y0, y1, u, v, width, k);
+    return;
+  }
+  const Consts consts = make_consts(k);
+  const Tables tables = make_tables<In>();
+  const int even = width & ~1;
+  int x = 0;
+  for (; x <= even - kStep; x += kStep) {
+    step16<kBpp, Nv12>(src0, src1, y0, y1, u, v, x, consts, tables);
+  }
+  if (x < even) step16<kBpp, Nv12>(src0, src1, y0, y1, u, v, even - kStep, consts, tables);
+  if (even != width) {
+    const int c = even / 2 * kChromaStep;
+    detail::pack_rows_scalar<In, kChromaStep>(src0 + even * kBpp, src1 + even * kBpp, y0 + even,
+                                              y1 + even, u + c, v + c, 1, k);
+  }
+}
+
+}  // namespace sse4_detail
+
+/// SSE4.1 twin of pack_i420_rows_scalar (same contract, same bytes).
+template <PixelFormat In>
+FRAMEPIPE_TARGET_SSE4 void pack_i420_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1,
+                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                               std::uint8_t* v, int width,
+                                               const PackCoefficients& k) {
+  sse4_detail::pack_rows<In, false>(src0, src1, y0, y1, u, v, width, k);
+}
+
+/// SSE4.1 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
+template <PixelFormat In>
+FRAMEPIPE_TARGET_SSE4 void pack_nv12_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1,
+                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                               std::uint8_t* v, int width,
+                                               const PackCoefficients& k) {
+  sse4_detail::pack_rows<In, true>(src0, src1, y0, y1, u, v, width, k);
+}
+
+}  // namespace FRAMEPIPE_KERNELS_ABI
+}  // namespace framepipe::kernels
+
+#endif  // FRAMEPIPE_KERNELS_X86

@@ -1,0 +1,188 @@
+// What the SIMD row kernels share on x86: feature macros, per-function target attributes, the
+// inline namespace that keeps each translation unit's copy of the kernels apart, CPU detection, and
+// the byte-shuffle tables that gather one colour channel out of packed pixels.
+//
+// How the kernels are built (see DESIGN.md, "Dispatch findings"): every function that touches a
+// vector type carries a `target` attribute for its ISA, so a plain -O2 build with no -march flag
+// still contains the AVX2 and AVX-512 code, and dispatch.hpp picks one at run time from
+// __builtin_cpu_supports. No target_clones (its resolver symbols clash across files with clang 14)
+// and no SIMD library (Highway needs -lhwy, xsimd only dispatches across separately built files).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+/// 1 when the x86 SIMD kernels are compiled in (GCC and Clang on x86); 0 elsewhere, where the
+/// scalar kernels are the only path.
+#  define FRAMEPIPE_KERNELS_X86 1
+#  include <immintrin.h>
+#else
+#  define FRAMEPIPE_KERNELS_X86 0
+#endif
+
+// The inline namespace the kernels and their selectors live in, named after the ISA level this
+// translation unit is compiled for. A kernel with target("sse4.1") in a file built with -mavx2 is
+// compiled with AVX2 too (a target attribute adds to the command line, it never removes), so two
+// files with different -m flags hold different machine code under one name; without distinct
+// names the linker keeps one copy for the whole program, which may be the one a CPU cannot run.
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+#  define FRAMEPIPE_KERNELS_ABI tu_avx512vbmi
+#elif defined(__AVX512BW__)
+#  define FRAMEPIPE_KERNELS_ABI tu_avx512bw
+#elif defined(__AVX2__)
+#  define FRAMEPIPE_KERNELS_ABI tu_avx2
+#elif defined(__AVX__)
+#  define FRAMEPIPE_KERNELS_ABI tu_avx
+#elif defined(__SSE4_1__)
+#  define FRAMEPIPE_KERNELS_ABI tu_sse41
+#elif defined(__SSSE3__)
+#  define FRAMEPIPE_KERNELS_ABI tu_ssse3
+#else
+#  define FRAMEPIPE_KERNELS_ABI tu_base
+#endif
+
+#if FRAMEPIPE_KERNELS_X86
+// One attribute per kernel level. Every helper that touches a vector type carries its level's
+// attribute (or a lower one): GCC and Clang refuse to inline intrinsics into anything less.
+#  define FRAMEPIPE_TARGET_SSE4 __attribute__((target("sse4.1")))
+#  define FRAMEPIPE_TARGET_AVX2 __attribute__((target("avx2")))
+// The AVX-512 kernel uses VBMI's vpermb/vpermt2b for the byte gathers and VL for 256-bit masked
+// stores; AVX-512BW alone implies neither, so the dispatcher checks all four.
+#  define FRAMEPIPE_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
+#  define FRAMEPIPE_INLINE_SSE4 __attribute__((always_inline, target("sse4.1"))) inline
+#  define FRAMEPIPE_INLINE_AVX2 __attribute__((always_inline, target("avx2"))) inline
+#  define FRAMEPIPE_INLINE_AVX512 \
+    __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vbmi"))) inline
+#endif
+
+// Nothing below is compiled for a vector ISA (the tables are constexpr data, the detection plain
+// code), so it lives outside the per-ISA inline namespace.
+namespace framepipe::kernels::detail {
+
+/// Which CPU features the kernels use are present (and enabled by the OS, which
+/// __builtin_cpu_supports checks through XGETBV). Not cached: dispatch.hpp caches its decision.
+struct CpuFeatures {
+  bool sse41 = false;
+  bool avx2 = false;
+  bool avx512 = false;  ///< AVX-512 F + BW + VL + VBMI: everything the AVX-512 kernel uses
+};
+
+inline CpuFeatures cpu_features() {
+  CpuFeatures f;
+#if FRAMEPIPE_KERNELS_X86
+  __builtin_cpu_init();  // harmless if done already; needed if called from a static initialiser
+  f.sse41 = __builtin_cpu_supports("sse4.1") != 0;
+  f.avx2 = f.sse41 && __builtin_cpu_supports("avx2") != 0;
+  f.avx512 = f.avx2 && __builtin_cpu_supports("avx512f") != 0 &&
+             __builtin_cpu_supports("avx512bw") != 0 && __builtin_cpu_supports("avx512vl") != 0 &&
+             __builtin_cpu_supports("avx512vbmi") != 0;
+#endif
+  return f;
+}
+
+// --- Channel gathers --------------------------------------------------------------------------
+// Every kernel turns packed pixels into 16-bit lanes holding one channel as X << 8 (the byte in
+// the high half, zero in the low half): exactly the `X << 8` operand of coefficients.hpp's luma
+// formula, so pmulhuw applies directly. Within each group of pixels the lanes hold the even
+// pixels first, then the odd ones ("[E|O]" order): the 2x2 chroma sums then pair lane i of the
+// E half with lane i of the O half, and one final byte shuffle restores pixel order for luma.
+
+/// Pixel index held by 16-bit lane `lane` of a group of `pixels` pixels in [E|O] order.
+constexpr int eo_pixel(int lane, int pixels) {
+  return lane < pixels / 2 ? 2 * lane : 2 * (lane - pixels / 2) + 1;
+}
+
+/// pshufb controls that gather channel byte `channel` of 8 pixels of `bpp` bytes into eight
+/// [E|O] 16-bit lanes, from two 16-byte loads: `first` at the group's first byte and `second` at
+/// byte 8 * bpp - 16 (so the loads never pass the group's last byte). 0x80 zeroes a byte.
+struct ShuffleGather16 {
+  std::array<std::uint8_t, 16> first{};
+  std::array<std::uint8_t, 16> second{};
+};
+
+constexpr ShuffleGather16 shuffle_gather16(int bpp, int channel) {
+  ShuffleGather16 g;
+  const int second_at = 8 * bpp - 16;
+  for (int lane = 0; lane < 8; ++lane) {
+    const int pos = eo_pixel(lane, 8) * bpp + channel;
+    const auto lo = static_cast<std::size_t>(2 * lane);
+    g.first[lo] = g.second[lo] = 0x80;
+    if (pos < 16) {
+      g.first[lo + 1] = static_cast<std::uint8_t>(pos);
+      g.second[lo + 1] = 0x80;
+    } else {
+      g.first[lo + 1] = 0x80;
+      g.second[lo + 1] = static_cast<std::uint8_t>(pos - second_at);
+    }
+  }
+  return g;
+}
+
+/// pshufb control that moves the high bytes of eight [E|O] lanes into pixel order, at bytes
+/// `at`..`at + 7` of the result (0x80 elsewhere).
+constexpr std::array<std::uint8_t, 16> shuffle_luma16(int at) {
+  std::array<std::uint8_t, 16> m{};
+  for (auto& b : m) b = 0x80;
+  for (int lane = 0; lane < 8; ++lane) {
+    m[static_cast<std::size_t>(at + eo_pixel(lane, 8))] = static_cast<std::uint8_t>(2 * lane + 1);
+  }
+  return m;
+}
+
+/// pshufb control that interleaves bytes 0..7 (U) with bytes 8..15 (V): U0 V0 U1 V1 ...
+constexpr std::array<std::uint8_t, 16> shuffle_interleave16() {
+  std::array<std::uint8_t, 16> m{};
+  for (int i = 0; i < 8; ++i) {
+    m[static_cast<std::size_t>(2 * i)] = static_cast<std::uint8_t>(i);
+    m[static_cast<std::size_t>(2 * i + 1)] = static_cast<std::uint8_t>(8 + i);
+  }
+  return m;
+}
+
+/// vpermt2b indices that gather channel byte `channel` of 32 pixels of `bpp` bytes into 32 [E|O]
+/// 16-bit lanes from two 64-byte loads: table bytes 0..63 from the group's first byte, 64..127
+/// from byte 32 * bpp - 64. The low byte of each lane is zeroed by a write mask, not an index.
+constexpr std::array<std::uint8_t, 64> permute_gather64(int bpp, int channel) {
+  std::array<std::uint8_t, 64> idx{};
+  const int second_at = 32 * bpp - 64;
+  for (int lane = 0; lane < 32; ++lane) {
+    const int pos = eo_pixel(lane, 32) * bpp + channel;
+    idx[static_cast<std::size_t>(2 * lane + 1)] =
+        static_cast<std::uint8_t>(pos < 64 ? pos : 64 + pos - second_at);
+  }
+  return idx;
+}
+
+/// vpermt2b indices that take the high bytes of two groups of 32 [E|O] lanes (table bytes 0..63
+/// and 64..127) back to 64 pixels in order.
+constexpr std::array<std::uint8_t, 64> permute_luma64() {
+  std::array<std::uint8_t, 64> idx{};
+  for (int table = 0; table < 2; ++table) {
+    for (int lane = 0; lane < 32; ++lane) {
+      idx[static_cast<std::size_t>(32 * table + eo_pixel(lane, 32))] =
+          static_cast<std::uint8_t>(64 * table + 2 * lane + 1);
+    }
+  }
+  return idx;
+}
+
+/// vpermb indices that turn packuswb(U, V) of 32 + 32 samples (per 128-bit lane: 8 U, then 8 V)
+/// into U0 V0 U1 V1 ... U31 V31.
+constexpr std::array<std::uint8_t, 64> permute_interleave64() {
+  std::array<std::uint8_t, 64> idx{};
+  for (int i = 0; i < 32; ++i) {
+    const int lane = i / 8;
+    idx[static_cast<std::size_t>(2 * i)] = static_cast<std::uint8_t>(16 * lane + i % 8);
+    idx[static_cast<std::size_t>(2 * i + 1)] = static_cast<std::uint8_t>(16 * lane + 8 + i % 8);
+  }
+  return idx;
+}
+
+/// The channel byte offsets of a packed RGB-family format, in the order the kernels use them.
+struct ChannelOffsets {
+  int b, g, r;
+};
+
+}  // namespace framepipe::kernels::detail
