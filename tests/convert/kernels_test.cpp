@@ -1,0 +1,463 @@
+// Every SIMD row kernel against the scalar one, byte for byte — libyuv's way of testing: each
+// path this CPU has, every format, I420 and NV12, every matrix and range, odd and tiny sizes,
+// unaligned pointers, padded strides, and nothing written (or, on Linux, read) outside the rows.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "framepipe/color/coefficients.hpp"
+#include "framepipe/convert/i420_packer.hpp"
+#include "framepipe/convert/kernels/dispatch.hpp"
+#include "framepipe/convert/nv12_packer.hpp"
+#include "framepipe/core/frame.hpp"
+
+#if defined(__linux__)
+#  include <sys/mman.h>
+#  include <unistd.h>
+#endif
+
+namespace {
+
+using framepipe::Isa;
+using framepipe::Matrix;
+using framepipe::PixelFormat;
+using framepipe::Range;
+using framepipe::kernels::PackRowsFn;
+
+constexpr std::array kSimdPaths{Isa::Sse4, Isa::Avx2, Isa::Avx512};
+constexpr std::array kMatrices{Matrix::BT601, Matrix::BT709, Matrix::BT2020};
+constexpr std::array kRanges{Range::Limited, Range::Full};
+
+std::string name_of(Isa isa) { return std::string(framepipe::isa_name(isa)); }
+
+/// The SIMD paths this CPU runs; says which it skips and why, so a skip is never silent.
+std::vector<Isa> paths_to_test() {
+  std::vector<Isa> paths;
+  for (Isa isa : kSimdPaths) {
+    if (isa <= framepipe::detected_isa()) {
+      paths.push_back(isa);
+    } else {
+      MESSAGE("skipping the " << name_of(isa) << " path: this CPU (or build) lacks it; best is "
+                              << name_of(framepipe::detected_isa()));
+    }
+  }
+  return paths;
+}
+
+template <PixelFormat In>
+PackRowsFn select_rows(Isa isa, bool nv12) {
+  return nv12 ? framepipe::kernels::select_pack_nv12_rows<In>(isa)
+              : framepipe::kernels::select_pack_i420_rows<In>(isa);
+}
+
+PackRowsFn select_rows(PixelFormat in, Isa isa, bool nv12) {
+  switch (in) {
+    case PixelFormat::BGR24:
+      return select_rows<PixelFormat::BGR24>(isa, nv12);
+    case PixelFormat::RGB24:
+      return select_rows<PixelFormat::RGB24>(isa, nv12);
+    case PixelFormat::BGRA32:
+      return select_rows<PixelFormat::BGRA32>(isa, nv12);
+    case PixelFormat::RGBA32:
+      return select_rows<PixelFormat::RGBA32>(isa, nv12);
+    default:
+      break;
+  }
+  FAIL("not an RGB-family format");
+  return nullptr;
+}
+
+/// A plane of `rows` rows of `row_bytes` bytes, `stride` apart, starting `offset` bytes into a
+/// buffer with `kGuard` bytes of slack on each side. Everything that is not a row is guard.
+struct Plane {
+  static constexpr std::size_t kGuard = 64;
+  std::size_t offset = 0;
+  std::size_t stride = 0;
+  std::size_t row_bytes = 0;
+  int rows = 0;
+  std::vector<std::uint8_t> bytes;
+
+  Plane() = default;
+  Plane(std::size_t row_bytes_, int rows_, std::size_t padding, std::size_t misalign)
+      : offset(kGuard + misalign),
+        stride(row_bytes_ + padding),
+        row_bytes(row_bytes_),
+        rows(rows_),
+        bytes(kGuard + misalign + stride * static_cast<std::size_t>(rows_) + kGuard) {}
+
+  std::uint8_t* row(int y) { return bytes.data() + offset + static_cast<std::size_t>(y) * stride; }
+  bool in_row(std::size_t i) const {
+    if (i < offset) return false;
+    const std::size_t r = (i - offset) / stride;
+    return r < static_cast<std::size_t>(rows) && (i - offset) % stride < row_bytes;
+  }
+};
+
+void fill_random(std::vector<std::uint8_t>& bytes, std::mt19937& rng) {
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (auto& b : bytes) b = static_cast<std::uint8_t>(byte(rng));
+}
+
+/// Destination planes of a 4:2:0 frame: Y, then U and V (I420) or UV (NV12).
+struct Yuv {
+  Plane y, u, v;
+  bool nv12 = false;
+
+  Yuv(int w, int h, bool nv12_, std::mt19937& rng) : nv12(nv12_) {
+    std::uniform_int_distribution<int> small(0, 3);
+    const auto cw = static_cast<std::size_t>((w + 1) / 2);
+    const int ch = (h + 1) / 2;
+    y = Plane(static_cast<std::size_t>(w), h, static_cast<std::size_t>(small(rng) * 5),
+              static_cast<std::size_t>(small(rng)));
+    u = Plane(nv12 ? 2 * cw : cw, ch, static_cast<std::size_t>(small(rng) * 3),
+              static_cast<std::size_t>(small(rng)));
+    if (!nv12) {
+      v = Plane(cw, ch, static_cast<std::size_t>(small(rng) * 7),
+                static_cast<std::size_t>(small(rng)));
+    }
+    fill_random(y.bytes, rng);
+    fill_random(u.bytes, rng);
+    fill_random(v.bytes, rng);
+  }
+};
+
+/// The packer's plane loop (rgb_to_yuv_packer.hpp): two rows per call, an odd last row paired
+/// with itself, NV12's V at U + 1.
+void pack_plane(PackRowsFn rows, Plane& src, Yuv& dst, int w, int h,
+                const framepipe::PackCoefficients& k) {
+  for (int y = 0; y < h; y += 2) {
+    const int y_next = y + 1 < h ? y + 1 : y;
+    std::uint8_t* u = dst.u.row(y / 2);
+    std::uint8_t* v = dst.nv12 ? u + 1 : dst.v.row(y / 2);
+    rows(src.row(y), src.row(y_next), dst.y.row(y), dst.y.row(y_next), u, v, w, k);
+  }
+}
+
+/// Counts bytes outside the rows of `after` that differ from `before`.
+std::size_t guard_changes(const Plane& before, const Plane& after) {
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < after.bytes.size(); ++i) {
+    if (!after.in_row(i) && after.bytes[i] != before.bytes[i]) ++changed;
+  }
+  return changed;
+}
+
+/// Runs `isa` and the scalar path on the same random frame and compares every byte of every
+/// destination buffer, rows and guards alike. Returns true when they agree.
+bool same_as_scalar(PixelFormat in, bool nv12, Matrix matrix, Range range, Isa isa, int w, int h,
+                    std::mt19937& rng) {
+  std::uniform_int_distribution<int> small(0, 3);
+  const int bpp = framepipe::format_info(in).pixel_bytes;
+  Plane src(static_cast<std::size_t>(w * bpp), h, static_cast<std::size_t>(small(rng) * 4),
+            static_cast<std::size_t>(small(rng)));
+  fill_random(src.bytes, rng);
+  const Yuv fresh(w, h, nv12, rng);
+  Yuv expected = fresh;
+  Yuv actual = fresh;
+  const framepipe::PackCoefficients k = framepipe::pack_coefficients({matrix, range});
+  pack_plane(select_rows(in, Isa::Scalar, nv12), src, expected, w, h, k);
+  pack_plane(select_rows(in, isa, nv12), src, actual, w, h, k);
+
+  const bool same = expected.y.bytes == actual.y.bytes && expected.u.bytes == actual.u.bytes &&
+                    expected.v.bytes == actual.v.bytes;
+  const std::size_t guards = guard_changes(fresh.y, actual.y) + guard_changes(fresh.u, actual.u) +
+                             guard_changes(fresh.v, actual.v);
+  if (!same || guards != 0) {
+    MESSAGE(name_of(isa) << " differs from scalar: " << framepipe::format_name(in) << " -> "
+                         << (nv12 ? "NV12" : "I420") << " " << framepipe::matrix_name(matrix) << " "
+                         << framepipe::range_name(range) << " " << w << "x" << h
+                         << ", bytes written outside the rows: " << guards);
+  }
+  return same && guards == 0;
+}
+
+constexpr std::array kFormats{PixelFormat::BGR24, PixelFormat::RGB24, PixelFormat::BGRA32,
+                              PixelFormat::RGBA32};
+
+}  // namespace
+
+TEST_CASE("Each SIMD path this CPU has is really selected, not the scalar one") {
+  for (Isa isa : paths_to_test()) {
+    CAPTURE(name_of(isa));
+    for (bool nv12 : {false, true}) {
+      for (PixelFormat in : kFormats) {
+        const bool differs_from_scalar =
+            select_rows(in, isa, nv12) != select_rows(in, Isa::Scalar, nv12);
+        CHECK(differs_from_scalar);
+        if (isa != Isa::Sse4) {
+          const Isa lower = isa == Isa::Avx512 ? Isa::Avx2 : Isa::Sse4;
+          const bool differs_from_lower =
+              select_rows(in, isa, nv12) != select_rows(in, lower, nv12);
+          CHECK(differs_from_lower);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE(
+    "SIMD kernels match scalar for every format, matrix and range at widths 1..130 and "
+    "heights 1..9") {
+  std::mt19937 rng(20240604);
+  for (Isa isa : paths_to_test()) {
+    for (PixelFormat in : kFormats) {
+      for (bool nv12 : {false, true}) {
+        for (Matrix matrix : kMatrices) {
+          for (Range range : kRanges) {
+            std::size_t failures = 0;
+            for (int h = 1; h <= 9; ++h) {
+              for (int w = 1; w <= 130; ++w) {
+                if (!same_as_scalar(in, nv12, matrix, range, isa, w, h, rng)) ++failures;
+              }
+            }
+            CAPTURE(name_of(isa));
+            CAPTURE(framepipe::format_name(in));
+            CAPTURE(nv12);
+            CAPTURE(framepipe::matrix_name(matrix));
+            CAPTURE(framepipe::range_name(range));
+            CHECK(failures == 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("SIMD kernels match scalar on 1920x1080 and 3840x2160 frames") {
+  std::mt19937 rng(1080);
+  for (Isa isa : paths_to_test()) {
+    int combo = 0;
+    for (PixelFormat in : kFormats) {
+      for (bool nv12 : {false, true}) {
+        // One matrix/range per format and output, rotating, to keep the run short.
+        const Matrix matrix = kMatrices[static_cast<std::size_t>(combo % 3)];
+        const Range range = kRanges[static_cast<std::size_t>(combo % 2)];
+        ++combo;
+        CAPTURE(name_of(isa));
+        CAPTURE(framepipe::format_name(in));
+        CAPTURE(nv12);
+        CHECK(same_as_scalar(in, nv12, matrix, range, isa, 1920, 1080, rng));
+        if (in == PixelFormat::BGR24 || in == PixelFormat::RGBA32) {
+          CHECK(same_as_scalar(in, nv12, matrix, range, isa, 3840, 2160, rng));
+        }
+      }
+    }
+    // Sizes just off the vector steps, where the tails do most of the work.
+    for (int w : {1919, 1921, 1983, 2047}) {
+      CAPTURE(name_of(isa));
+      CAPTURE(w);
+      CHECK(same_as_scalar(PixelFormat::BGR24, false, Matrix::BT709, Range::Limited, isa, w, 33,
+                           rng));
+      CHECK(same_as_scalar(PixelFormat::BGRA32, true, Matrix::BT601, Range::Full, isa, w, 33, rng));
+    }
+  }
+}
+
+TEST_CASE("SIMD kernels give the same bytes when both rows and both luma rows alias") {
+  // The packer's last row of an odd-height frame: src1 == src0 and y1 == y0.
+  std::mt19937 rng(7);
+  const framepipe::PackCoefficients k = framepipe::pack_coefficients({Matrix::BT709, Range::Full});
+  for (Isa isa : paths_to_test()) {
+    for (bool nv12 : {false, true}) {
+      for (int w : {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 127, 130, 200}) {
+        std::vector<std::uint8_t> src(static_cast<std::size_t>(w) * 3);
+        fill_random(src, rng);
+        const auto cw = static_cast<std::size_t>((w + 1) / 2) * (nv12 ? 2 : 1);
+        std::vector<std::uint8_t> y_ref(static_cast<std::size_t>(w)), y_simd(y_ref.size());
+        std::vector<std::uint8_t> u_ref(cw), v_ref(cw), u_simd(cw), v_simd(cw);
+        auto run = [&](Isa path, std::vector<std::uint8_t>& y, std::vector<std::uint8_t>& u,
+                       std::vector<std::uint8_t>& v) {
+          select_rows(PixelFormat::RGB24, path, nv12)(src.data(), src.data(), y.data(), y.data(),
+                                                      u.data(), nv12 ? u.data() + 1 : v.data(), w,
+                                                      k);
+        };
+        run(Isa::Scalar, y_ref, u_ref, v_ref);
+        run(isa, y_simd, u_simd, v_simd);
+        CAPTURE(name_of(isa));
+        CAPTURE(w);
+        CHECK(y_simd == y_ref);
+        CHECK(u_simd == u_ref);
+        CHECK(v_simd == v_ref);
+      }
+    }
+  }
+}
+
+#if defined(__linux__)
+namespace {
+
+/// One page of usable memory between two inaccessible pages: a row placed against either end
+/// faults on the first byte read or written beyond it — no sanitizer needed.
+class GuardedPage {
+ public:
+  GuardedPage() : page_(static_cast<std::size_t>(sysconf(_SC_PAGESIZE))) {
+    void* p = mmap(nullptr, 3 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    base_ = static_cast<std::uint8_t*>(p);
+    REQUIRE(mprotect(base_, page_, PROT_NONE) == 0);
+    REQUIRE(mprotect(base_ + 2 * page_, page_, PROT_NONE) == 0);
+  }
+  GuardedPage(const GuardedPage&) = delete;
+  GuardedPage& operator=(const GuardedPage&) = delete;
+  ~GuardedPage() { munmap(base_, 3 * page_); }
+
+  std::size_t capacity() const { return page_; }
+  /// `n` bytes ending where the trailing guard page starts, or starting right after the leading
+  /// one.
+  std::uint8_t* place(std::size_t n, bool at_end) const {
+    return at_end ? base_ + 2 * page_ - n : base_ + page_;
+  }
+
+ private:
+  std::size_t page_;
+  std::uint8_t* base_ = nullptr;
+};
+
+}  // namespace
+
+TEST_CASE("SIMD kernels read and write nothing outside the rows (rows against guard pages)") {
+  std::mt19937 rng(4096);
+  GuardedPage pages[6];
+  REQUIRE(pages[0].capacity() >= 130 * 4);
+  const framepipe::PackCoefficients k =
+      framepipe::pack_coefficients({Matrix::BT2020, Range::Limited});
+  for (Isa isa : paths_to_test()) {
+    for (PixelFormat in : kFormats) {
+      for (bool nv12 : {false, true}) {
+        std::size_t failures = 0;
+        for (bool at_end : {true, false}) {
+          for (int w = 1; w <= 130; ++w) {
+            const auto bpp = static_cast<std::size_t>(framepipe::format_info(in).pixel_bytes);
+            const auto n = static_cast<std::size_t>(w);
+            const std::size_t cn = static_cast<std::size_t>((w + 1) / 2) * (nv12 ? 2 : 1);
+            std::uint8_t* s0 = pages[0].place(n * bpp, at_end);
+            std::uint8_t* s1 = pages[1].place(n * bpp, at_end);
+            std::uint8_t* y0 = pages[2].place(n, at_end);
+            std::uint8_t* y1 = pages[3].place(n, at_end);
+            std::uint8_t* u = pages[4].place(cn, at_end);
+            std::uint8_t* v = nv12 ? u + 1 : pages[5].place(cn, at_end);
+            std::uniform_int_distribution<int> byte(0, 255);
+            for (std::size_t i = 0; i < n * bpp; ++i) {
+              s0[i] = static_cast<std::uint8_t>(byte(rng));
+              s1[i] = static_cast<std::uint8_t>(byte(rng));
+            }
+            select_rows(in, isa, nv12)(s0, s1, y0, y1, u, v, w, k);
+            const std::vector<std::uint8_t> got_y0(y0, y0 + n), got_y1(y1, y1 + n);
+            const std::vector<std::uint8_t> got_u(u, u + cn),
+                got_v(nv12 ? u : v, (nv12 ? u : v) + cn);
+            select_rows(in, Isa::Scalar, nv12)(s0, s1, y0, y1, u, v, w, k);
+            const bool same = std::equal(got_y0.begin(), got_y0.end(), y0) &&
+                              std::equal(got_y1.begin(), got_y1.end(), y1) &&
+                              std::equal(got_u.begin(), got_u.end(), u) &&
+                              std::equal(got_v.begin(), got_v.end(), nv12 ? u : v);
+            if (!same) ++failures;
+          }
+        }
+        CAPTURE(name_of(isa));
+        CAPTURE(framepipe::format_name(in));
+        CAPTURE(nv12);
+        CHECK(failures == 0);
+      }
+    }
+  }
+}
+#endif  // __linux__
+
+namespace {
+
+/// Sets FRAMEPIPE_ISA for one scope and restores what was there.
+class ScopedIsaEnv {
+ public:
+  explicit ScopedIsaEnv(const char* value) {
+    if (const char* old = std::getenv("FRAMEPIPE_ISA")) old_ = old;
+    set(value);
+  }
+  ScopedIsaEnv(const ScopedIsaEnv&) = delete;
+  ScopedIsaEnv& operator=(const ScopedIsaEnv&) = delete;
+  ~ScopedIsaEnv() { set(old_ ? old_->c_str() : nullptr); }
+
+ private:
+  static void set(const char* value) {
+    if (value == nullptr) {
+      unsetenv("FRAMEPIPE_ISA");
+    } else {
+      setenv("FRAMEPIPE_ISA", value, 1);
+    }
+  }
+  std::optional<std::string> old_;
+};
+
+}  // namespace
+
+TEST_CASE("detected_isa() matches the CPU, and FRAMEPIPE_ISA forces lower paths only") {
+#if FRAMEPIPE_KERNELS_X86
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+  const Isa expected = avx512                             ? Isa::Avx512
+                       : __builtin_cpu_supports("avx2")   ? Isa::Avx2
+                       : __builtin_cpu_supports("sse4.1") ? Isa::Sse4
+                                                          : Isa::Scalar;
+  CHECK(framepipe::detected_isa() == expected);
+#else
+  CHECK(framepipe::detected_isa() == Isa::Scalar);
+#endif
+  MESSAGE("detected path: " << name_of(framepipe::detected_isa()));
+  const Isa best = framepipe::detected_isa();
+  for (Isa wanted : {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512}) {
+    const std::string name = name_of(wanted);
+    ScopedIsaEnv env(name.c_str());
+    CHECK(framepipe::active_isa() == std::min(wanted, best));
+    CHECK(framepipe::I420Packer{}.isa() == std::min(wanted, best));
+  }
+  {
+    ScopedIsaEnv env("");
+    CHECK(framepipe::active_isa() == best);
+  }
+  {
+    ScopedIsaEnv env("avx1024");
+    CHECK_THROWS_AS(framepipe::active_isa(), framepipe::InvalidArgument);
+  }
+}
+
+TEST_CASE("Packers forced onto each path by FRAMEPIPE_ISA write the scalar packer's frames") {
+  std::mt19937 rng(42);
+  framepipe::Frame<PixelFormat::BGR24> src(1920, 1080);
+  framepipe::Frame<PixelFormat::BGRA32> src4(641, 361);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::generate_n(src.data(), src.size_bytes(),
+                  [&] { return static_cast<std::uint8_t>(byte(rng)); });
+  std::generate_n(src4.data(), src4.size_bytes(),
+                  [&] { return static_cast<std::uint8_t>(byte(rng)); });
+
+  framepipe::Frame<PixelFormat::I420> ref_i420(1920, 1080);
+  framepipe::Frame<PixelFormat::NV12> ref_nv12(641, 361);
+  {
+    ScopedIsaEnv env("scalar");
+    framepipe::I420Packer{}.convert(src.view(), ref_i420.view());
+    framepipe::Nv12Packer{{.matrix = Matrix::BT2020, .range = Range::Full}}.convert(
+        src4.view(), ref_nv12.view());
+  }
+  for (Isa isa : paths_to_test()) {
+    const std::string name = name_of(isa);
+    ScopedIsaEnv env(name.c_str());
+    const framepipe::I420Packer i420;
+    const framepipe::Nv12Packer nv12{{.matrix = Matrix::BT2020, .range = Range::Full}};
+    REQUIRE(i420.isa() == isa);
+    framepipe::Frame<PixelFormat::I420> got_i420(1920, 1080);
+    framepipe::Frame<PixelFormat::NV12> got_nv12(641, 361);
+    i420.convert(src.view(), got_i420.view());
+    nv12.convert(src4.view(), got_nv12.view());
+    CAPTURE(name);
+    CHECK(std::equal(got_i420.data(), got_i420.data() + got_i420.size_bytes(), ref_i420.data()));
+    CHECK(std::equal(got_nv12.data(), got_nv12.data() + got_nv12.size_bytes(), ref_nv12.data()));
+  }
+}
