@@ -1,12 +1,13 @@
 // AVX2 row kernels: pack_i420_rows_avx2 and pack_nv12_rows_avx2, byte-identical to the scalar
 // kernels in scalar.hpp.
 //
-// The SSE4.1 kernel (sse4.hpp, which explains the arithmetic) run on two 128-bit lanes at once.
-// vpshufb cannot cross lanes, so each 256-bit "group" holds 8 pixels per lane, and the two groups
-// of a 32-pixel step interleave by 8: group a holds pixels 0..7 | 16..23, group b 8..15 | 24..31.
-// Then the luma pickers and the chroma pairing never cross a lane either, and only I420's
-// U/V split needs one vpermq. Rows of 32 pixels or more end with an overlapping step; shorter
-// rows go to the SSE4.1 kernel, an odd last column to the scalar one.
+// The SSE4.1 kernel's arithmetic (sse4.hpp explains it) on 256-bit vectors. vpshufb cannot cross
+// 128-bit lanes, so a "group" of 16 pixels is two plain 32-byte loads and each lane gathers the
+// 8 pixels whose bytes that lane of the loads holds (x86.hpp, Avx2Layout: pixels 0..7 | 8..15 of
+// 3-byte formats, 0..3 8..11 | 4..7 12..15 of 4-byte ones). Every shuffle stays inside a lane
+// except one vpermd per luma row and a vpermq (+ one more for NV12) per chroma row, which put
+// the pixels back in order. Rows of 32 pixels or more end with an overlapping step; shorter rows
+// go to the SSE4.1 kernel, an odd last column to the scalar one.
 #pragma once
 
 #include <cstdint>
@@ -28,25 +29,29 @@ struct Consts {
   __m256i ub, ug, ur, vb, vg, vr, uvoff;
 };
 
+/// vpshufb controls (channel gathers from the first and second load of a group, luma pickers for
+/// groups a and b, chroma sort, NV12 interleave) and the luma vpermd indices.
 struct Tables {
   __m256i b0, b1, g0, g1, r0, r1;
-  __m256i luma_a, luma_b, interleave;
+  __m256i luma_a, luma_b, luma_order, chroma_order, interleave;
 };
 
-/// One channel per member, as X << 8 in [E|O] lanes (8 pixels per 128-bit lane).
+/// One channel per member, as X << 8 in [E|O] 16-bit lanes (8 pixels per 128-bit lane).
 struct Channels {
   __m256i b, g, r;
 };
 
-/// Two 16-byte loads into the low and high lane.
-FRAMEPIPE_INLINE_AVX2 __m256i load2x16(const std::uint8_t* lo, const std::uint8_t* hi) {
-  const __m128i l = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lo));
-  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(hi));
-  return _mm256_inserti128_si256(_mm256_castsi128_si256(l), h, 1);
+FRAMEPIPE_INLINE_AVX2 __m256i load32(const std::uint8_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
+FRAMEPIPE_INLINE_AVX2 __m256i table32(const std::array<std::uint8_t, 32>& t) {
+  return load32(t.data());
+}
+
+/// The 16-byte table `t` in both lanes.
 FRAMEPIPE_INLINE_AVX2 __m256i table16x2(const std::array<std::uint8_t, 16>& t) {
-  return load2x16(t.data(), t.data());
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data())));
 }
 
 FRAMEPIPE_INLINE_AVX2 __m256i splat(int value) {
@@ -62,22 +67,34 @@ FRAMEPIPE_INLINE_AVX2 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_AVX2 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr detail::ShuffleGather16 kB = detail::shuffle_gather16(f.pixel_bytes, f.b_index);
-  constexpr detail::ShuffleGather16 kG = detail::shuffle_gather16(f.pixel_bytes, f.g_index);
-  constexpr detail::ShuffleGather16 kR = detail::shuffle_gather16(f.pixel_bytes, f.r_index);
-  constexpr std::array<std::uint8_t, 16> kLumaA = detail::shuffle_luma16(0);
-  constexpr std::array<std::uint8_t, 16> kLumaB = detail::shuffle_luma16(8);
+  constexpr detail::ShuffleGather32 kB = detail::shuffle_gather32(f.pixel_bytes, f.b_index);
+  constexpr detail::ShuffleGather32 kG = detail::shuffle_gather32(f.pixel_bytes, f.g_index);
+  constexpr detail::ShuffleGather32 kR = detail::shuffle_gather32(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 32> kLumaA = detail::shuffle_luma32(f.pixel_bytes, 0);
+  constexpr std::array<std::uint8_t, 32> kLumaB = detail::shuffle_luma32(f.pixel_bytes, 8);
+  constexpr std::array<int, 8> kLumaOrder = detail::permute_luma32(f.pixel_bytes);
+  constexpr std::array<std::uint8_t, 32> kChroma = detail::shuffle_chroma32(f.pixel_bytes);
   constexpr std::array<std::uint8_t, 16> kInterleave = detail::shuffle_interleave16();
-  return {table16x2(kB.first),  table16x2(kB.second), table16x2(kG.first),
-          table16x2(kG.second), table16x2(kR.first),  table16x2(kR.second),
-          table16x2(kLumaA),    table16x2(kLumaB),    table16x2(kInterleave)};
+  return {table32(kB.first),
+          table32(kB.second),
+          table32(kG.first),
+          table32(kG.second),
+          table32(kR.first),
+          table32(kR.second),
+          table32(kLumaA),
+          table32(kLumaB),
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kLumaOrder.data())),
+          table32(kChroma),
+          table16x2(kInterleave)};
 }
 
-/// Gathers pixels 0..7 and 16..23 counted from `p` (reads only bytes of those pixels).
+/// Gathers the 16 pixels starting at `p` (reads exactly bytes p .. p + 16 * Bpp - 1).
 template <int Bpp>
 FRAMEPIPE_INLINE_AVX2 Channels gather(const std::uint8_t* p, const Tables& t) {
-  const __m256i first = load2x16(p, p + 16 * Bpp);
-  const __m256i second = load2x16(p + 8 * Bpp - 16, p + 24 * Bpp - 16);
+  constexpr int kSecond = detail::avx2_layout(Bpp).second_load;
+  static_assert(kSecond + 32 <= 16 * Bpp);
+  const __m256i first = load32(p);
+  const __m256i second = load32(p + kSecond);
   return {_mm256_or_si256(_mm256_shuffle_epi8(first, t.b0), _mm256_shuffle_epi8(second, t.b1)),
           _mm256_or_si256(_mm256_shuffle_epi8(first, t.g0), _mm256_shuffle_epi8(second, t.g1)),
           _mm256_or_si256(_mm256_shuffle_epi8(first, t.r0), _mm256_shuffle_epi8(second, t.r1))};
@@ -88,9 +105,8 @@ FRAMEPIPE_INLINE_AVX2 __m256i luma(const Channels& c, const Consts& k) {
   return _mm256_add_epi16(_mm256_add_epi16(bg, _mm256_mulhi_epu16(c.r, k.yr)), k.yoff);
 }
 
-FRAMEPIPE_INLINE_AVX2 __m256i chroma_sum(__m256i a0, __m256i a1, __m256i b0, __m256i b1) {
-  const __m256i va = _mm256_avg_epu16(a0, a1);
-  const __m256i vb = _mm256_avg_epu16(b0, b1);
+/// S << 5 for 16 chroma samples from one channel's pavgw of the two rows in groups a and b.
+FRAMEPIPE_INLINE_AVX2 __m256i chroma_sum(__m256i va, __m256i vb) {
   const __m256i s6 = _mm256_avg_epu16(_mm256_unpacklo_epi64(va, vb), _mm256_unpackhi_epi64(va, vb));
   return _mm256_srli_epi16(s6, 1);
 }
@@ -103,9 +119,31 @@ FRAMEPIPE_INLINE_AVX2 __m256i chroma(__m256i sb, __m256i sg, __m256i sr, __m256i
 }
 
 FRAMEPIPE_INLINE_AVX2 void store_luma(std::uint8_t* y, __m256i ya, __m256i yb, const Tables& t) {
-  const __m256i out =
+  const __m256i lanes =
       _mm256_or_si256(_mm256_shuffle_epi8(ya, t.luma_a), _mm256_shuffle_epi8(yb, t.luma_b));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(y), out);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(y),
+                      _mm256_permutevar8x32_epi32(lanes, t.luma_order));
+}
+
+/// One group of both rows: the luma lanes of each row and, per channel, the pavgw of the two
+/// rows ((X0 + X1) << 7, exact). Each group is finished before the next is loaded, which keeps
+/// the live vectors within the 16 registers.
+struct Group {
+  __m256i y0, y1;
+  Channels v;
+};
+
+template <int Bpp>
+FRAMEPIPE_INLINE_AVX2 Group group(const std::uint8_t* s0, const std::uint8_t* s1, const Consts& k,
+                                  const Tables& t) {
+  const Channels r0 = gather<Bpp>(s0, t);
+  const __m256i y0 = luma(r0, k);
+  const Channels r1 = gather<Bpp>(s1, t);
+  const __m256i y1 = luma(r1, k);
+  return {
+      y0,
+      y1,
+      {_mm256_avg_epu16(r0.b, r1.b), _mm256_avg_epu16(r0.g, r1.g), _mm256_avg_epu16(r0.r, r1.r)}};
 }
 
 /// 32 pixels of both rows starting at pixel `x` (even): 32 + 32 luma, 16 chroma samples.
@@ -115,25 +153,26 @@ FRAMEPIPE_INLINE_AVX2 void step32(const std::uint8_t* src0, const std::uint8_t* 
                                   std::uint8_t* v, int x, const Consts& k, const Tables& t) {
   const std::uint8_t* s0 = src0 + x * Bpp;
   const std::uint8_t* s1 = src1 + x * Bpp;
-  const Channels a0 = gather<Bpp>(s0, t);
-  const Channels b0 = gather<Bpp>(s0 + 8 * Bpp, t);
-  const Channels a1 = gather<Bpp>(s1, t);
-  const Channels b1 = gather<Bpp>(s1 + 8 * Bpp, t);
-  store_luma(y0 + x, luma(a0, k), luma(b0, k), t);
-  store_luma(y1 + x, luma(a1, k), luma(b1, k), t);
+  const Group a = group<Bpp>(s0, s1, k, t);
+  const Group b = group<Bpp>(s0 + 16 * Bpp, s1 + 16 * Bpp, k, t);
+  store_luma(y0 + x, a.y0, b.y0, t);
+  store_luma(y1 + x, a.y1, b.y1, t);
 
-  const __m256i sb = chroma_sum(a0.b, a1.b, b0.b, b1.b);
-  const __m256i sg = chroma_sum(a0.g, a1.g, b0.g, b1.g);
-  const __m256i sr = chroma_sum(a0.r, a1.r, b0.r, b1.r);
+  const __m256i sb = chroma_sum(a.v.b, b.v.b);
+  const __m256i sg = chroma_sum(a.v.g, b.v.g);
+  const __m256i sr = chroma_sum(a.v.r, b.v.r);
   const __m256i cu = chroma(sb, sg, sr, k.ub, k.ug, k.ur, k.uvoff);
   const __m256i cv = chroma(sb, sg, sr, k.vb, k.vg, k.vr, k.uvoff);
-  const __m256i uv = _mm256_packus_epi16(cu, cv);  // U0..7 V0..7 | U8..15 V8..15
+  // packuswb gives each lane its pairs' 8 U then 8 V; vpermq gathers the U halves in the low
+  // lane and the V halves in the high one, and the sort puts samples 0..15 in order.
+  const __m256i uv = _mm256_permute4x64_epi64(_mm256_packus_epi16(cu, cv), 0xD8);
+  const __m256i planar = _mm256_shuffle_epi8(uv, t.chroma_order);  // U0..15 | V0..15
   const int cx = x / 2;
   if constexpr (Nv12) {
+    const __m256i halves = _mm256_permute4x64_epi64(planar, 0xD8);  // U0..7 V0..7 | U8.. V8..
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(u + 2 * cx),
-                        _mm256_shuffle_epi8(uv, t.interleave));
+                        _mm256_shuffle_epi8(halves, t.interleave));
   } else {
-    const __m256i planar = _mm256_permute4x64_epi64(uv, 0xD8);  // U0..15 | V0..15
     _mm_storeu_si128(reinterpret_cast<__m128i*>(u + cx), _mm256_castsi256_si128(planar));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(v + cx), _mm256_extracti128_si256(planar, 1));
   }

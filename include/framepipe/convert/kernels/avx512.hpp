@@ -121,10 +121,9 @@ FRAMEPIPE_INLINE_AVX512 __m512i luma(const Channels& c, const Consts& k) {
   return _mm512_add_epi16(_mm512_add_epi16(bg, _mm512_mulhi_epu16(c.r, k.yr)), k.yoff);
 }
 
-/// S << 5 for 32 chroma samples; group a gives samples 0..15, group b 16..31.
-FRAMEPIPE_INLINE_AVX512 __m512i chroma_sum(__m512i a0, __m512i a1, __m512i b0, __m512i b1) {
-  const __m512i va = _mm512_avg_epu16(a0, a1);
-  const __m512i vb = _mm512_avg_epu16(b0, b1);
+/// S << 5 for 32 chroma samples from one channel's pavgw of the two rows in groups a (samples
+/// 0..15) and b (16..31).
+FRAMEPIPE_INLINE_AVX512 __m512i chroma_sum(__m512i va, __m512i vb) {
   const __m512i even = _mm512_shuffle_i64x2(va, vb, 0x44);  // E of a | E of b
   const __m512i odd = _mm512_shuffle_i64x2(va, vb, 0xEE);   // O of a | O of b
   return _mm512_srli_epi16(_mm512_avg_epu16(even, odd), 1);
@@ -135,6 +134,26 @@ FRAMEPIPE_INLINE_AVX512 __m512i chroma(__m512i sb, __m512i sg, __m512i sr, __m51
   const __m512i bg = _mm512_add_epi16(_mm512_mulhi_epi16(sb, cb), _mm512_mulhi_epi16(sg, cg));
   const __m512i sum = _mm512_add_epi16(_mm512_add_epi16(bg, _mm512_mulhi_epi16(sr, cr)), offset);
   return _mm512_srai_epi16(sum, 6);
+}
+
+/// One group of both rows: the luma lanes of each row and, per channel, the pavgw of the two
+/// rows ((X0 + X1) << 7, exact).
+struct Group {
+  __m512i y0, y1;
+  Channels v;
+};
+
+template <int Bpp, bool Masked>
+FRAMEPIPE_INLINE_AVX512 Group group(const std::uint8_t* s0, const std::uint8_t* s1, const Consts& k,
+                                    const Tables& t, const StepMasks& m, int first) {
+  const Channels r0 = gather<Bpp, Masked>(s0, t, m, first);
+  const __m512i y0 = luma(r0, k);
+  const Channels r1 = gather<Bpp, Masked>(s1, t, m, first);
+  const __m512i y1 = luma(r1, k);
+  return {
+      y0,
+      y1,
+      {_mm512_avg_epu16(r0.b, r1.b), _mm512_avg_epu16(r0.g, r1.g), _mm512_avg_epu16(r0.r, r1.r)}};
 }
 
 template <bool Masked>
@@ -163,20 +182,15 @@ FRAMEPIPE_INLINE_AVX512 void step64(const std::uint8_t* src0, const std::uint8_t
                                     const StepMasks& m) {
   const std::uint8_t* s0 = src0 + x * Bpp;
   const std::uint8_t* s1 = src1 + x * Bpp;
-  const Channels a0 = gather<Bpp, Masked>(s0, t, m, 0);
-  const Channels a1 = gather<Bpp, Masked>(s1, t, m, 0);
-  Channels b0{};
-  Channels b1{};
-  if (!Masked || m.load[2] != 0) {
-    b0 = gather<Bpp, Masked>(s0 + 32 * Bpp, t, m, 2);
-    b1 = gather<Bpp, Masked>(s1 + 32 * Bpp, t, m, 2);
-  }
-  store64<Masked>(y0 + x, _mm512_permutex2var_epi8(luma(a0, k), t.luma, luma(b0, k)), m.luma);
-  store64<Masked>(y1 + x, _mm512_permutex2var_epi8(luma(a1, k), t.luma, luma(b1, k)), m.luma);
+  const Group a = group<Bpp, Masked>(s0, s1, k, t, m, 0);
+  Group b{};
+  if (!Masked || m.load[2] != 0) b = group<Bpp, Masked>(s0 + 32 * Bpp, s1 + 32 * Bpp, k, t, m, 2);
+  store64<Masked>(y0 + x, _mm512_permutex2var_epi8(a.y0, t.luma, b.y0), m.luma);
+  store64<Masked>(y1 + x, _mm512_permutex2var_epi8(a.y1, t.luma, b.y1), m.luma);
 
-  const __m512i sb = chroma_sum(a0.b, a1.b, b0.b, b1.b);
-  const __m512i sg = chroma_sum(a0.g, a1.g, b0.g, b1.g);
-  const __m512i sr = chroma_sum(a0.r, a1.r, b0.r, b1.r);
+  const __m512i sb = chroma_sum(a.v.b, b.v.b);
+  const __m512i sg = chroma_sum(a.v.g, b.v.g);
+  const __m512i sr = chroma_sum(a.v.r, b.v.r);
   const __m512i cu = chroma(sb, sg, sr, k.ub, k.ug, k.ur, k.uvoff);
   const __m512i cv = chroma(sb, sg, sr, k.vb, k.vg, k.vr, k.uvoff);
   const __m512i uv = _mm512_packus_epi16(cu, cv);  // per 128-bit lane: 8 U, then 8 V

@@ -89,10 +89,8 @@ FRAMEPIPE_INLINE_SSE4 __m128i luma(const Channels& c, const Consts& k) {
   return _mm_add_epi16(_mm_add_epi16(bg, _mm_mulhi_epu16(c.r, k.yr)), k.yoff);
 }
 
-/// S << 5 for 8 chroma samples, from one channel of two groups of two rows.
-FRAMEPIPE_INLINE_SSE4 __m128i chroma_sum(__m128i a0, __m128i a1, __m128i b0, __m128i b1) {
-  const __m128i va = _mm_avg_epu16(a0, a1);
-  const __m128i vb = _mm_avg_epu16(b0, b1);
+/// S << 5 for 8 chroma samples from one channel's pavgw of the two rows in groups a and b.
+FRAMEPIPE_INLINE_SSE4 __m128i chroma_sum(__m128i va, __m128i vb) {
   const __m128i s6 = _mm_avg_epu16(_mm_unpacklo_epi64(va, vb), _mm_unpackhi_epi64(va, vb));
   return _mm_srli_epi16(s6, 1);
 }
@@ -110,6 +108,25 @@ FRAMEPIPE_INLINE_SSE4 void store_luma(std::uint8_t* y, __m128i ya, __m128i yb, c
   _mm_storeu_si128(reinterpret_cast<__m128i*>(y), out);
 }
 
+/// One group of both rows: the luma lanes of each row and, per channel, the pavgw of the two
+/// rows ((X0 + X1) << 7, exact). Each group is finished before the next is loaded, which keeps
+/// the live vectors within the 16 registers.
+struct Group {
+  __m128i y0, y1;
+  Channels v;
+};
+
+template <int Bpp>
+FRAMEPIPE_INLINE_SSE4 Group group(const std::uint8_t* s0, const std::uint8_t* s1, const Consts& k,
+                                  const Tables& t) {
+  const Channels r0 = gather8<Bpp>(s0, t);
+  const __m128i y0 = luma(r0, k);
+  const Channels r1 = gather8<Bpp>(s1, t);
+  const __m128i y1 = luma(r1, k);
+  return {
+      y0, y1, {_mm_avg_epu16(r0.b, r1.b), _mm_avg_epu16(r0.g, r1.g), _mm_avg_epu16(r0.r, r1.r)}};
+}
+
 /// 16 pixels of both rows starting at pixel `x` (even): 16 + 16 luma, 8 chroma samples.
 template <int Bpp, bool Nv12>
 FRAMEPIPE_INLINE_SSE4 void step16(const std::uint8_t* src0, const std::uint8_t* src1,
@@ -117,16 +134,14 @@ FRAMEPIPE_INLINE_SSE4 void step16(const std::uint8_t* src0, const std::uint8_t* 
                                   std::uint8_t* v, int x, const Consts& k, const Tables& t) {
   const std::uint8_t* s0 = src0 + x * Bpp;
   const std::uint8_t* s1 = src1 + x * Bpp;
-  const Channels a0 = gather8<Bpp>(s0, t);
-  const Channels b0 = gather8<Bpp>(s0 + 8 * Bpp, t);
-  const Channels a1 = gather8<Bpp>(s1, t);
-  const Channels b1 = gather8<Bpp>(s1 + 8 * Bpp, t);
-  store_luma(y0 + x, luma(a0, k), luma(b0, k), t);
-  store_luma(y1 + x, luma(a1, k), luma(b1, k), t);
+  const Group a = group<Bpp>(s0, s1, k, t);
+  const Group b = group<Bpp>(s0 + 8 * Bpp, s1 + 8 * Bpp, k, t);
+  store_luma(y0 + x, a.y0, b.y0, t);
+  store_luma(y1 + x, a.y1, b.y1, t);
 
-  const __m128i sb = chroma_sum(a0.b, a1.b, b0.b, b1.b);
-  const __m128i sg = chroma_sum(a0.g, a1.g, b0.g, b1.g);
-  const __m128i sr = chroma_sum(a0.r, a1.r, b0.r, b1.r);
+  const __m128i sb = chroma_sum(a.v.b, b.v.b);
+  const __m128i sg = chroma_sum(a.v.g, b.v.g);
+  const __m128i sr = chroma_sum(a.v.r, b.v.r);
   const __m128i cu = chroma(sb, sg, sr, k.ub, k.ug, k.ur, k.uvoff);
   const __m128i cv = chroma(sb, sg, sr, k.vb, k.vg, k.vr, k.uvoff);
   const __m128i uv = _mm_packus_epi16(cu, cv);  // U0..U7 V0..V7

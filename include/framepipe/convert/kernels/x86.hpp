@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 /// 1 when the x86 SIMD kernels are compiled in (GCC and Clang on x86); 0 elsewhere, where the
@@ -178,6 +179,114 @@ constexpr std::array<std::uint8_t, 64> permute_interleave64() {
     idx[static_cast<std::size_t>(2 * i + 1)] = static_cast<std::uint8_t>(16 * lane + 8 + i % 8);
   }
   return idx;
+}
+
+/// How the AVX2 kernel spreads a group of 16 pixels over the two 128-bit lanes. A group is two
+/// plain 32-byte loads, at byte 0 and at `second_load`; vpshufb cannot cross lanes, so lane l
+/// holds the 8 pixels `lane_pixels[l]` (listed as adjacent pairs) whose bytes lie in lane l of
+/// one of the two loads: pixels 0..7 | 8..15 for 3-byte pixels, 0..3 8..11 | 4..7 12..15 for
+/// 4-byte ones.
+struct Avx2Layout {
+  int second_load;
+  std::array<std::array<int, 8>, 2> lane_pixels;
+};
+
+constexpr Avx2Layout avx2_layout(int bpp) {
+  if (bpp == 3) return {16, {{{0, 1, 2, 3, 4, 5, 6, 7}, {8, 9, 10, 11, 12, 13, 14, 15}}}};
+  return {32, {{{0, 1, 2, 3, 8, 9, 10, 11}, {4, 5, 6, 7, 12, 13, 14, 15}}}};
+}
+
+/// Pixel (0..15 within the group) in 16-bit lane `word` (0..7) of 128-bit lane `lane`: [E|O].
+constexpr int avx2_pixel(const Avx2Layout& l, int lane, int word) {
+  const auto& px = l.lane_pixels[static_cast<std::size_t>(lane)];
+  return px[static_cast<std::size_t>(word < 4 ? 2 * word : 2 * (word - 4) + 1)];
+}
+
+/// Rank of `pixel` among the pixels of `lane`, in increasing order.
+constexpr int avx2_rank(const Avx2Layout& l, int lane, int pixel) {
+  int rank = 0;
+  for (int p : l.lane_pixels[static_cast<std::size_t>(lane)]) rank += p < pixel ? 1 : 0;
+  return rank;
+}
+
+/// vpshufb controls (both lanes) gathering channel byte `channel` of a group into [E|O] lanes of
+/// X << 8, from the first and the second load.
+struct ShuffleGather32 {
+  std::array<std::uint8_t, 32> first{};
+  std::array<std::uint8_t, 32> second{};
+};
+
+constexpr ShuffleGather32 shuffle_gather32(int bpp, int channel) {
+  const Avx2Layout l = avx2_layout(bpp);
+  ShuffleGather32 g;
+  for (auto& b : g.first) b = 0x80;
+  for (auto& b : g.second) b = 0x80;
+  for (int lane = 0; lane < 2; ++lane) {
+    for (int word = 0; word < 8; ++word) {
+      const int pos = avx2_pixel(l, lane, word) * bpp + channel;
+      const auto at = static_cast<std::size_t>(16 * lane + 2 * word + 1);
+      const int in_first = pos - 16 * lane;
+      const int in_second = pos - l.second_load - 16 * lane;
+      if (in_first >= 0 && in_first < 16) {
+        g.first[at] = static_cast<std::uint8_t>(in_first);
+      } else {
+        g.second[at] = static_cast<std::uint8_t>(in_second);
+      }
+    }
+  }
+  return g;
+}
+
+/// vpshufb control (both lanes) that moves the luma high bytes of a group's lane into bytes
+/// `at`..`at + 7` of that lane, in increasing pixel order.
+constexpr std::array<std::uint8_t, 32> shuffle_luma32(int bpp, int at) {
+  const Avx2Layout l = avx2_layout(bpp);
+  std::array<std::uint8_t, 32> m{};
+  for (auto& b : m) b = 0x80;
+  for (int lane = 0; lane < 2; ++lane) {
+    for (int word = 0; word < 8; ++word) {
+      const int rank = avx2_rank(l, lane, avx2_pixel(l, lane, word));
+      m[static_cast<std::size_t>(16 * lane + at + rank)] = static_cast<std::uint8_t>(2 * word + 1);
+    }
+  }
+  return m;
+}
+
+/// vpermd indices that take the luma of a 32-pixel step (per lane: 8 pixels of group a at bytes
+/// 0..7, then 8 of group b) to pixel order. Each run of 4 consecutive pixels is one dword.
+constexpr std::array<int, 8> permute_luma32(int bpp) {
+  const Avx2Layout l = avx2_layout(bpp);
+  std::array<int, 8> idx{};
+  for (int d = 0; d < 8; ++d) {
+    const int lane = d / 4;
+    const int k = d % 4;
+    std::array<int, 8> sorted = l.lane_pixels[static_cast<std::size_t>(lane)];
+    for (std::size_t i = 0; i < 8; ++i) {
+      for (std::size_t j = i + 1; j < 8; ++j) {
+        if (sorted[j] < sorted[i]) std::swap(sorted[i], sorted[j]);
+      }
+    }
+    const int first = (k < 2 ? 0 : 16) + sorted[static_cast<std::size_t>(4 * (k % 2))];
+    idx[static_cast<std::size_t>(first / 4)] = d;
+  }
+  return idx;
+}
+
+/// vpshufb control (both lanes) that sorts the chroma samples of a step after packuswb(U, V)
+/// and vpermq(0, 2, 1, 3): each lane then holds the 8 samples of lane 0's pairs followed by the
+/// 8 of lane 1's (groups a and b), and leaves it holding samples 0..15 in order.
+constexpr std::array<std::uint8_t, 32> shuffle_chroma32(int bpp) {
+  const Avx2Layout l = avx2_layout(bpp);
+  std::array<std::uint8_t, 32> m{};
+  for (int lane = 0; lane < 2; ++lane) {
+    for (int i = 0; i < 8; ++i) {
+      const int pair = (i < 4 ? 0 : 8) + avx2_pixel(l, lane, i % 4) / 2;
+      const auto pos = static_cast<std::uint8_t>(8 * lane + i);
+      m[static_cast<std::size_t>(pair)] = pos;
+      m[static_cast<std::size_t>(16 + pair)] = pos;
+    }
+  }
+  return m;
 }
 
 /// The channel byte offsets of a packed RGB-family format, in the order the kernels use them.
