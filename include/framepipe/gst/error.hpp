@@ -1,0 +1,140 @@
+// Exceptions for what goes wrong on the GStreamer side, and the levels of the log callback.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "framepipe/core/error.hpp"
+
+namespace framepipe {
+
+/// A pipeline description that `gst_parse_launch_full()` rejects (syntax, unknown property, link
+/// failure...).
+class ParseError : public Error {
+ public:
+  ParseError(std::string description, const std::string& gst_message)
+      : Error("framepipe: cannot parse GStreamer pipeline \"" + description + "\": " + gst_message),
+        description_(std::move(description)),
+        gst_message_(gst_message) {}
+
+  /// The full description given to GStreamer.
+  const std::string& description() const noexcept { return description_; }
+  /// GStreamer's own explanation.
+  const std::string& gst_message() const noexcept { return gst_message_; }
+
+ private:
+  std::string description_;
+  std::string gst_message_;
+};
+
+/// A description names an element no installed plugin provides
+/// (`GST_PARSE_ERROR_NO_SUCH_ELEMENT`).
+class MissingElement : public Error {
+ public:
+  MissingElement(std::string element, const std::string& gst_message)
+      : Error("framepipe: GStreamer element \"" + element +
+              "\" is not available (is its plugin installed? try gst-inspect-1.0 " + element +
+              "): " + gst_message),
+        element_(std::move(element)),
+        gst_message_(gst_message) {}
+
+  /// The factory name that could not be found, e.g. "x264enc".
+  const std::string& element() const noexcept { return element_; }
+  /// GStreamer's own explanation.
+  const std::string& gst_message() const noexcept { return gst_message_; }
+
+ private:
+  std::string element_;
+  std::string gst_message_;
+};
+
+/// An ERROR message from the pipeline's bus: which element posted it, its message and the debug
+/// details GStreamer attached (`gst_message_parse_error()`).
+class StreamError : public Error {
+ public:
+  StreamError(const std::string& element, const std::string& message, const std::string& debug,
+              const std::string& domain = {}, int code = 0)
+      : StreamError("framepipe: " + compose(element, message, debug), element, message, debug,
+                    domain, code) {}
+
+  /// Name of the element that posted the error ("" when it was not an element).
+  const std::string& element() const noexcept { return element_; }
+  /// GStreamer's message, meant for users (e.g. "Could not open file ... for writing.").
+  const std::string& message() const noexcept { return message_; }
+  /// GStreamer's debug details, meant for developers (may be empty).
+  const std::string& debug() const noexcept { return debug_; }
+  /// The GError domain, e.g. "gst-resource-error-quark" ("" when unknown).
+  const std::string& domain() const noexcept { return domain_; }
+  /// The GError code within domain().
+  int code() const noexcept { return code_; }
+
+ protected:
+  StreamError(const std::string& what, const std::string& element, const std::string& message,
+              const std::string& debug, const std::string& domain, int code)
+      : Error(what),
+        element_(element),
+        message_(message),
+        debug_(debug),
+        domain_(domain),
+        code_(code) {}
+
+  /// "GStreamer error from element "x": message (debug: ...)".
+  static std::string compose(const std::string& element, const std::string& message,
+                             const std::string& debug) {
+    std::string what = "GStreamer error";
+    if (!element.empty()) what += " from element \"" + element + "\"";
+    what += ": " + message;
+    if (!debug.empty()) what += " (debug: " + debug + ")";
+    return what;
+  }
+
+ private:
+  std::string element_;
+  std::string message_;
+  std::string debug_;
+  std::string domain_;
+  int code_ = 0;
+};
+
+/// Downstream refused the caps framepipe offered: a StreamError whose cause is
+/// not-negotiated, with the offered caps.
+class NotNegotiated : public StreamError {
+ public:
+  NotNegotiated(const std::string& element, const std::string& message, const std::string& debug,
+                const std::string& offered_caps, const std::string& domain = {}, int code = 0)
+      : StreamError("framepipe: downstream did not accept the caps framepipe offered (" +
+                        offered_caps + "); " + compose(element, message, debug),
+                    element, message, debug, domain, code),
+        offered_caps_(offered_caps) {}
+
+  /// The caps framepipe set on its appsrc, as a string.
+  const std::string& offered_caps() const noexcept { return offered_caps_; }
+
+ private:
+  std::string offered_caps_;
+};
+
+/// Something framepipe waits for did not happen within its time limit: EOS reaching the sinks
+/// (finish()), or a pool frame coming back (acquire() with a limit).
+class Timeout : public Error {
+ public:
+  /// `what_failed` completes "framepipe: ... within N ms", e.g. "EOS did not reach the sinks".
+  Timeout(std::chrono::milliseconds limit, const std::string& what_failed)
+      : Error("framepipe: " + what_failed + " within " + std::to_string(limit.count()) + " ms"),
+        limit_(limit) {}
+
+  /// The limit that was exceeded.
+  std::chrono::milliseconds limit() const noexcept { return limit_; }
+
+ private:
+  std::chrono::milliseconds limit_;
+};
+
+/// Severity of a message handed to a log callback (WARNING and INFO messages of the bus).
+enum class LogLevel {
+  Info,     ///< GST_MESSAGE_INFO
+  Warning,  ///< GST_MESSAGE_WARNING
+};
+
+}  // namespace framepipe

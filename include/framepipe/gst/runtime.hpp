@@ -1,0 +1,128 @@
+// GStreamer's one-time initialisation, and owning handles for the GStreamer objects framepipe uses.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "framepipe/core/error.hpp"
+
+namespace framepipe {
+
+/// Initialises GStreamer once per process with `gst_init_check()`, safely from any thread; later
+/// calls return at once. Harmless when the application already called `gst_init()` itself.
+/// Throws Error with GStreamer's message when initialisation fails (a later call tries again).
+inline void ensure_gstreamer_initialized() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    GError* error = nullptr;
+    if (gst_init_check(nullptr, nullptr, &error) == FALSE) {
+      std::string message =
+          error != nullptr && error->message != nullptr ? error->message : "unknown reason";
+      if (error != nullptr) g_error_free(error);
+      throw Error("framepipe: gst_init_check() failed: " + message);
+    }
+  });
+}
+
+namespace detail {
+
+/// Deleters for the GStreamer and GLib objects framepipe owns, each calling the matching unref.
+struct GstObjectUnref {
+  void operator()(gpointer object) const noexcept { gst_object_unref(object); }
+};
+struct GstCapsUnref {
+  void operator()(GstCaps* caps) const noexcept { gst_caps_unref(caps); }
+};
+struct GstBufferUnref {
+  void operator()(GstBuffer* buffer) const noexcept { gst_buffer_unref(buffer); }
+};
+struct GstMessageUnref {
+  void operator()(GstMessage* message) const noexcept { gst_message_unref(message); }
+};
+struct GstSampleUnref {
+  void operator()(GstSample* sample) const noexcept { gst_sample_unref(sample); }
+};
+struct GErrorFree {
+  void operator()(GError* error) const noexcept { g_error_free(error); }
+};
+struct GFree {
+  void operator()(gpointer memory) const noexcept { g_free(memory); }
+};
+
+/// Owns one reference to a GstObject (element, bin, pipeline, bus, pad...).
+template <class T>
+using GstObjectPtr = std::unique_ptr<T, GstObjectUnref>;
+using ElementPtr = GstObjectPtr<GstElement>;
+using BusPtr = GstObjectPtr<GstBus>;
+using CapsPtr = std::unique_ptr<GstCaps, GstCapsUnref>;
+using BufferPtr = std::unique_ptr<GstBuffer, GstBufferUnref>;
+using MessagePtr = std::unique_ptr<GstMessage, GstMessageUnref>;
+using SamplePtr = std::unique_ptr<GstSample, GstSampleUnref>;
+using GErrorPtr = std::unique_ptr<GError, GErrorFree>;
+using GCharPtr = std::unique_ptr<gchar, GFree>;
+
+/// Takes ownership of a string GLib allocated (g_free); null becomes "".
+inline std::string take_gchar(gchar* text) {
+  const GCharPtr owned(text);
+  return owned ? std::string(owned.get()) : std::string();
+}
+
+/// The name of a GstObject, or "" for null (gst_object_get_name).
+inline std::string object_name(GstObject* object) {
+  return object != nullptr ? take_gchar(gst_object_get_name(object)) : std::string();
+}
+
+}  // namespace detail
+
+/// An owning, reference-counted handle to a GstElement: copying takes another reference
+/// (`gst_object_ref`), destruction drops one (`gst_object_unref`). Lets framepipe hand out
+/// elements without a raw pointer crossing the API unowned. May be empty (default-constructed or
+/// moved-from).
+class ElementRef {
+ public:
+  ElementRef() = default;
+
+  /// Adopts a reference the caller already owns (transfer full), e.g. from
+  /// `gst_bin_get_by_name()`. A floating reference is sunk first (`gst_object_ref_sink`), so the
+  /// result of `gst_element_factory_make()` or `gst_parse_launch()` can be adopted directly.
+  static ElementRef adopt(GstElement* element) {
+    if (element != nullptr && g_object_is_floating(element)) gst_object_ref_sink(element);
+    return ElementRef(element);
+  }
+  /// Takes a new reference to an element the caller does not own (`gst_object_ref`).
+  static ElementRef ref(GstElement* element) {
+    if (element != nullptr) gst_object_ref_sink(element);
+    return ElementRef(element);
+  }
+
+  ElementRef(const ElementRef& other) : element_(other.element_) {
+    if (element_ != nullptr) gst_object_ref(element_);
+  }
+  ElementRef(ElementRef&& other) noexcept : element_(std::exchange(other.element_, nullptr)) {}
+  ElementRef& operator=(ElementRef other) noexcept {
+    std::swap(element_, other.element_);
+    return *this;
+  }
+  ~ElementRef() {
+    if (element_ != nullptr) gst_object_unref(element_);
+  }
+
+  /// The element; still owned by this handle (do not unref it). Null when empty.
+  GstElement* get() const noexcept { return element_; }
+  explicit operator bool() const noexcept { return element_ != nullptr; }
+  /// The element's name (`gst_object_get_name`), "" when empty.
+  std::string name() const { return detail::object_name(GST_OBJECT_CAST(element_)); }
+  /// Gives up ownership: the caller must `gst_object_unref()` the result.
+  GstElement* release() noexcept { return std::exchange(element_, nullptr); }
+
+ private:
+  explicit ElementRef(GstElement* element) : element_(element) {}
+  GstElement* element_ = nullptr;
+};
+
+}  // namespace framepipe
