@@ -1,0 +1,77 @@
+// The test helpers themselves: a helper that cannot fail, or reads strides wrongly, would make
+// every test that uses it meaningless.
+#include "support/gst_test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "framepipe/gst/caps.hpp"
+
+using namespace framepipe;
+
+TEST_CASE("frame_from_sample honours the GstVideoMeta's offsets and strides") {
+  ensure_gstreamer_initialized();
+  const Size size{5, 3};
+  // RGB24 rows of 15 bytes stored with a 32-byte stride, starting 7 bytes into the buffer.
+  constexpr std::size_t kOffset = 7;
+  constexpr std::size_t kStride = 32;
+  const detail::BufferPtr buffer(gst_buffer_new_allocate(nullptr, kOffset + kStride * 3, nullptr));
+  GstMapInfo map;
+  REQUIRE(gst_buffer_map(buffer.get(), &map, GST_MAP_WRITE));
+  for (std::size_t i = 0; i < map.size; ++i) map.data[i] = 0xEE;  // padding
+  for (int y = 0; y < size.height; ++y) {
+    for (int x = 0; x < size.width * 3; ++x) {
+      map.data[kOffset + static_cast<std::size_t>(y) * kStride + static_cast<std::size_t>(x)] =
+          static_cast<std::uint8_t>(y * 100 + x);
+    }
+  }
+  gst_buffer_unmap(buffer.get(), &map);
+  gsize offsets[GST_VIDEO_MAX_PLANES] = {kOffset};
+  gint strides[GST_VIDEO_MAX_PLANES] = {static_cast<gint>(kStride)};
+  gst_buffer_add_video_meta_full(buffer.get(), GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_RGB,
+                                 static_cast<guint>(size.width), static_cast<guint>(size.height), 1,
+                                 offsets, strides);
+  const detail::CapsPtr caps = caps_of({PixelFormat::RGB24, size, {30, 1}});
+  const detail::SamplePtr sample(gst_sample_new(buffer.get(), caps.get(), nullptr, nullptr));
+
+  const Frame<PixelFormat::RGB24> frame = test::frame_from_sample<PixelFormat::RGB24>(sample.get());
+  REQUIRE(frame.size() == size);
+  for (int y = 0; y < size.height; ++y) {
+    for (int x = 0; x < size.width * 3; ++x) {
+      CAPTURE(y);
+      CAPTURE(x);
+      CHECK(frame.view().row(0, y)[x] == static_cast<std::uint8_t>(y * 100 + x));
+    }
+  }
+}
+
+TEST_CASE("decode_file reports a file it cannot read instead of hanging") {
+  const test::TempDir dir;
+  const auto started = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(test::decode_file(dir / "missing.webm"), std::runtime_error);
+  {
+    std::ofstream junk(dir / "junk.webm", std::ios::binary);
+    junk << "this is not a media file";
+  }
+  CHECK_THROWS_AS(test::decode_file(dir / "junk.webm"), std::runtime_error);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+}
+
+TEST_CASE("TempDir makes a fresh directory under the test root and removes it") {
+  std::filesystem::path kept;
+  {
+    const test::TempDir a;
+    const test::TempDir b;
+    CHECK(a.path() != b.path());
+    CHECK(std::filesystem::is_directory(a.path()));
+    CHECK(a.path().parent_path() == test::test_temp_root());
+    std::ofstream(a / "file.txt") << "x";
+    kept = a.path();
+  }
+  CHECK(!std::filesystem::exists(kept));
+}

@@ -1,0 +1,221 @@
+// Helpers for tests that talk to real GStreamer elements: pulling from appsinks with time limits,
+// copying samples into framepipe frames, decoding media files, temporary directories.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "framepipe/core/frame.hpp"
+#include "framepipe/core/pixel_format.hpp"
+#include "framepipe/gst/runtime.hpp"
+
+namespace framepipe::test {
+
+/// Default time limit of one pull: generous for a loaded 2-core CI machine, short enough that a
+/// broken pipeline fails the test instead of hanging it.
+inline constexpr std::chrono::milliseconds kPullTimeout{10000};
+
+inline GstClockTime to_clock_time(std::chrono::milliseconds ms) {
+  return static_cast<GstClockTime>(ms.count()) * GST_MSECOND;
+}
+
+/// The next sample of `appsink` (`gst_app_sink_try_pull_sample`); fails the test when none comes
+/// within `timeout` (or the sink reached EOS).
+inline detail::SamplePtr pull_sample(GstElement* appsink,
+                                     std::chrono::milliseconds timeout = kPullTimeout) {
+  REQUIRE(appsink != nullptr);
+  REQUIRE(GST_IS_APP_SINK(appsink));
+  detail::SamplePtr sample(
+      gst_app_sink_try_pull_sample(GST_APP_SINK(appsink), to_clock_time(timeout)));
+  REQUIRE_MESSAGE(sample != nullptr,
+                  "no sample from appsink within "
+                      << timeout.count() << " ms (eos: "
+                      << (gst_app_sink_is_eos(GST_APP_SINK(appsink)) ? "yes" : "no") << ")");
+  return sample;
+}
+
+/// The next `count` samples of `appsink`, each within `timeout`.
+inline std::vector<detail::SamplePtr> pull_samples(
+    GstElement* appsink, std::size_t count, std::chrono::milliseconds timeout = kPullTimeout) {
+  std::vector<detail::SamplePtr> samples;
+  samples.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) samples.push_back(pull_sample(appsink, timeout));
+  return samples;
+}
+
+/// The caps of `sample` as a string.
+inline std::string sample_caps_string(GstSample* sample) {
+  GstCaps* caps = gst_sample_get_caps(sample);
+  return caps != nullptr ? detail::take_gchar(gst_caps_to_string(caps)) : std::string();
+}
+
+/// Copies the frame in `sample` into a new Frame<F>, honouring the sample's GstVideoMeta (plane
+/// offsets and strides) through `gst_video_frame_map`. Fails the test unless the sample's caps say
+/// format F.
+template <PixelFormat F>
+Frame<F> frame_from_sample(GstSample* sample) {
+  REQUIRE(sample != nullptr);
+  GstCaps* caps = gst_sample_get_caps(sample);
+  REQUIRE(caps != nullptr);
+  GstVideoInfo info;
+  REQUIRE(gst_video_info_from_caps(&info, caps));
+  REQUIRE_MESSAGE(std::string(gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info))) ==
+                      std::string(format_info(F).gst_name),
+                  "sample caps: " << sample_caps_string(sample));
+  GstBuffer* buffer = gst_sample_get_buffer(sample);
+  REQUIRE(buffer != nullptr);
+  GstVideoFrame video;
+  REQUIRE(gst_video_frame_map(&video, &info, buffer, GST_MAP_READ));
+  Frame<F> frame(static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)),
+                 static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info)));
+  const PlaneLayout& layout = frame.layout();
+  for (int p = 0; p < layout.planes; ++p) {
+    const auto* src = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&video, p));
+    const auto src_stride = static_cast<std::size_t>(GST_VIDEO_FRAME_PLANE_STRIDE(&video, p));
+    const auto row_bytes = static_cast<std::size_t>(layout.row_bytes[static_cast<std::size_t>(p)]);
+    for (int y = 0; y < layout.rows[static_cast<std::size_t>(p)]; ++y) {
+      std::memcpy(frame.view().row(p, y), src + static_cast<std::size_t>(y) * src_stride,
+                  row_bytes);
+    }
+  }
+  gst_video_frame_unmap(&video);
+  return frame;
+}
+
+/// What decode_file() found: the frames in order, each with its pts.
+struct DecodedVideo {
+  std::vector<Frame<PixelFormat::BGR24>> frames;
+  std::vector<std::uint64_t> pts;  ///< nanoseconds, GST_CLOCK_TIME_NONE when a frame had none
+  std::string caps;                ///< caps of the first decoded sample
+};
+
+/// Decodes the media file at `path` with
+/// `filesrc ! decodebin ! videoconvert ! video/x-raw,format=BGR ! appsink` into BGR frames.
+/// Throws std::runtime_error with GStreamer's message when the pipeline fails, and when decoding
+/// takes longer than `timeout` in total.
+inline DecodedVideo decode_file(const std::filesystem::path& path,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  ensure_gstreamer_initialized();
+  GError* raw_error = nullptr;
+  GstElement* parsed = gst_parse_launch(
+      "filesrc name=src ! decodebin ! videoconvert ! video/x-raw,format=BGR ! "
+      "appsink name=out sync=false",
+      &raw_error);
+  const detail::GErrorPtr error(raw_error);
+  if (parsed != nullptr) gst_object_ref_sink(parsed);
+  const detail::ElementPtr pipeline(parsed);
+  if (error || !pipeline) {
+    throw std::runtime_error("decode_file: " +
+                             std::string(error ? error->message : "gst_parse_launch failed"));
+  }
+  const detail::ElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
+  const detail::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
+  g_object_set(src.get(), "location", path.c_str(), nullptr);
+  const detail::BusPtr bus(gst_element_get_bus(pipeline.get()));
+
+  struct StopOnExit {
+    GstElement* p;
+    ~StopOnExit() { gst_element_set_state(p, GST_STATE_NULL); }
+  } stop{pipeline.get()};
+
+  // Throws with the bus's ERROR (if one is there) appended to `context`.
+  const auto fail = [&](const std::string& context) {
+    std::string text = "decode_file(" + path.string() + "): " + context;
+    const detail::MessagePtr message(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
+    if (message) {
+      GError* e = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_error(message.get(), &e, &debug);
+      const detail::GErrorPtr owned(e);
+      text += ": " + detail::object_name(GST_MESSAGE_SRC(message.get())) + ": " +
+              (owned ? owned->message : "") + " (" + detail::take_gchar(debug) + ")";
+    }
+    throw std::runtime_error(text);
+  };
+
+  if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    fail("cannot start");
+  }
+  DecodedVideo video;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const detail::SamplePtr sample(
+        gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 100 * GST_MSECOND));
+    if (sample) {
+      if (video.caps.empty()) video.caps = sample_caps_string(sample.get());
+      video.pts.push_back(GST_BUFFER_PTS(gst_sample_get_buffer(sample.get())));
+      video.frames.push_back(frame_from_sample<PixelFormat::BGR24>(sample.get()));
+      continue;
+    }
+    if (gst_app_sink_is_eos(GST_APP_SINK(sink.get()))) break;
+    while (const detail::MessagePtr message{gst_bus_pop(bus.get())}) {
+      if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
+        GError* e = nullptr;
+        gchar* debug = nullptr;
+        gst_message_parse_error(message.get(), &e, &debug);
+        const detail::GErrorPtr owned(e);
+        throw std::runtime_error("decode_file(" + path.string() +
+                                 "): " + detail::object_name(GST_MESSAGE_SRC(message.get())) +
+                                 ": " + (owned ? owned->message : "") + " (" +
+                                 detail::take_gchar(debug) + ")");
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline) fail("timed out");
+  }
+  return video;
+}
+
+/// The directory tests write into: $FRAMEPIPE_TEST_TMPDIR when set, else the system's.
+inline std::filesystem::path test_temp_root() {
+  if (const char* dir = std::getenv("FRAMEPIPE_TEST_TMPDIR"); dir != nullptr && *dir != '\0') {
+    return dir;
+  }
+  return std::filesystem::temp_directory_path();
+}
+
+/// A fresh directory under test_temp_root(), removed with its contents on destruction.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix = "framepipe-test") {
+    static std::atomic<unsigned> counter{0};
+    std::random_device random;
+    const std::filesystem::path root = test_temp_root();
+    std::filesystem::create_directories(root);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      path_ = root / (std::string(prefix) + "-" + std::to_string(random()) + "-" +
+                      std::to_string(counter++));
+      if (std::filesystem::create_directory(path_)) return;
+    }
+    throw std::runtime_error("TempDir: cannot create a directory under " + root.string());
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+
+  const std::filesystem::path& path() const { return path_; }
+  /// `name` inside the directory.
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace framepipe::test
