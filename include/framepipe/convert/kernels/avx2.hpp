@@ -10,6 +10,7 @@
 // go to the SSE4.1 kernel, an odd last column to the scalar one.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"

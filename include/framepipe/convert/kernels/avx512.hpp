@@ -11,6 +11,7 @@
 // masked-off bytes are neither read nor faulted on. An odd last column goes to the scalar kernel.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"

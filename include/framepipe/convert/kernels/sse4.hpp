@@ -13,6 +13,7 @@
 // same bytes); an odd last column, and rows under 16 pixels, go to the scalar kernel.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"
