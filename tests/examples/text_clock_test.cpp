@@ -1,0 +1,106 @@
+// Runs the text_clock example as a user would and checks the file it writes.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "support/gst_test_support.hpp"
+
+#ifndef FRAMEPIPE_TEXT_CLOCK_EXE
+#  error "FRAMEPIPE_TEXT_CLOCK_EXE must name the text_clock example binary"
+#endif
+
+namespace {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+RunResult run_example(const std::string& args) {
+  const std::string command = std::string("\"") + FRAMEPIPE_TEXT_CLOCK_EXE + "\" " + args + " 2>&1";
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 512> chunk{};
+  while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) result.output += chunk.data();
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+/// Largest channel value in a w x h box at (x0, y0).
+int brightest(const framepipe::Frame<framepipe::PixelFormat::BGR24>& f, int x0, int y0, int w,
+              int h) {
+  int best = 0;
+  for (int y = y0; y < y0 + h; ++y) {
+    const std::uint8_t* row = f.view().row(0, y);
+    for (int x = 3 * x0; x < 3 * (x0 + w); ++x) best = std::max<int>(best, row[x]);
+  }
+  return best;
+}
+
+}  // namespace
+
+TEST_CASE("text_clock writes the tutorial's clock: 150 frames of 320x240 over 5 s") {
+  framepipe::test::TempDir dir("text-clock");
+  const auto file = dir.path() / "clock.webm";
+  const RunResult run = run_example("--output \"" + file.string() + "\"");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("150 frames") != std::string::npos);
+  CHECK(run.output.find("frames/s") != std::string::npos);
+  CHECK(run.output.find("peak memory") != std::string::npos);
+
+  const framepipe::test::DecodedVideo video = framepipe::test::decode_file(file);
+  REQUIRE(video.frames.size() == 150);
+  CHECK(video.frames.front().size() == framepipe::Size{320, 240});
+  REQUIRE(video.pts.size() == 150);
+  CHECK(video.pts.front() == 0);
+  // The last frame starts at 149/30 s and ends at 5.0 s.
+  CHECK(video.pts.back() == framepipe::FrameTime::at(149, {30, 1}).pts);
+  CHECK(video.pts.back() + framepipe::FrameTime::at(149, {30, 1}).duration ==
+        5 * framepipe::kNanosPerSecond);
+
+  for (std::size_t i : {std::size_t{0}, std::size_t{75}, std::size_t{149}}) {
+    const auto& frame = video.frames[i];
+    INFO("frame ", i);
+    // The text sits in the middle: some pixel there is bright (white text, lossy VP8).
+    CHECK(brightest(frame, 60, 90, 200, 60) > 180);
+    // The corners are black (allowing a little coding noise).
+    CHECK(brightest(frame, 0, 0, 20, 20) < 24);
+    CHECK(brightest(frame, 300, 0, 20, 20) < 24);
+    CHECK(brightest(frame, 0, 220, 20, 20) < 24);
+    CHECK(brightest(frame, 300, 220, 20, 20) < 24);
+  }
+}
+
+TEST_CASE("text_clock honours --size, --fps and --seconds") {
+  framepipe::test::TempDir dir("text-clock");
+  const auto file = dir.path() / "small.webm";
+  const RunResult run = run_example("--size 161x121 --fps 30000/1001 --seconds 0.5 --output \"" +
+                                    file.string() + "\"");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  const framepipe::test::DecodedVideo video = framepipe::test::decode_file(file);
+  CHECK(video.frames.size() == 15);  // pts 0 .. 14 * 1001/30000 s < 0.5 s
+  REQUIRE_FALSE(video.frames.empty());
+  CHECK(video.frames.front().size() == framepipe::Size{161, 121});
+}
+
+TEST_CASE("text_clock reports bad input clearly and fails") {
+  const RunResult bad_size = run_example("--size 0x240");
+  CHECK(bad_size.exit_code != 0);
+  CHECK(bad_size.output.find("0x240") != std::string::npos);
+
+  const RunResult bad_sink = run_example("--sink \"nosuchelement_xyz\"");
+  CHECK(bad_sink.exit_code == 1);
+  CHECK(bad_sink.output.find("nosuchelement_xyz") != std::string::npos);
+
+  const RunResult bad_arg = run_example("--frobnicate");
+  CHECK(bad_arg.exit_code == 2);
+  CHECK(bad_arg.output.find("usage") != std::string::npos);
+}
