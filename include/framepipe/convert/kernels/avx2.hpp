@@ -68,14 +68,14 @@ FRAMEPIPE_INLINE_AVX2 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_AVX2 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr detail::ShuffleGather32 kB = detail::shuffle_gather32(f.pixel_bytes, f.b_index);
-  constexpr detail::ShuffleGather32 kG = detail::shuffle_gather32(f.pixel_bytes, f.g_index);
-  constexpr detail::ShuffleGather32 kR = detail::shuffle_gather32(f.pixel_bytes, f.r_index);
-  constexpr std::array<std::uint8_t, 32> kLumaA = detail::shuffle_luma32(f.pixel_bytes, 0);
-  constexpr std::array<std::uint8_t, 32> kLumaB = detail::shuffle_luma32(f.pixel_bytes, 8);
-  constexpr std::array<int, 8> kLumaOrder = detail::permute_luma32(f.pixel_bytes);
-  constexpr std::array<std::uint8_t, 32> kChroma = detail::shuffle_chroma32(f.pixel_bytes);
-  constexpr std::array<std::uint8_t, 16> kInterleave = detail::shuffle_interleave16();
+  constexpr x86_detail::ShuffleGather32 kB = x86_detail::shuffle_gather32(f.pixel_bytes, f.b_index);
+  constexpr x86_detail::ShuffleGather32 kG = x86_detail::shuffle_gather32(f.pixel_bytes, f.g_index);
+  constexpr x86_detail::ShuffleGather32 kR = x86_detail::shuffle_gather32(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 32> kLumaA = x86_detail::shuffle_luma32(f.pixel_bytes, 0);
+  constexpr std::array<std::uint8_t, 32> kLumaB = x86_detail::shuffle_luma32(f.pixel_bytes, 8);
+  constexpr std::array<int, 8> kLumaOrder = x86_detail::permute_luma32(f.pixel_bytes);
+  constexpr std::array<std::uint8_t, 32> kChroma = x86_detail::shuffle_chroma32(f.pixel_bytes);
+  constexpr std::array<std::uint8_t, 16> kInterleave = x86_detail::shuffle_interleave16();
   return {table32(kB.first),
           table32(kB.second),
           table32(kG.first),
@@ -92,7 +92,7 @@ FRAMEPIPE_INLINE_AVX2 Tables make_tables() {
 /// Gathers the 16 pixels starting at `p` (reads exactly bytes p .. p + 16 * Bpp - 1).
 template <int Bpp>
 FRAMEPIPE_INLINE_AVX2 Channels gather(const std::uint8_t* p, const Tables& t) {
-  constexpr int kSecond = detail::avx2_layout(Bpp).second_load;
+  constexpr int kSecond = x86_detail::avx2_layout(Bpp).second_load;
   static_assert(kSecond + 32 <= 16 * Bpp);
   const __m256i first = load32(p);
   const __m256i second = load32(p + kSecond);
@@ -200,8 +200,8 @@ FRAMEPIPE_INLINE_AVX2 void pack_rows(const std::uint8_t* src0, const std::uint8_
   if (x < even) step32<kBpp, Nv12>(src0, src1, y0, y1, u, v, even - kStep, consts, tables);
   if (even != width) {
     const int c = even / 2 * kChromaStep;
-    detail::pack_rows_scalar<In, kChromaStep>(src0 + even * kBpp, src1 + even * kBpp, y0 + even,
-                                              y1 + even, u + c, v + c, 1, k);
+    x86_scalar::rows<In, Nv12>(src0 + even * kBpp, src1 + even * kBpp, y0 + even, y1 + even, u + c,
+                               v + c, 1, k);
   }
 }
 

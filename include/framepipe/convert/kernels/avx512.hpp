@@ -81,11 +81,14 @@ FRAMEPIPE_INLINE_AVX512 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_AVX512 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr std::array<std::uint8_t, 64> kB = detail::permute_gather64(f.pixel_bytes, f.b_index);
-  constexpr std::array<std::uint8_t, 64> kG = detail::permute_gather64(f.pixel_bytes, f.g_index);
-  constexpr std::array<std::uint8_t, 64> kR = detail::permute_gather64(f.pixel_bytes, f.r_index);
-  constexpr std::array<std::uint8_t, 64> kLuma = detail::permute_luma64();
-  constexpr std::array<std::uint8_t, 64> kInterleave = detail::permute_interleave64();
+  constexpr std::array<std::uint8_t, 64> kB =
+      x86_detail::permute_gather64(f.pixel_bytes, f.b_index);
+  constexpr std::array<std::uint8_t, 64> kG =
+      x86_detail::permute_gather64(f.pixel_bytes, f.g_index);
+  constexpr std::array<std::uint8_t, 64> kR =
+      x86_detail::permute_gather64(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 64> kLuma = x86_detail::permute_luma64();
+  constexpr std::array<std::uint8_t, 64> kInterleave = x86_detail::permute_interleave64();
   return {table64(kB),
           table64(kG),
           table64(kR),
@@ -235,8 +238,8 @@ FRAMEPIPE_INLINE_AVX512 void pack_rows(const std::uint8_t* src0, const std::uint
   }
   if (even != width) {
     const int c = even / 2 * kChromaStep;
-    detail::pack_rows_scalar<In, kChromaStep>(src0 + even * kBpp, src1 + even * kBpp, y0 + even,
-                                              y1 + even, u + c, v + c, 1, k);
+    x86_scalar::rows<In, Nv12>(src0 + even * kBpp, src1 + even * kBpp, y0 + even, y1 + even, u + c,
+                               v + c, 1, k);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "framepipe/convert/kernels/abi.hpp"
 #include "framepipe/convert/kernels/avx2.hpp"
 #include "framepipe/convert/kernels/avx512.hpp"
 #include "framepipe/convert/kernels/scalar.hpp"
@@ -50,7 +51,7 @@ inline Isa parse_isa(std::string_view name) {
 namespace detail {
 
 inline Isa detect_isa() {
-  const kernels::detail::CpuFeatures f = kernels::detail::cpu_features();
+  const kernels::x86_detail::CpuFeatures f = kernels::x86_detail::cpu_features();
   if (f.avx512) return Isa::Avx512;
   if (f.avx2) return Isa::Avx2;
   if (f.sse41) return Isa::Sse4;

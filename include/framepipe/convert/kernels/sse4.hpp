@@ -63,12 +63,12 @@ FRAMEPIPE_INLINE_SSE4 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_SSE4 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr detail::ShuffleGather16 kB = detail::shuffle_gather16(f.pixel_bytes, f.b_index);
-  constexpr detail::ShuffleGather16 kG = detail::shuffle_gather16(f.pixel_bytes, f.g_index);
-  constexpr detail::ShuffleGather16 kR = detail::shuffle_gather16(f.pixel_bytes, f.r_index);
-  constexpr std::array<std::uint8_t, 16> kLumaA = detail::shuffle_luma16(0);
-  constexpr std::array<std::uint8_t, 16> kLumaB = detail::shuffle_luma16(8);
-  constexpr std::array<std::uint8_t, 16> kInterleave = detail::shuffle_interleave16();
+  constexpr x86_detail::ShuffleGather16 kB = x86_detail::shuffle_gather16(f.pixel_bytes, f.b_index);
+  constexpr x86_detail::ShuffleGather16 kG = x86_detail::shuffle_gather16(f.pixel_bytes, f.g_index);
+  constexpr x86_detail::ShuffleGather16 kR = x86_detail::shuffle_gather16(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 16> kLumaA = x86_detail::shuffle_luma16(0);
+  constexpr std::array<std::uint8_t, 16> kLumaB = x86_detail::shuffle_luma16(8);
+  constexpr std::array<std::uint8_t, 16> kInterleave = x86_detail::shuffle_interleave16();
   return {table16(kB.first),  table16(kB.second), table16(kG.first),
           table16(kG.second), table16(kR.first),  table16(kR.second),
           table16(kLumaA),    table16(kLumaB),    table16(kInterleave)};
@@ -163,7 +163,7 @@ FRAMEPIPE_INLINE_SSE4 void pack_rows(const std::uint8_t* src0, const std::uint8_
   constexpr int kChromaStep = Nv12 ? 2 : 1;
   constexpr int kStep = 16;
   if (width < kStep) {
-    detail::pack_rows_scalar<In, kChromaStep>(src0, src1, y0, y1, u, v, width, k);
+    x86_scalar::rows<In, Nv12>(src0, src1, y0, y1, u, v, width, k);
     return;
   }
   const Consts consts = make_consts(k);
@@ -176,8 +176,8 @@ FRAMEPIPE_INLINE_SSE4 void pack_rows(const std::uint8_t* src0, const std::uint8_
   if (x < even) step16<kBpp, Nv12>(src0, src1, y0, y1, u, v, even - kStep, consts, tables);
   if (even != width) {
     const int c = even / 2 * kChromaStep;
-    detail::pack_rows_scalar<In, kChromaStep>(src0 + even * kBpp, src1 + even * kBpp, y0 + even,
-                                              y1 + even, u + c, v + c, 1, k);
+    x86_scalar::rows<In, Nv12>(src0 + even * kBpp, src1 + even * kBpp, y0 + even, y1 + even, u + c,
+                               v + c, 1, k);
   }
 }
 

@@ -1,6 +1,7 @@
-// What the SIMD row kernels share on x86: feature macros, per-function target attributes, the
-// inline namespace that keeps each translation unit's copy of the kernels apart, CPU detection, and
-// the byte-shuffle tables that gather one colour channel out of packed pixels.
+// What the SIMD row kernels share on x86: feature macros, per-function target attributes, CPU
+// detection, the byte-shuffle tables that gather one colour channel out of packed pixels, and the
+// scalar fallback for short rows and odd last columns. The kernels live in the inline namespace
+// FRAMEPIPE_KERNELS_ABI (abi.hpp), which keeps each translation unit's copy apart.
 //
 // How the kernels are built (see DESIGN.md, "Dispatch findings"): every function that touches a
 // vector type carries a `target` attribute for its ISA, so a plain -O2 build with no -march flag
@@ -14,6 +15,10 @@
 #include <cstdint>
 #include <utility>
 
+#include "framepipe/convert/kernels/abi.hpp"
+#include "framepipe/convert/kernels/scalar.hpp"
+#include "framepipe/core/pixel_format.hpp"
+
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 /// 1 when the x86 SIMD kernels are compiled in (GCC and Clang on x86); 0 elsewhere, where the
 /// scalar kernels are the only path.
@@ -21,27 +26,6 @@
 #  include <immintrin.h>
 #else
 #  define FRAMEPIPE_KERNELS_X86 0
-#endif
-
-// The inline namespace the kernels and their selectors live in, named after the ISA level this
-// translation unit is compiled for. A kernel with target("sse4.1") in a file built with -mavx2 is
-// compiled with AVX2 too (a target attribute adds to the command line, it never removes), so two
-// files with different -m flags hold different machine code under one name; without distinct
-// names the linker keeps one copy for the whole program, which may be the one a CPU cannot run.
-#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
-#  define FRAMEPIPE_KERNELS_ABI tu_avx512vbmi
-#elif defined(__AVX512BW__)
-#  define FRAMEPIPE_KERNELS_ABI tu_avx512bw
-#elif defined(__AVX2__)
-#  define FRAMEPIPE_KERNELS_ABI tu_avx2
-#elif defined(__AVX__)
-#  define FRAMEPIPE_KERNELS_ABI tu_avx
-#elif defined(__SSE4_1__)
-#  define FRAMEPIPE_KERNELS_ABI tu_sse41
-#elif defined(__SSSE3__)
-#  define FRAMEPIPE_KERNELS_ABI tu_ssse3
-#else
-#  define FRAMEPIPE_KERNELS_ABI tu_base
 #endif
 
 #if FRAMEPIPE_KERNELS_X86
@@ -58,9 +42,9 @@
     __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vbmi"))) inline
 #endif
 
-// Nothing below is compiled for a vector ISA (the tables are constexpr data, the detection plain
-// code), so it lives outside the per-ISA inline namespace.
-namespace framepipe::kernels::detail {
+// Nothing in x86_detail is compiled for a vector ISA (the tables are constexpr data, the
+// detection plain code), so it lives outside the per-ISA inline namespace.
+namespace framepipe::kernels::x86_detail {
 
 /// Which CPU features the kernels use are present (and enabled by the OS, which
 /// __builtin_cpu_supports checks through XGETBV). Not cached: dispatch.hpp caches its decision.
@@ -294,4 +278,23 @@ struct ChannelOffsets {
   int b, g, r;
 };
 
-}  // namespace framepipe::kernels::detail
+}  // namespace framepipe::kernels::x86_detail
+
+namespace framepipe::kernels {
+inline namespace FRAMEPIPE_KERNELS_ABI {
+namespace x86_scalar {
+
+/// The scalar kernel (through its public names) for short rows and odd last columns.
+template <PixelFormat In, bool Nv12>
+void rows(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0, std::uint8_t* y1,
+          std::uint8_t* u, std::uint8_t* v, int width, const PackCoefficients& k) {
+  if constexpr (Nv12) {
+    pack_nv12_rows_scalar<In>(src0, src1, y0, y1, u, v, width, k);
+  } else {
+    pack_i420_rows_scalar<In>(src0, src1, y0, y1, u, v, width, k);
+  }
+}
+
+}  // namespace x86_scalar
+}  // namespace FRAMEPIPE_KERNELS_ABI
+}  // namespace framepipe::kernels

@@ -1,0 +1,25 @@
+// The name of the inline namespace that framepipe's compiled kernels live in. Its own header so
+// that any kernel header — SIMD or scalar — can use it without pulling in <immintrin.h>.
+#pragma once
+
+// FRAMEPIPE_KERNELS_ABI: the inline namespace the kernels and their selectors live in, named
+// after the ISA level this translation unit is compiled for. A kernel with target("sse4.1") in a
+// file built with -mavx2 is compiled with AVX2 too (a target attribute adds to the command line, it
+// never removes), so two files with different -m flags hold different machine code under one name;
+// without distinct names the linker keeps one copy for the whole program, which may be the one a
+// CPU cannot run.
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+#  define FRAMEPIPE_KERNELS_ABI tu_avx512vbmi
+#elif defined(__AVX512BW__)
+#  define FRAMEPIPE_KERNELS_ABI tu_avx512bw
+#elif defined(__AVX2__)
+#  define FRAMEPIPE_KERNELS_ABI tu_avx2
+#elif defined(__AVX__)
+#  define FRAMEPIPE_KERNELS_ABI tu_avx
+#elif defined(__SSE4_1__)
+#  define FRAMEPIPE_KERNELS_ABI tu_sse41
+#elif defined(__SSSE3__)
+#  define FRAMEPIPE_KERNELS_ABI tu_ssse3
+#else
+#  define FRAMEPIPE_KERNELS_ABI tu_base
+#endif
