@@ -57,18 +57,7 @@ class RgbToYuvPacker {
                             std::to_string(src.height()) + " but destination is " +
                             std::to_string(dst.width()) + "x" + std::to_string(dst.height()));
     }
-    const PackCoefficients k = pack_coefficients(color_spec(src.size()));
-    const kernels::PackRowsFn rows = Out == PixelFormat::I420
-                                         ? kernels::select_pack_i420_rows<In>(isa_)
-                                         : kernels::select_pack_nv12_rows<In>(isa_);
-    const int w = src.width();
-    const int h = src.height();
-    for (int y = 0; y < h; y += 2) {
-      const int y_next = y + 1 < h ? y + 1 : y;  // an odd last row pairs with itself
-      std::uint8_t* u = dst.row(1, y / 2);
-      std::uint8_t* v = Out == PixelFormat::I420 ? dst.row(2, y / 2) : u + 1;
-      rows(src.row(0, y), src.row(0, y_next), dst.row(0, y), dst.row(0, y_next), u, v, w, k);
-    }
+    kernels::pack_yuv420_frame(src, dst, pack_coefficients(color_spec(src.size())), isa_);
   }
 
  private:

@@ -19,6 +19,7 @@
 #include "framepipe/convert/kernels/sse4.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/error.hpp"
+#include "framepipe/core/frame.hpp"
 
 namespace framepipe {
 
@@ -120,6 +121,25 @@ PackRowsFn select_pack_nv12_rows(Isa isa) {
   }
 #endif
   return &pack_nv12_rows_scalar<In>;
+}
+
+/// Packs a whole frame into the 4:2:0 format `Out` (I420 or NV12) on path `isa`: picks the row
+/// kernel once, then walks the frame two source rows at a time (an odd last row pairs with
+/// itself). Sizes must match (the packers check). Here rather than in the packer class so that the
+/// loop, too, is compiled once per ISA level.
+template <PixelFormat In, PixelFormat Out>
+void pack_yuv420_frame(FrameView<In> src, FrameView<Out> dst, const PackCoefficients& k, Isa isa) {
+  static_assert(Out == PixelFormat::I420 || Out == PixelFormat::NV12);
+  const PackRowsFn rows =
+      Out == PixelFormat::I420 ? select_pack_i420_rows<In>(isa) : select_pack_nv12_rows<In>(isa);
+  const int w = src.width();
+  const int h = src.height();
+  for (int y = 0; y < h; y += 2) {
+    const int y_next = y + 1 < h ? y + 1 : y;
+    std::uint8_t* u = dst.row(1, y / 2);
+    std::uint8_t* v = Out == PixelFormat::I420 ? dst.row(2, y / 2) : u + 1;
+    rows(src.row(0, y), src.row(0, y_next), dst.row(0, y), dst.row(0, y_next), u, v, w, k);
+  }
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

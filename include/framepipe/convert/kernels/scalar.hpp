@@ -5,9 +5,13 @@
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"
+#include "framepipe/convert/kernels/abi.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
 namespace framepipe::kernels {
+// Per-ISA-level names, like the SIMD kernels: in a file built with -mavx2 this reference is
+// auto-vectorised with AVX2, and must not become the copy every file links to (see abi.hpp).
+inline namespace FRAMEPIPE_KERNELS_ABI {
 
 /// Packs two source rows into two luma rows and one row of 2x2-averaged chroma.
 /// `src1`/`y1` may equal `src0`/`y0` (the last row of an odd-height frame). `u` and `v` receive
@@ -89,4 +93,5 @@ void pack_nv12_rows_scalar(const std::uint8_t* src0, const std::uint8_t* src1, s
   detail::pack_rows_scalar<In, 2>(src0, src1, y0, y1, u, v, width, k);
 }
 
+}  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels
