@@ -22,6 +22,7 @@
 #include "framepipe/core/pixel_format.hpp"
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
+#include "framepipe/core/writer.hpp"
 #include "framepipe/generators/function_generator.hpp"
 #include "framepipe/generators/generator_options.hpp"
 #include "framepipe/generators/test_pattern_generator.hpp"
@@ -37,6 +38,8 @@
 #endif
 #if FRAMEPIPE_HAS_OPENCV
 #  include "framepipe/generators/text_clock_generator.hpp"
+#  include "framepipe/opencv/mat_generator.hpp"
+#  include "framepipe/opencv/mat_view.hpp"
 #endif
 
 #ifndef FRAMEPIPE_HAS_GST

@@ -1,0 +1,61 @@
+// MatGenerator<F>: a Pipeline generator fed by an existing source of cv::Mat frames (needs
+// framepipe::opencv).
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <opencv2/core.hpp>
+#include <string>
+#include <utility>
+
+#include "framepipe/core/error.hpp"
+#include "framepipe/core/frame.hpp"
+#include "framepipe/core/frame_time.hpp"
+#include "framepipe/generators/generator_options.hpp"
+#include "framepipe/opencv/mat_view.hpp"
+
+namespace framepipe {
+
+/// Pulls a cv::Mat from `source(time)` for every frame and copies it into the pipeline's frame
+/// (one copy: the pipeline owns the frame it lends). For sources that can draw into a frame
+/// directly, FunctionGenerator with mat_of() avoids the copy.
+/// \code
+///   cv::VideoCapture camera(0);
+///   MatGenerator<PixelFormat::BGR24> gen{{.width = 640, .height = 480},
+///                                        [&](const FrameTime&) { cv::Mat m; camera >> m; return m;
+///                                        }};
+/// \endcode
+template <PixelFormat F>
+class MatGenerator {
+ public:
+  static constexpr PixelFormat output = F;
+  using Options = GeneratorOptions;
+  using SourceFn = std::function<cv::Mat(const FrameTime&)>;
+
+  MatGenerator(Options options, SourceFn source)
+      : size_{options.width, options.height}, source_(std::move(source)) {
+    check_frame_size(size_);
+  }
+
+  Size size() const { return size_; }
+
+  /// Throws InvalidArgument when the source returns a Mat of another size or type.
+  void generate(FrameView<F> frame, const FrameTime& time) {
+    const cv::Mat mat = source_(time);
+    const FrameView<F> in = view_of<F>(mat);
+    if (in.size() != size_) {
+      throw InvalidArgument("framepipe::MatGenerator: the source gave a " +
+                            std::to_string(in.width()) + "x" + std::to_string(in.height()) +
+                            " Mat for a " + std::to_string(size_.width) + "x" +
+                            std::to_string(size_.height) + " stream");
+    }
+    const auto bytes = static_cast<std::size_t>(default_layout(F, size_).row_bytes[0]);
+    for (int y = 0; y < size_.height; ++y) std::copy_n(in.row(0, y), bytes, frame.row(0, y));
+  }
+
+ private:
+  Size size_;
+  SourceFn source_;
+};
+
+}  // namespace framepipe
