@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages framepipe's build, tests and examples need -- only the
 # missing ones, and without touching apt at all when nothing is missing.
 #
-#   scripts/install-deps.sh           compiler, CMake, GStreamer, OpenCV core/imgproc, doctest,
+#   scripts/install-deps.sh           g++ and clang, CMake, GStreamer, OpenCV core/imgproc, doctest,
 #                                     Google Benchmark, clang-format
 #   scripts/install-deps.sh --bench   also libyuv and swscale, the benchmarks' comparison points
 #
@@ -12,10 +12,10 @@
 set -euo pipefail
 
 required=(
-  cmake g++ make pkg-config clang-format
+  cmake g++ clang make pkg-config clang-format
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
-  libopencv-core-dev libopencv-imgproc-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-videoio-dev
   doctest-dev libbenchmark-dev
 )
 bench=(libyuv-dev libswscale-dev)
