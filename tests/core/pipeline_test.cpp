@@ -2,7 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "framepipe/convert/function_converter.hpp"
@@ -13,6 +17,7 @@
 #include "framepipe/sinks/null_sink.hpp"
 
 using namespace framepipe;
+using namespace std::chrono_literals;
 using PF = PixelFormat;
 
 namespace {
@@ -157,4 +162,98 @@ TEST_CASE("Pipeline reports progress and passes stage exceptions through") {
                    NullSink{}};
   CHECK_THROWS_WITH(failing.run({.frames = 5}), "boom");
   CHECK(failing.sink().frames() == 2);
+}
+
+namespace {
+
+/// A sink that counts its own drops (every third frame), as AppSrcSink does with a drop policy.
+struct DroppingSink {
+  static constexpr PixelFormat input = PF::GRAY8;
+  Frame<PF::GRAY8> frame{4, 4};
+  std::uint64_t received = 0;
+  std::uint64_t lost = 0;
+  FrameView<PF::GRAY8> acquire() { return frame.view(); }
+  void submit(const FrameTime& t) {
+    ++received;
+    if (t.index % 3 == 2) ++lost;
+  }
+  void finish() {}
+  SinkCounters counters() const { return {lost}; }
+};
+
+}  // namespace
+
+TEST_CASE("Pipeline merges the sink's drops into its Stats") {
+  Pipeline p{TestPatternGenerator{{.width = 4, .height = 4}}, GreenToGray{}, DroppingSink{}};
+  p.sink().lost = 5;  // counters are cumulative: the run counts only its own
+  const Stats s = p.run({.frames = 9});
+  CHECK(s.frames == 9);
+  CHECK(s.dropped == 3);
+  CHECK(s.late == 0);
+  CHECK(s.delivered() == 6);
+  CHECK(p.stats().dropped == 3);
+  CHECK(p.stats().frames == 9);
+}
+
+TEST_CASE("Pipeline paced in real time skips and counts frames whose time has passed") {
+  std::vector<std::uint64_t> generated;
+  FunctionGenerator<PF::GRAY8> gen{{.width = 4, .height = 4},
+                                   [&](FrameView<PF::GRAY8>, const FrameTime& t) {
+                                     generated.push_back(t.index);
+                                     // Frame 2 takes 5 frame periods: frames 3..5 are then more
+                                     // than a period late.
+                                     if (t.index == 2) std::this_thread::sleep_for(100ms);
+                                   }};
+  std::vector<std::uint64_t> delivered;
+  CallbackSink<PF::GRAY8> sink{
+      [&](FrameView<PF::GRAY8>, const FrameTime& t) { delivered.push_back(t.index); }};
+  Pipeline p{gen, sink};
+  const Stats s = p.run({.frames = 12, .fps = {50, 1}, .pacing = Pacing::RealTime});
+  CHECK(s.late >= 3);
+  CHECK(s.dropped == s.late);
+  CHECK(s.frames + s.late == 12);
+  CHECK(s.frames == delivered.size());
+  CHECK(generated == delivered);  // a late frame is not even generated
+  for (const std::uint64_t skipped : {3, 4, 5}) {
+    CHECK(std::find(delivered.begin(), delivered.end(), skipped) == delivered.end());
+  }
+  CHECK(delivered.back() == 11);  // it catches up: the last frame is on time again
+}
+
+TEST_CASE("request_stop() from another thread ends the run after the current frame") {
+  bool finished = false;
+  std::atomic<std::uint64_t> seen{0};
+  CallbackSink<PF::GRAY8> sink{[&](FrameView<PF::GRAY8>, const FrameTime&) { ++seen; },
+                               [&] { finished = true; }};
+  Pipeline p{TestPatternGenerator{{.width = 4, .height = 4}}, GreenToGray{}, sink};
+  Stats result;
+  const auto started = std::chrono::steady_clock::now();
+  // 30 s of frames in real time: only request_stop() can end it quickly.
+  std::thread runner([&] {
+    result = p.run({.frames = 3000, .fps = {100, 1}, .pacing = Pacing::RealTime});
+  });
+  const auto deadline = started + 10s;
+  while (p.stats().frames < 5 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  const Stats during = p.stats();  // read while the run goes on
+  CHECK(during.frames >= 5);
+  CHECK(during.frames < 3000);
+  p.request_stop();
+  runner.join();
+  CHECK(std::chrono::steady_clock::now() - started < 10s);
+  CHECK(finished);  // the sink was finished as usual
+  CHECK(result.frames >= during.frames);
+  CHECK(result.frames < 3000);
+  CHECK(result.frames == seen.load());
+  CHECK(p.stats().frames == result.frames);
+
+  // A request ends one run only: the next one runs to the end.
+  finished = false;
+  CHECK(p.run({.frames = 3}).frames == 3);
+  CHECK(finished);
+  // A request made before a run stops it before its first frame, and is then used up.
+  p.request_stop();
+  CHECK(p.run({.frames = 3}).frames == 0);
+  CHECK(p.run({.frames = 3}).frames == 3);
 }

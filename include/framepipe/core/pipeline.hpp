@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,9 @@ struct RunOptions {
   FrameRate fps{30, 1};
   /// Stream length, used when `frames` is 0: the frames whose pts falls before it.
   std::chrono::nanoseconds duration{0};
+  /// AsFastAsPossible, or RealTime: frame i is produced at start + pts(i) on the wall clock, and a
+  /// frame whose time is already more than one frame duration past is skipped (not generated)
+  /// and counted in Stats::late and Stats::dropped.
   Pacing pacing = Pacing::AsFastAsPossible;
   /// Called from the run's thread about once per `progress_interval` with the counters so far.
   std::function<void(const Stats&)> on_progress{};
@@ -77,6 +81,34 @@ struct ChainFormats<In, C, Rest...> {
 
 template <class... T>
 using LastOf = std::tuple_element_t<sizeof...(T) - 1, std::tuple<T...>>;
+
+/// What another thread may touch while a run goes on: the published counters and the stop flag.
+/// Copies carry the values, so a Pipeline stays copyable and movable.
+struct RunControl {
+  AtomicStats live;
+  std::atomic<bool> stop{false};
+
+  RunControl() = default;
+  RunControl(const RunControl& other)
+      : live(other.live), stop(other.stop.load(std::memory_order_relaxed)) {}
+  RunControl& operator=(const RunControl& other) {
+    live = other.live;
+    stop.store(other.stop.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    return *this;
+  }
+};
+
+/// The sink's own counters (SinkCounters), or zeros for a sink that keeps none.
+template <class S>
+SinkCounters sink_counters(const S& sink) {
+  if constexpr (requires {
+                  { sink.counters() } -> std::convertible_to<SinkCounters>;
+                }) {
+    return sink.counters();
+  } else {
+    return {};
+  }
+}
 
 }  // namespace detail
 
@@ -144,13 +176,28 @@ class Pipeline {
 
   /// Produces the frames `options` asks for, hands each to the sink, then calls the sink's
   /// finish() (which for AppSrcSink sends EOS and waits for it). Returns the run's counters.
+  /// A request_stop() ends the run early, but still through finish().
   Stats run(const RunOptions& options) {
     if constexpr (!kLinksOk) {
       return {};  // unreachable: the class did not compile; this keeps the error single
     } else {
+      struct ClearStop {
+        std::atomic<bool>& stop;
+        ~ClearStop() { stop.store(false, std::memory_order_relaxed); }
+      } clear_stop{control_.stop};  // a request outlives no run
       return run_checked(options);
     }
   }
+
+  /// The counters of the current run so far, or of the last run once it ended; safe to call from
+  /// any thread while run() goes on (each field is published after every frame).
+  Stats stats() const { return control_.live.load(); }
+
+  /// Asks the current run, from any thread, to stop after the frame it is producing: run() then
+  /// calls the sink's finish() as usual (so a file being written is finalised) and returns. A
+  /// request made before run() starts stops that run before its first frame; each request ends
+  /// at most one run.
+  void request_stop() noexcept { control_.stop.store(true, std::memory_order_relaxed); }
 
  private:
   Stats run_checked(const RunOptions& options) {
@@ -170,13 +217,24 @@ class Pipeline {
 
     using Clock = std::chrono::steady_clock;
     Stats stats;
+    control_.live.store(stats);
+    const std::uint64_t sink_dropped_before = detail::sink_counters(sink()).dropped;
     const std::uint64_t frame_bytes = default_layout(sink_format, size).size;
     const auto start = Clock::now();
     auto last_progress = start;
     for (std::uint64_t i = 0; i < frame_count; ++i) {
+      if (control_.stop.exchange(false, std::memory_order_relaxed)) break;
       const FrameTime time = FrameTime::at(i, options.fps);
       if (options.pacing == Pacing::RealTime) {
-        std::this_thread::sleep_until(start + std::chrono::nanoseconds(time.pts));
+        const auto due = start + std::chrono::nanoseconds(time.pts);
+        if (Clock::now() > due + std::chrono::nanoseconds(time.duration)) {
+          ++stats.late;
+          ++stats.dropped;
+          stats.elapsed = Clock::now() - start;
+          control_.live.store(stats);
+          continue;  // too late to be worth producing
+        }
+        if (!sleep_until_or_stop(due)) break;
       }
       produce(time, stats, std::make_index_sequence<kConverters>{});
       const auto before_submit = Clock::now();
@@ -185,18 +243,39 @@ class Pipeline {
       stats.submit += after_submit - before_submit;
       ++stats.frames;
       stats.bytes += frame_bytes;
+      stats.dropped = stats.late + (detail::sink_counters(sink()).dropped - sink_dropped_before);
+      stats.elapsed = after_submit - start;
+      control_.live.store(stats);
       if (options.on_progress && after_submit - last_progress >= options.progress_interval) {
         last_progress = after_submit;
-        stats.elapsed = after_submit - start;
         options.on_progress(stats);
       }
     }
     const auto before_finish = Clock::now();
     sink().finish();
     const auto end = Clock::now();
+    // The sink may count its last drops only once the stream has ended (finish()).
+    stats.dropped = stats.late + (detail::sink_counters(sink()).dropped - sink_dropped_before);
     stats.finish = end - before_finish;
     stats.elapsed = end - start;
+    control_.live.store(stats);
     return stats;
+  }
+
+  /// Sleeps until `due`, waking every few milliseconds to honour request_stop(); false when a
+  /// stop was requested (and consumes the request).
+  bool sleep_until_or_stop(std::chrono::steady_clock::time_point due) {
+    constexpr auto kSlice = std::chrono::milliseconds(5);
+    for (;;) {
+      if (control_.stop.exchange(false, std::memory_order_relaxed)) return false;
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= due) return true;
+      if (due - now <= kSlice) {
+        std::this_thread::sleep_until(due);
+        return true;
+      }
+      std::this_thread::sleep_for(kSlice);
+    }
   }
 
   static std::uint64_t frames_within(std::chrono::nanoseconds duration, FrameRate rate) {
@@ -264,6 +343,7 @@ class Pipeline {
 
   std::tuple<G, Stages...> stages_;
   Intermediates frames_{};
+  detail::RunControl control_;
 };
 
 template <class G, class... Stages>

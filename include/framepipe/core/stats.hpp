@@ -1,15 +1,18 @@
 // Counters of a run.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
 namespace framepipe {
 
-/// What a run did and where its time went. Returned by Pipeline::run().
+/// What a run did and where its time went. Returned by Pipeline::run(), and readable while a run
+/// goes on with Pipeline::stats().
 struct Stats {
   std::uint64_t frames = 0;   ///< frames handed to the sink
-  std::uint64_t dropped = 0;  ///< frames produced but not delivered (drop policies, late frames)
+  std::uint64_t dropped = 0;  ///< frames lost: `late` ones plus those the sink dropped
+  std::uint64_t late = 0;     ///< frames Pacing::RealTime skipped because their time had passed
   std::uint64_t bytes = 0;    ///< bytes of the frames handed to the sink
   std::chrono::nanoseconds elapsed{0};   ///< wall time of the whole run, finish() included
   std::chrono::nanoseconds generate{0};  ///< time in the generator
@@ -18,13 +21,71 @@ struct Stats {
   std::chrono::nanoseconds submit{0};    ///< time in the sink's submit()
   std::chrono::nanoseconds finish{0};    ///< time in the sink's finish() (EOS and its wait)
 
+  /// Frames the sink passed on: handed to it and not dropped by it.
+  std::uint64_t delivered() const { return frames - (dropped - late); }
   /// Wall time in seconds.
   double seconds() const { return std::chrono::duration<double>(elapsed).count(); }
-  /// Delivered frames per second of wall time (0 before any time has passed).
+  /// Frames handed to the sink per second of wall time (0 before any time has passed).
   double fps() const {
     const double s = seconds();
     return s > 0 ? static_cast<double>(frames) / s : 0.0;
   }
 };
 
+/// What a sink counts itself, for the Pipeline to merge into its Stats. A sink that offers
+/// `SinkCounters counters() const` (cumulative over the sink's life) gets its drops counted in
+/// Stats::dropped; the Pipeline reads it on the run's thread only.
+struct SinkCounters {
+  std::uint64_t dropped = 0;  ///< frames the sink received but did not pass on
+};
+
+namespace detail {
+
+/// Stats as relaxed atomics: written by the run's thread, read by any other (Pipeline::stats()).
+/// Each field is exact on its own; a snapshot taken mid-frame may mix two consecutive frames.
+class AtomicStats {
+ public:
+  AtomicStats() = default;
+  AtomicStats(const AtomicStats& other) { store(other.load()); }
+  AtomicStats& operator=(const AtomicStats& other) {
+    store(other.load());
+    return *this;
+  }
+
+  void store(const Stats& s) noexcept {
+    frames_.store(s.frames, std::memory_order_relaxed);
+    dropped_.store(s.dropped, std::memory_order_relaxed);
+    late_.store(s.late, std::memory_order_relaxed);
+    bytes_.store(s.bytes, std::memory_order_relaxed);
+    elapsed_.store(s.elapsed.count(), std::memory_order_relaxed);
+    generate_.store(s.generate.count(), std::memory_order_relaxed);
+    convert_.store(s.convert.count(), std::memory_order_relaxed);
+    acquire_.store(s.acquire.count(), std::memory_order_relaxed);
+    submit_.store(s.submit.count(), std::memory_order_relaxed);
+    finish_.store(s.finish.count(), std::memory_order_relaxed);
+  }
+
+  Stats load() const noexcept {
+    using std::chrono::nanoseconds;
+    Stats s;
+    s.frames = frames_.load(std::memory_order_relaxed);
+    s.dropped = dropped_.load(std::memory_order_relaxed);
+    s.late = late_.load(std::memory_order_relaxed);
+    s.bytes = bytes_.load(std::memory_order_relaxed);
+    s.elapsed = nanoseconds(elapsed_.load(std::memory_order_relaxed));
+    s.generate = nanoseconds(generate_.load(std::memory_order_relaxed));
+    s.convert = nanoseconds(convert_.load(std::memory_order_relaxed));
+    s.acquire = nanoseconds(acquire_.load(std::memory_order_relaxed));
+    s.submit = nanoseconds(submit_.load(std::memory_order_relaxed));
+    s.finish = nanoseconds(finish_.load(std::memory_order_relaxed));
+    return s;
+  }
+
+ private:
+  std::atomic<std::uint64_t> frames_{0}, dropped_{0}, late_{0}, bytes_{0};
+  std::atomic<std::int64_t> elapsed_{0}, generate_{0}, convert_{0}, acquire_{0}, submit_{0},
+      finish_{0};
+};
+
+}  // namespace detail
 }  // namespace framepipe
