@@ -7,6 +7,7 @@
 #include <gst/video/video.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -25,12 +26,37 @@
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/core/pixel_format.hpp"
 #include "framepipe/core/stage.hpp"
+#include "framepipe/core/stats.hpp"
 #include "framepipe/gst/caps.hpp"
 #include "framepipe/gst/error.hpp"
 #include "framepipe/gst/runtime.hpp"
 
 namespace framepipe {
+
+/// What AppSrcSink::acquire() does when every frame of its pool is in flight.
+enum class Backpressure {
+  /// Wait until GStreamer gives a frame back: nothing is lost, the producer slows down to
+  /// downstream's pace (files, benchmarks).
+  Block,
+  /// Never wait (live sources): keep at most max(1, pool_size - 2) frames queued inside appsrc
+  /// (`max-buffers`, `leaky-type=downstream`, GStreamer >= 1.20), so that pushing a new frame into
+  /// a full queue discards the oldest frame still waiting there; if every frame of the pool is held
+  /// further downstream all the same, the new frame is dropped instead. Either way the newest
+  /// frames win, and every loss is counted.
+  DropOldest,
+  /// Never wait (live sources): when no frame of the pool is free, acquire() lends a spare scratch
+  /// frame, and submit() discards it instead of pushing it. Every loss is counted.
+  DropNewest,
+};
+
 namespace detail {
+
+/// Counters an AppSrcSink shares with its pools (buffers may outlive the sink); atomics because
+/// GStreamer's threads free buffers.
+struct SinkTally {
+  std::atomic<std::uint64_t> pushed{0};   ///< buffers accepted by gst_app_src_push_buffer
+  std::atomic<std::uint64_t> dropped{0};  ///< frames lost: not pushed, or freed inside appsrc
+};
 
 /// A fixed number of frame-sized, 64-byte aligned blocks ("slots") that are lent to the
 /// producer, then to GStreamer, and come back when GStreamer drops its last reference. Shared:
@@ -43,10 +69,16 @@ class SlotPool : public std::enable_shared_from_this<SlotPool> {
     SlotPool* pool = nullptr;
     /// Set while GStreamer holds the slot: the buffer's own reference to the pool.
     std::shared_ptr<SlotPool> keep_alive;
+    /// Set when the buffer left appsrc (a probe on its src pad); a buffer freed without it was
+    /// dropped inside appsrc (leaky queue, or flushed by a stop) and is counted as lost.
+    std::atomic<bool> left_appsrc{false};
   };
 
-  SlotPool(std::size_t count, std::size_t bytes)
-      : slots_(std::make_unique<Slot[]>(count)), count_(count), bytes_(bytes) {
+  SlotPool(std::size_t count, std::size_t bytes, std::shared_ptr<SinkTally> tally)
+      : slots_(std::make_unique<Slot[]>(count)),
+        count_(count),
+        bytes_(bytes),
+        tally_(std::move(tally)) {
     free_.reserve(count);  // release() then never allocates
     for (std::size_t i = 0; i < count; ++i) {
       slots_[i].data = allocate_aligned(bytes);
@@ -63,6 +95,7 @@ class SlotPool : public std::enable_shared_from_this<SlotPool> {
     if (!freed_.wait_for(lock, wait, [this] { return !free_.empty(); })) return nullptr;
     Slot* slot = free_.back();
     free_.pop_back();
+    peak_in_use_ = std::max(peak_in_use_, count_ - free_.size());
     return slot;
   }
 
@@ -80,6 +113,7 @@ class SlotPool : public std::enable_shared_from_this<SlotPool> {
   /// the pool until then.
   GstBuffer* wrap(Slot* slot) {
     slot->keep_alive = shared_from_this();
+    slot->left_appsrc.store(false, std::memory_order_relaxed);
     GstBuffer* buffer =
         gst_buffer_new_wrapped_full(static_cast<GstMemoryFlags>(0), slot->data.get(), bytes_, 0,
                                     bytes_, slot, &SlotPool::on_buffer_freed);
@@ -96,6 +130,11 @@ class SlotPool : public std::enable_shared_from_this<SlotPool> {
     const std::lock_guard lock(mutex_);
     return count_ - free_.size();
   }
+  /// The most slots ever in use at once.
+  std::size_t peak_in_use() const {
+    const std::lock_guard lock(mutex_);
+    return peak_in_use_;
+  }
   std::size_t count() const noexcept { return count_; }
   std::size_t slot_bytes() const noexcept { return bytes_; }
 
@@ -106,15 +145,45 @@ class SlotPool : public std::enable_shared_from_this<SlotPool> {
     auto* slot = static_cast<Slot*>(data);
     // Keep the pool alive until after the notify: this may be the last reference to it.
     const std::shared_ptr<SlotPool> pool = std::move(slot->keep_alive);
+    if (!slot->left_appsrc.load(std::memory_order_acquire)) {
+      pool->tally_->dropped.fetch_add(1, std::memory_order_relaxed);
+    }
     slot->pool->give_back(slot);
   }
 
+ public:
+  /// The GstPadProbeCallback on appsrc's src pad: marks the slot of every buffer leaving appsrc.
+  /// `data` is a std::shared_ptr<SlotPool>*.
+  static GstPadProbeReturn on_buffer_leaving(GstPad*, GstPadProbeInfo* info,
+                                             gpointer data) noexcept {
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (buffer == nullptr || gst_buffer_n_memory(buffer) != 1) return GST_PAD_PROBE_OK;
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;
+    const std::uint8_t* bytes = map.data;
+    gst_buffer_unmap(buffer, &map);
+    SlotPool& pool = **static_cast<std::shared_ptr<SlotPool>*>(data);
+    for (std::size_t i = 0; i < pool.count_; ++i) {
+      if (pool.slots_[i].data.get() == bytes) {
+        pool.slots_[i].left_appsrc.store(true, std::memory_order_release);
+        break;
+      }
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  static void free_probe_data(gpointer data) noexcept {
+    delete static_cast<std::shared_ptr<SlotPool>*>(data);
+  }
+
+ private:
   mutable std::mutex mutex_;
   std::condition_variable freed_;
   std::unique_ptr<Slot[]> slots_;
   std::vector<Slot*> free_;
   std::size_t count_;
   std::size_t bytes_;
+  std::size_t peak_in_use_ = 0;
+  std::shared_ptr<SinkTally> tally_;
 };
 
 /// What an ERROR, WARNING or INFO bus message says (`gst_message_parse_error()` and friends).
@@ -179,11 +248,14 @@ struct AppSrcSinkOptions {
   /// keeps: an appsink fed directly keeps the last sample it returned (GStreamer 1.22 reuses it
   /// for the next pull), so pulling one frame at a time from it needs at least 2.
   std::size_t pool_size = 4;
+  /// What acquire() does when all pool_size frames are in flight: wait (Block), or drop and count
+  /// (DropOldest, DropNewest) for live sources. See Backpressure.
+  Backpressure backpressure = Backpressure::Block;
   /// How long finish() (and the destructor) wait for EOS to reach the sinks.
   std::chrono::milliseconds eos_timeout{10000};
   /// How long acquire() waits for a frame to come back from GStreamer before it throws Timeout;
   /// zero waits as long as it takes (a live pipeline may legitimately pause). Pipeline errors end
-  /// the wait either way.
+  /// the wait either way. Only Backpressure::Block waits; the drop policies never do.
   std::chrono::milliseconds acquire_timeout{0};
   /// Name of the appsrc: the one framepipe creates, or the one it looks for in a given pipeline.
   std::string appsrc_name = "framepipe_src";
@@ -242,9 +314,10 @@ class AppSrcSink {
   /// (`gst_element_set_state`). Throws StreamError when the pipeline cannot start.
   void start(const StreamSpec& spec) { state("start").start(spec); }
 
-  /// Lends a free frame of the pool, blocking while all pool_size frames are in flight; while
-  /// blocked, reads the bus so that a pipeline error is thrown rather than waited on forever, and
-  /// throws Timeout after Options::acquire_timeout (when set).
+  /// Lends a free frame of the pool. With Backpressure::Block, blocks while all pool_size frames
+  /// are in flight; while blocked, reads the bus so that a pipeline error is thrown rather than
+  /// waited on forever, and throws Timeout after Options::acquire_timeout (when set). With a drop
+  /// policy it never waits: when no frame is free it lends a scratch frame that submit() drops.
   /// Calling it again before submit() returns the same frame. `F` must be the format given to
   /// start().
   template <PixelFormat F>
@@ -293,8 +366,27 @@ class AppSrcSink {
     const State& s = state("slots_in_use");
     return s.pool ? s.pool->in_use() : 0;
   }
+  /// The most frames of the current pool ever in use at once: never more than pool_size().
+  std::size_t peak_slots_in_use() const {
+    const State& s = state("peak_slots_in_use");
+    return s.pool ? s.pool->peak_in_use() : 0;
+  }
   /// Frames in the pool (Options::pool_size).
   std::size_t pool_size() const { return state("pool_size").options.pool_size; }
+  /// Frames pushed into appsrc so far, over the sink's life (`gst_app_src_push_buffer` returned
+  /// OK). Safe to call from any thread that does not move or destroy the sink meanwhile.
+  std::uint64_t pushed() const {
+    return state("pushed").tally->pushed.load(std::memory_order_relaxed);
+  }
+  /// Frames lost so far, over the sink's life: dropped by a Backpressure policy (scratch frames
+  /// not pushed, frames discarded by appsrc's leaky queue) or pushed but flushed out of appsrc by
+  /// a stop before they left it. Exact once finish() returned; safe to call from any thread that
+  /// does not move or destroy the sink meanwhile.
+  std::uint64_t dropped() const {
+    return state("dropped").tally->dropped.load(std::memory_order_relaxed);
+  }
+  /// The counters Pipeline merges into its Stats (Stats::dropped).
+  SinkCounters counters() const { return {dropped()}; }
   /// The caps set by the last start(), as a string ("" before).
   const std::string& caps() const { return state("caps").caps; }
 
@@ -308,10 +400,15 @@ class AppSrcSink {
     detail::ElementPtr pipeline;
     detail::GstObjectPtr<GstAppSrc> appsrc;
     detail::BusPtr bus;
+    std::shared_ptr<detail::SinkTally> tally = std::make_shared<detail::SinkTally>();
     std::shared_ptr<detail::SlotPool> pool;
+    gulong probe = 0;  // on appsrc's src pad, for the current pool (SlotPool::on_buffer_leaving)
+    /// The frame lent when a drop policy finds no free slot; never pushed.
+    detail::SlotPool::Slot scratch;
     detail::SlotPool::Slot* current = nullptr;  // lent by acquire(), not yet submitted
     StreamSpec spec{};
     std::string caps;
+    std::size_t scratch_bytes = 0;
     bool streaming = false;  // between a successful start() and finish()/an error
 
     explicit State(Options o) : options(std::move(o)) {
@@ -321,6 +418,13 @@ class AppSrcSink {
       if (options.appsrc_name.empty()) {
         throw InvalidArgument("framepipe::AppSrcSink: appsrc_name must not be empty");
       }
+#if !GST_CHECK_VERSION(1, 20, 0)
+      if (options.backpressure == Backpressure::DropOldest) {
+        throw InvalidArgument(
+            "framepipe::AppSrcSink: Backpressure::DropOldest needs GStreamer 1.20 or later "
+            "(appsrc leaky-type)");
+      }
+#endif
       ensure_gstreamer_initialized();
     }
     State(const State&) = delete;
@@ -399,9 +503,24 @@ class AppSrcSink {
       gst_app_src_set_stream_type(appsrc.get(), GST_APP_STREAM_TYPE_STREAM);
       g_object_set(appsrc.get(), "format", GST_FORMAT_TIME, "is-live",
                    s.pacing == Pacing::RealTime ? TRUE : FALSE, nullptr);
+#if GST_CHECK_VERSION(1, 20, 0)
+      if (options.backpressure == Backpressure::DropOldest) {
+        // Room for the frame being produced and one held downstream: the rest may queue.
+        const std::size_t queued = std::max<std::size_t>(1, options.pool_size - 2);
+        g_object_set(appsrc.get(), "max-buffers", static_cast<guint64>(queued), "max-bytes",
+                     guint64{0}, "max-time", guint64{0}, nullptr);
+        gst_app_src_set_leaky_type(appsrc.get(), GST_APP_LEAKY_TYPE_DOWNSTREAM);
+      }
+#endif
       // A pool whose blocks are still held downstream (by a previous run) stays alive on its own.
       if (!pool || pool->slot_bytes() != layout.size || pool->in_use() != 0) {
-        pool = std::make_shared<detail::SlotPool>(options.pool_size, layout.size);
+        pool = std::make_shared<detail::SlotPool>(options.pool_size, layout.size, tally);
+        watch_pool();
+      }
+      if (options.backpressure != Backpressure::Block &&
+          (!scratch.data || scratch_bytes != layout.size)) {
+        scratch.data = detail::allocate_aligned(layout.size);
+        scratch_bytes = layout.size;
       }
       spec = s;
       if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -415,7 +534,24 @@ class AppSrcSink {
       streaming = true;
     }
 
+    /// Moves the probe that marks buffers leaving appsrc onto the current pool.
+    void watch_pool() {
+      const detail::GstObjectPtr<GstPad> pad(
+          gst_element_get_static_pad(GST_ELEMENT_CAST(appsrc.get()), "src"));
+      if (!pad) throw Error("framepipe::AppSrcSink: appsrc has no src pad");
+      if (probe != 0) gst_pad_remove_probe(pad.get(), probe);
+      probe = gst_pad_add_probe(
+          pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &detail::SlotPool::on_buffer_leaving,
+          new std::shared_ptr<detail::SlotPool>(pool), &detail::SlotPool::free_probe_data);
+    }
+
     void take_slot() {
+      if (current != nullptr) return;
+      if (options.backpressure != Backpressure::Block) {
+        current = pool->try_take(std::chrono::milliseconds(0));
+        if (current == nullptr) current = &scratch;  // dropped at submit()
+        return;
+      }
       const auto started = std::chrono::steady_clock::now();
       while (current == nullptr) {
         current = pool->try_take(kBusPollInterval);
@@ -435,6 +571,12 @@ class AppSrcSink {
         throw Error("framepipe::AppSrcSink: submit() before start() (or after finish())");
       }
       if (current == nullptr) throw Error("framepipe::AppSrcSink: submit() without acquire()");
+      if (current == &scratch) {
+        current = nullptr;
+        tally->dropped.fetch_add(1, std::memory_order_relaxed);
+        read_bus();
+        return;
+      }
       GstBuffer* buffer = pool->wrap(std::exchange(current, nullptr));
       GST_BUFFER_PTS(buffer) = time.pts;
       GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
@@ -451,6 +593,7 @@ class AppSrcSink {
             detail::object_name(GST_OBJECT_CAST(appsrc.get())),
             std::string("gst_app_src_push_buffer() returned ") + gst_flow_get_name(flow), "");
       }
+      tally->pushed.fetch_add(1, std::memory_order_relaxed);
       read_bus();
     }
 
@@ -518,6 +661,7 @@ class AppSrcSink {
     }
 
     void return_current() noexcept {
+      if (current == &scratch) current = nullptr;
       if (current != nullptr) pool->give_back(std::exchange(current, nullptr));
     }
 
