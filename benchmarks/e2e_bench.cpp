@@ -1,0 +1,216 @@
+// End to end at 1920x1080: BGR frames -> I420 -> appsrc ! fakesink sync=false, 300 frames per
+// iteration (one stream: PLAYING, 300 frames, EOS, NULL), three ways:
+//   BM_E2E_Framepipe     Pipeline{generator, I420Packer, AppSrcSink}: the packer writes into the
+//                        pool frame that becomes the GstBuffer (zero copy, bounded pool of 4)
+//   BM_E2E_HandWritten   what a careful C++ user writes by hand: cv::cvtColor(COLOR_BGR2YUV_I420)
+//                        into a reused cv::Mat, gst_buffer_new_allocate + gst_buffer_fill,
+//                        gst_app_src_push_buffer into `appsrc ! fakesink sync=false`
+//   BM_E2E_VideoWriter   cv::VideoWriter's GStreamer backend (BGR into appsrc) to the same sink,
+//                        with videoconvert making the same I420 (needs OpenCV videoio)
+// The BGR source is drawn once; each way only converts and pushes it (its first row changes per
+// frame so that every frame differs). Counters: frames/s, heap allocations per frame in the
+// steady state (operator new is replaced below; counted from frame 16 to frame 299 of each
+// stream), and the process's peak RSS (run one benchmark per process for a clean figure:
+// --benchmark_filter=...).
+#include <benchmark/benchmark.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <framepipe/framepipe.hpp>
+#include <new>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+#include <string>
+#if FRAMEPIPE_BENCH_HAVE_VIDEOIO
+#  include <opencv2/videoio.hpp>
+#endif
+
+// The replaced operator new/delete below are malloc/free underneath; GCC, seeing both, takes the
+// pairing for a new/free mismatch.
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace {
+
+constexpr int kWidth = 1920;
+constexpr int kHeight = 1080;
+constexpr std::uint64_t kFrames = 300;
+/// Allocations are counted over frames [kSteadyFrom, kFrames - 1): after start-up.
+constexpr std::uint64_t kSteadyFrom = 16;
+
+std::atomic<std::uint64_t> g_allocations{0};
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+/// The 1080p BGR source: gradients and a disc, drawn once.
+const cv::Mat& source() {
+  static const cv::Mat mat = [] {
+    cv::Mat m(kHeight, kWidth, CV_8UC3);
+    for (int y = 0; y < kHeight; ++y) {
+      auto* row = m.ptr<std::uint8_t>(y);
+      for (int x = 0; x < kWidth; ++x) {
+        row[3 * x + 0] = static_cast<std::uint8_t>(x / 8);
+        row[3 * x + 1] = static_cast<std::uint8_t>(y / 5);
+        row[3 * x + 2] = static_cast<std::uint8_t>((x + y) / 12);
+      }
+    }
+    cv::circle(m, {960, 540}, 300, cv::Scalar(0, 200, 255), cv::FILLED, cv::LINE_AA);
+    return m;
+  }();
+  return mat;
+}
+
+/// Makes frame `index` differ from the last one at the cost of one row.
+void touch(std::uint8_t* first_row, std::uint64_t index) {
+  std::memset(first_row, static_cast<int>(index & 0xff), 3 * kWidth);
+}
+
+/// Allocation count at the start of the steady state and at its end, per stream.
+struct SteadyCount {
+  std::uint64_t from = 0;
+  std::uint64_t total = 0;
+  std::uint64_t frames = 0;
+  void at(std::uint64_t index) {
+    if (index == kSteadyFrom) from = g_allocations.load(std::memory_order_relaxed);
+    if (index == kFrames - 1) {
+      total += g_allocations.load(std::memory_order_relaxed) - from;
+      frames += kFrames - 1 - kSteadyFrom;
+    }
+  }
+};
+
+void report(benchmark::State& state, const SteadyCount& steady) {
+  state.counters["frames/s"] = benchmark::Counter(static_cast<double>(state.iterations() * kFrames),
+                                                  benchmark::Counter::kIsRate);
+  state.counters["allocs/frame"] =
+      steady.frames > 0 ? static_cast<double>(steady.total) / static_cast<double>(steady.frames)
+                        : -1.0;
+  state.counters["peak_rss_MiB"] = peak_rss_mib();
+}
+
+void BM_E2E_Framepipe(benchmark::State& state) {
+  using namespace framepipe;
+  const cv::Mat& bgr = source();
+  SteadyCount steady;
+  FunctionGenerator<PixelFormat::BGR24> generator{
+      {.width = kWidth, .height = kHeight},
+      [&](FrameView<PixelFormat::BGR24> f, const FrameTime& t) {
+        steady.at(t.index);
+        if (t.index == 0) {  // the pipeline's BGR frame persists: fill it once per stream
+          for (int y = 0; y < kHeight; ++y) std::memcpy(f.row(0, y), bgr.ptr(y), 3 * kWidth);
+        }
+        touch(f.row(0, 0), t.index);
+      }};
+  Pipeline pipeline{std::move(generator), I420Packer{}, AppSrcSink{"fakesink sync=false"}};
+  state.SetLabel(std::string("ISA ") + std::string(isa_name(pipeline.converter<0>().isa())));
+  for (auto _ : state) {
+    const Stats s = pipeline.run({.frames = kFrames, .fps = {30, 1}});
+    if (s.frames != kFrames || s.dropped != 0) state.SkipWithError("frames went missing");
+  }
+  report(state, steady);
+}
+BENCHMARK(BM_E2E_Framepipe)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+/// Waits (bounded) for EOS or an error on `pipeline`'s bus; false on error or timeout.
+bool wait_eos(GstElement* pipeline) {
+  GstBus* bus = gst_element_get_bus(pipeline);
+  GstMessage* message = gst_bus_timed_pop_filtered(
+      bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  const bool ok = message != nullptr && GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS;
+  if (message != nullptr) gst_message_unref(message);
+  gst_object_unref(bus);
+  return ok;
+}
+
+void BM_E2E_HandWritten(benchmark::State& state) {
+  framepipe::ensure_gstreamer_initialized();
+  cv::Mat bgr = source().clone();
+  GstElement* pipeline = gst_parse_launch("appsrc name=src ! fakesink sync=false", nullptr);
+  GstElement* appsrc = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  GstCaps* caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
+                                      G_TYPE_INT, kWidth, "height", G_TYPE_INT, kHeight,
+                                      "framerate", GST_TYPE_FRACTION, 30, 1, nullptr);
+  g_object_set(appsrc, "caps", caps, "format", GST_FORMAT_TIME, nullptr);
+  gst_caps_unref(caps);
+  cv::Mat i420;  // reused: cvtColor allocates it once
+  SteadyCount steady;
+  for (auto _ : state) {
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    for (std::uint64_t i = 0; i < kFrames; ++i) {
+      steady.at(i);
+      touch(bgr.ptr(0), i);
+      cv::cvtColor(bgr, i420, cv::COLOR_BGR2YUV_I420);
+      const gsize size = i420.total() * i420.elemSize();
+      GstBuffer* buffer = gst_buffer_new_allocate(nullptr, size, nullptr);
+      gst_buffer_fill(buffer, 0, i420.data, size);
+      GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(i, GST_SECOND, 30);
+      GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(1, GST_SECOND, 30);
+      if (gst_app_src_push_buffer(GST_APP_SRC(appsrc), buffer) != GST_FLOW_OK) {
+        state.SkipWithError("push failed");
+        break;
+      }
+    }
+    gst_app_src_end_of_stream(GST_APP_SRC(appsrc));
+    if (!wait_eos(pipeline)) state.SkipWithError("no EOS");
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+  }
+  gst_object_unref(appsrc);
+  gst_object_unref(pipeline);
+  report(state, steady);
+}
+BENCHMARK(BM_E2E_HandWritten)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+#if FRAMEPIPE_BENCH_HAVE_VIDEOIO
+void BM_E2E_VideoWriter(benchmark::State& state) {
+  cv::Mat bgr = source().clone();
+  SteadyCount steady;
+  for (auto _ : state) {
+    cv::VideoWriter writer("appsrc ! videoconvert ! video/x-raw,format=I420 ! fakesink sync=false",
+                           cv::CAP_GSTREAMER, 0, 30.0, cv::Size(kWidth, kHeight), true);
+    if (!writer.isOpened()) {
+      state.SkipWithError("cv::VideoWriter could not open its GStreamer pipeline");
+      return;
+    }
+    for (std::uint64_t i = 0; i < kFrames; ++i) {
+      steady.at(i);
+      touch(bgr.ptr(0), i);
+      writer.write(bgr);
+    }
+    writer.release();  // EOS and wait
+  }
+  report(state, steady);
+}
+BENCHMARK(BM_E2E_VideoWriter)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+#endif
+
+}  // namespace
+
+// Every C++ heap allocation of the process is counted (GLib's own g_malloc is not: it does not go
+// through operator new).
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, std::align_val_t align) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  const auto a = static_cast<std::size_t>(align);
+  if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+BENCHMARK_MAIN();
