@@ -127,6 +127,28 @@ class Pipeline {
                 "`static constexpr PixelFormat output`");
   static_assert(HasFrameSize<G>,
                 "framepipe::Pipeline: the first stage (generator) must have `Size size() const`");
+  static_assert(!HasOutputFormat<G> || detail::GeneratesFrames<G>,
+                "framepipe::Pipeline: the first stage (generator) must have "
+                "`void generate(FrameView<output>, const FrameTime&)`");
+  static_assert(detail::all_converters<detail::ConverterDeclaresInputs, Stages...>(),
+                "framepipe::Pipeline: a converter must declare its input format: "
+                "`static constexpr PixelFormat input` (or `template <PixelFormat In> static "
+                "constexpr bool accepts`)");
+  static_assert(detail::all_converters<detail::ConverterDeclaresOutput, Stages...>(),
+                "framepipe::Pipeline: a converter must declare its output format: "
+                "`static constexpr PixelFormat output` (or `template <PixelFormat In> static "
+                "constexpr PixelFormat output_for`)");
+  static_assert(detail::all_converters<detail::ConverterConvertsEachInput, Stages...>(),
+                "framepipe::Pipeline: a converter must have `void convert(FrameView<input>, "
+                "FrameView<output>)` for each input format it declares");
+  static_assert(detail::lends_each_input<detail::LastOf<Stages...>>(),
+                "framepipe::Pipeline: the last stage (sink) must have `FrameView<input> acquire()` "
+                "(or `template <PixelFormat F> FrameView<F> acquire()`)");
+  static_assert(detail::TakesSubmit<detail::LastOf<Stages...>>,
+                "framepipe::Pipeline: the last stage (sink) must have "
+                "`void submit(const FrameTime&)`");
+  static_assert(detail::HasFinish<detail::LastOf<Stages...>>,
+                "framepipe::Pipeline: the last stage (sink) must have `void finish()`");
 
   using Sink = detail::LastOf<Stages...>;
   static constexpr std::size_t kConverters = sizeof...(Stages) - 1;

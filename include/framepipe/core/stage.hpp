@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <iterator>
 #include <optional>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "framepipe/color/color_space.hpp"
@@ -121,8 +123,14 @@ constexpr PixelFormat converter_output() {
                   { C::template output_for<In> } -> std::convertible_to<PixelFormat>;
                 }) {
     return C::template output_for<In>;
-  } else {
+  } else if constexpr (requires {
+                         { C::output } -> std::convertible_to<PixelFormat>;
+                       }) {
     return C::output;
+  } else {
+    // A converter that declares no output is reported by Pipeline's static_assert; answering
+    // `In` here keeps that report the only error.
+    return In;
   }
 }
 
@@ -149,7 +157,124 @@ concept SinkFor = (stage_accepts<S, In>()) && requires(S& s, const FrameTime& ti
       { s.acquire() } -> std::same_as<FrameView<In>>;
     });
 
+// ---- Named traits behind Pipeline's diagnostics for a stage that misses part of its concept ----
+
 namespace detail {
+
+/// The generator has `generate(FrameView<output>, const FrameTime&)` (false without `output`).
+template <class G>
+concept GeneratesFrames = HasOutputFormat<G> &&
+    requires(G& g, FrameView<G::output> frame, const FrameTime& time) {
+  g.generate(frame, time);
+};
+
+template <class C, PixelFormat In>
+concept DeclaresOutputFor = requires {
+  { C::template output_for<In> } -> std::convertible_to<PixelFormat>;
+};
+
+/// The converter declares its output: `static constexpr PixelFormat output`, or the variable
+/// template `template <PixelFormat In> static constexpr PixelFormat output_for`.
+template <class C>
+constexpr bool declares_output() {
+  if constexpr (requires {
+                  { C::output } -> std::convertible_to<PixelFormat>;
+                }) {
+    return true;
+  } else {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return (DeclaresOutputFor<C, kAllPixelFormats[I]> || ...);
+    }
+    (std::make_index_sequence<std::size(kAllPixelFormats)>{});
+  }
+}
+
+template <class C, PixelFormat In>
+concept ConvertsInput = requires(C& c, FrameView<In> from,
+                                 FrameView<converter_output<C, In>()> to) {
+  c.convert(from, to);
+};
+
+/// `ConvertsInput<C, In>`, asked only when `C` takes `In`.
+template <class C, PixelFormat In>
+constexpr bool converts_if_accepted() {
+  if constexpr (stage_accepts<C, In>()) {
+    return ConvertsInput<C, In>;
+  } else {
+    return true;
+  }
+}
+
+/// `convert(FrameView<In>, FrameView<converter_output<C, In>()>)` is callable for every input
+/// format `In` that the converter declares.
+template <class C>
+constexpr bool converts_each_input() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return (converts_if_accepted<C, kAllPixelFormats[I]>() && ...);
+  }
+  (std::make_index_sequence<std::size(kAllPixelFormats)>{});
+}
+
+template <class S, PixelFormat In>
+concept LendsInput = requires(S& s) {
+  { s.template acquire<In>() } -> std::same_as<FrameView<In>>;
+}
+|| requires(S& s) {
+  { s.acquire() } -> std::same_as<FrameView<In>>;
+};
+
+/// `LendsInput<S, In>`, asked only when `S` takes `In`.
+template <class S, PixelFormat In>
+constexpr bool lends_if_accepted() {
+  if constexpr (stage_accepts<S, In>()) {
+    return LendsInput<S, In>;
+  } else {
+    return true;
+  }
+}
+
+/// The sink lends frames of every input format it declares: `FrameView<In> acquire()` or
+/// `template <PixelFormat F> FrameView<F> acquire()`.
+template <class S>
+constexpr bool lends_each_input() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return (lends_if_accepted<S, kAllPixelFormats[I]>() && ...);
+  }
+  (std::make_index_sequence<std::size(kAllPixelFormats)>{});
+}
+
+/// The sink takes a filled frame back with `submit(const FrameTime&)`.
+template <class S>
+concept TakesSubmit = requires(S& s, const FrameTime& time) {
+  s.submit(time);
+};
+
+/// The sink ends the stream with `finish()`.
+template <class S>
+concept HasFinish = requires(S& s) {
+  s.finish();
+};
+
+/// True when `Check<Stage>::value` holds for every stage in `Stages...` but the last (that is, for
+/// every converter of a Pipeline<G, Stages...>).
+template <template <class> class Check, class... Stages>
+constexpr bool all_converters() {
+  constexpr std::size_t kCount = sizeof...(Stages) == 0 ? 0 : sizeof...(Stages) - 1;
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return (Check<std::tuple_element_t<I, std::tuple<Stages...>>>::value && ...);
+  }
+  (std::make_index_sequence<kCount>{});
+}
+
+template <class C>
+struct ConverterDeclaresInputs : std::bool_constant<declares_inputs<C>()> {};
+template <class C>
+struct ConverterDeclaresOutput : std::bool_constant<declares_output<C>()> {};
+/// Only asked of a converter that declares its inputs and output.
+template <class C>
+struct ConverterConvertsEachInput
+    : std::bool_constant<!declares_inputs<C>() || !declares_output<C>() ||
+                         converts_each_input<C>()> {};
 
 /// Calls the sink's acquire in whichever form it declares.
 template <PixelFormat In, class S>
