@@ -3,7 +3,11 @@
 #include <cstdio>
 #include <cstring>
 #include <framepipe/convert/i420_packer.hpp>
+#include <framepipe/convert/nv12_packer.hpp>
 #include <framepipe/core/frame.hpp>
+#include <framepipe/core/pipeline.hpp>
+#include <framepipe/generators/test_pattern_generator.hpp>
+#include <framepipe/sinks/null_sink.hpp>
 
 // framepipe::core must bring neither dependency onto the include path, nor their macros.
 #if defined(FRAMEPIPE_HAS_GST) || defined(FRAMEPIPE_HAS_OPENCV)
@@ -29,5 +33,16 @@ int main() {
     return 1;
   }
   std::printf("core_only: white BGR packed to Y = %d\n", luma);
+
+  // A whole chain too, so that the run loop is instantiated under the consumer's warning flags.
+  Pipeline chain{TestPatternGenerator{{.width = 33, .height = 17}}, Nv12Packer{}, NullSink{}};
+  const Stats stats = chain.run({.frames = 3, .fps = {30000, 1001}});
+  if (stats.frames != 3) {
+    std::fprintf(stderr, "core_only: the pipeline ran %llu frames, expected 3\n",
+                 static_cast<unsigned long long>(stats.frames));
+    return 1;
+  }
+  std::printf("core_only: pipeline ran %llu frames\n",
+              static_cast<unsigned long long>(stats.frames));
   return 0;
 }
