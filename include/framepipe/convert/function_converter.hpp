@@ -16,12 +16,17 @@ namespace framepipe {
 template <PixelFormat In, PixelFormat Out>
 class FunctionConverter {
  public:
+  /// The format it takes.
   static constexpr PixelFormat input = In;
+  /// The format it makes.
   static constexpr PixelFormat output = Out;
+  /// What it calls for each frame: reads `in`, writes all of `out`.
   using ConvertFn = std::function<void(FrameView<In>, FrameView<Out>)>;
 
+  /// Wraps `fn` (a lambda, a function pointer, any callable of that signature).
   explicit FunctionConverter(ConvertFn fn) : fn_(std::move(fn)) {}
 
+  /// Calls the function with `in` and `out`.
   void convert(FrameView<In> in, FrameView<Out> out) { fn_(in, out); }
 
  private:

@@ -19,9 +19,12 @@ namespace framepipe {
 template <PixelFormat F>
 class FrameView {
  public:
+  /// The pixel format, part of the type.
   static constexpr PixelFormat format = F;
+  /// Planes of the format: 1 for packed RGB and GRAY8, 2 for NV12, 3 for I420.
   static constexpr int plane_count = format_info(F).planes;
 
+  /// An empty view (size 0x0, null planes).
   FrameView() = default;
 
   /// Views planes the caller owns. Throws InvalidArgument for a bad size, a null plane or a stride
@@ -65,8 +68,11 @@ class FrameView {
   std::uint8_t* row(int i, int y) const {
     return plane(i) + static_cast<std::size_t>(y) * stride(i);
   }
+  /// Width in pixels.
   int width() const { return size_.width; }
+  /// Height in pixels.
   int height() const { return size_.height; }
+  /// Width and height in pixels.
   Size size() const { return size_; }
 
  private:
@@ -100,23 +106,33 @@ inline AlignedBytes allocate_aligned(std::size_t bytes) {
 template <PixelFormat F>
 class Frame {
  public:
+  /// The pixel format, part of the type.
   static constexpr PixelFormat format = F;
 
+  /// An empty frame: no storage, size 0x0 (a placeholder to assign a real frame to).
   Frame() = default;
   /// Allocates a `width` x `height` frame. Throws InvalidArgument for a size below 1x1.
   Frame(int width, int height) : Frame(Size{width, height}) {}
+  /// Allocates a frame of `size`. Throws InvalidArgument for a size below 1x1.
   explicit Frame(Size size) : layout_((check_frame_size(size), default_layout(F, size))) {
     data_ = detail::allocate_aligned(layout_.size);
     std::fill_n(data_.get(), layout_.size, std::uint8_t{0});
     view_ = FrameView<F>::wrap(data_.get(), size);
   }
 
+  /// A view of the whole frame; valid while the frame lives (and is not assigned to).
   FrameView<F> view() const { return view_; }
+  /// First byte of the block (plane 0); null for an empty frame.
   std::uint8_t* data() const { return data_.get(); }
+  /// Bytes in the block, all planes with their row padding.
   std::size_t size_bytes() const { return layout_.size; }
+  /// Plane offsets and strides (GStreamer's default layout for this format and size).
   const PlaneLayout& layout() const { return layout_; }
+  /// Width in pixels.
   int width() const { return view_.width(); }
+  /// Height in pixels.
   int height() const { return view_.height(); }
+  /// Width and height in pixels.
   Size size() const { return view_.size(); }
 
  private:

@@ -19,16 +19,22 @@ namespace framepipe {
 template <PixelFormat F>
 class FunctionGenerator {
  public:
+  /// The format it draws.
   static constexpr PixelFormat output = F;
+  /// Frame size: `.width`, `.height`.
   using Options = GeneratorOptions;
+  /// Draws frame `time.index` into the view it is given (every byte of it).
   using DrawFn = std::function<void(FrameView<F>, const FrameTime&)>;
 
+  /// Frames of `options`' size drawn by `draw`. Throws InvalidArgument for a size below 1x1.
   FunctionGenerator(Options options, DrawFn draw)
       : size_{options.width, options.height}, draw_(std::move(draw)) {
     check_frame_size(size_);
   }
 
+  /// The frame size it was given.
   Size size() const { return size_; }
+  /// Calls the draw function.
   void generate(FrameView<F> frame, const FrameTime& time) { draw_(frame, time); }
 
  private:
