@@ -189,3 +189,20 @@ TEST_CASE("Writer surfaces a downstream error at write or close, not as a hang")
   }
   CHECK(thrown);
 }
+
+TEST_CASE("Writer counts the frames a dropping sink lets go") {
+  // A sink whose downstream never frees a buffer: with DropNewest, writes never block and every
+  // frame past the pool is dropped and counted.
+  Frame<PF::BGR24> frame(16, 16);
+  Writer<PF::BGR24, I420Packer, AppSrcSink> w{
+      {.size = {16, 16}},
+      I420Packer{},
+      AppSrcSink{"appsink name=out sync=false max-buffers=1 drop=false",
+                 {.pool_size = 2,
+                  .backpressure = Backpressure::DropNewest,
+                  .eos_timeout = std::chrono::milliseconds(500)}}};  // nobody pulls: EOS waits
+  for (int i = 0; i < 20; ++i) w.write(frame.view());
+  CHECK(w.stats().frames == 20);
+  CHECK(w.stats().dropped > 0);
+  CHECK(w.stats().dropped < 20);
+}

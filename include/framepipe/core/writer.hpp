@@ -154,6 +154,7 @@ class Writer {
     open_ = false;
     const auto before = Clock::now();
     sink().finish();
+    stats_.dropped = detail::sink_counters(sink()).dropped - sink_dropped_before_;
     const auto end = Clock::now();
     stats_.finish = end - before;
     stats_.elapsed = end - start_;
@@ -161,7 +162,7 @@ class Writer {
   }
 
   bool is_open() const { return open_; }
-  /// Counters so far.
+  /// Counters so far; `dropped` counts the frames the sink's drop policy let go.
   const Stats& stats() const { return stats_; }
   const WriterOptions& options() const { return options_; }
   Sink& sink() { return std::get<kConverters>(stages_); }
@@ -212,6 +213,7 @@ class Writer {
       sink().submit(time);
       stats_.submit += Clock::now() - before_submit;
       ++stats_.frames;
+      stats_.dropped = detail::sink_counters(sink()).dropped - sink_dropped_before_;
       stats_.bytes += default_layout(sink_format, options_.size).size;
       last_pts_ = time.pts;
       ++written_;
@@ -262,6 +264,7 @@ class Writer {
   Clock::time_point start_{};
   std::uint64_t written_ = 0;
   std::uint64_t last_pts_ = 0;
+  std::uint64_t sink_dropped_before_ = 0;  // the sink's drop count is cumulative over its life
   bool open_ = false;
 };
 
