@@ -1,7 +1,7 @@
 // expect: a stage's output format is not an input format of the next stage
 // expect: framepipe::I420Packer, (framepipe::)?PixelFormat::I420,
-// framepipe::CallbackSink<(framepipe::)?PixelFormat::BGR24> The packer makes I420; a sink of BGR24
-// frames after it is a mismatch in the middle of a chain.
+// expect: , framepipe::CallbackSink<(framepipe::)?PixelFormat::BGR24>
+// The packer makes I420; a sink of BGR24 frames after it is a mismatch in the middle of a chain.
 #include <framepipe/convert/i420_packer.hpp>
 #include <framepipe/core/pipeline.hpp>
 #include <framepipe/generators/test_pattern_generator.hpp>

@@ -1,8 +1,8 @@
 // expect: a stage's output format is not an input format of the next stage
 // expect: TestPatternGenerator, (framepipe::)?PixelFormat::BGR24,
-// framepipe::CallbackSink<(framepipe::)?PixelFormat::I420> A generator of BGR24 frames cannot feed
-// a sink that takes I420: the one diagnostic names the producer, its output format, the consumer
-// and the format the consumer takes.
+// expect: , framepipe::CallbackSink<(framepipe::)?PixelFormat::I420>
+// A generator of BGR24 frames cannot feed a sink that takes I420: the one diagnostic names the
+// producer, its output format, the consumer and the format the consumer takes.
 #include <framepipe/core/pipeline.hpp>
 #include <framepipe/generators/test_pattern_generator.hpp>
 #include <framepipe/sinks/callback_sink.hpp>
