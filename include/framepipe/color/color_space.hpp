@@ -31,8 +31,9 @@ struct Rgb {
 
 /// The colour description of a Y'CbCr frame: which matrix and range produced it.
 struct ColorSpec {
-  Matrix matrix = Matrix::BT601;
-  Range range = Range::Limited;
+  Matrix matrix = Matrix::BT601;  ///< R'G'B' -> Y'CbCr matrix (caps `colorimetry`)
+  Range range = Range::Limited;   ///< limited (16-235/240) or full (0-255) range
+  /// Same matrix and range.
   friend constexpr bool operator==(const ColorSpec&, const ColorSpec&) = default;
 };
 

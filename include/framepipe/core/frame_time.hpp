@@ -13,8 +13,9 @@ inline constexpr std::uint64_t kNanosPerSecond = 1'000'000'000;
 
 /// A frame rate as the fraction `num / den` frames per second, e.g. {30000, 1001}.
 struct FrameRate {
-  std::int64_t num = 30;
-  std::int64_t den = 1;
+  std::int64_t num = 30;  ///< frames ...
+  std::int64_t den = 1;   ///< ... per `den` seconds (30000/1001 is NTSC's 29.97)
+  /// Same numerator and denominator (30/1 and 60/2 differ).
   friend constexpr bool operator==(const FrameRate&, const FrameRate&) = default;
 };
 
