@@ -45,6 +45,8 @@ constexpr std::uint64_t kFrames = 300;
 constexpr std::uint64_t kSteadyFrom = 16;
 
 std::atomic<std::uint64_t> g_allocations{0};
+/// Every malloc/calloc/realloc of the process, GLib's and GStreamer's included (see below).
+std::atomic<std::uint64_t> g_mallocs{0};
 
 double peak_rss_mib() {
   rusage usage{};
@@ -78,12 +80,18 @@ void touch(std::uint8_t* first_row, std::uint64_t index) {
 /// Allocation count at the start of the steady state and at its end, per stream.
 struct SteadyCount {
   std::uint64_t from = 0;
+  std::uint64_t mallocs_from = 0;
   std::uint64_t total = 0;
+  std::uint64_t mallocs = 0;
   std::uint64_t frames = 0;
   void at(std::uint64_t index) {
-    if (index == kSteadyFrom) from = g_allocations.load(std::memory_order_relaxed);
+    if (index == kSteadyFrom) {
+      from = g_allocations.load(std::memory_order_relaxed);
+      mallocs_from = g_mallocs.load(std::memory_order_relaxed);
+    }
     if (index == kFrames - 1) {
       total += g_allocations.load(std::memory_order_relaxed) - from;
+      mallocs += g_mallocs.load(std::memory_order_relaxed) - mallocs_from;
       frames += kFrames - 1 - kSteadyFrom;
     }
   }
@@ -94,6 +102,11 @@ void report(benchmark::State& state, const SteadyCount& steady) {
                                                   benchmark::Counter::kIsRate);
   state.counters["allocs/frame"] =
       steady.frames > 0 ? static_cast<double>(steady.total) / static_cast<double>(steady.frames)
+                        : -1.0;
+  // Includes GStreamer's own per-buffer bookkeeping and its streaming thread's, so it is an upper
+  // bound on what the code under test allocates.
+  state.counters["mallocs/frame"] =
+      steady.frames > 0 ? static_cast<double>(steady.mallocs) / static_cast<double>(steady.frames)
                         : -1.0;
   state.counters["peak_rss_MiB"] = peak_rss_mib();
 }
@@ -208,6 +221,25 @@ void* operator new(std::size_t size, std::align_val_t align) {
   if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
   throw std::bad_alloc();
 }
+// C allocations are counted by interposing glibc's malloc, calloc and realloc (free stays glibc's).
+extern "C" {
+void* __libc_malloc(std::size_t);               // NOLINT(bugprone-reserved-identifier)
+void* __libc_calloc(std::size_t, std::size_t);  // NOLINT(bugprone-reserved-identifier)
+void* __libc_realloc(void*, std::size_t);       // NOLINT(bugprone-reserved-identifier)
+void* malloc(std::size_t size) {
+  g_mallocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(size);
+}
+void* calloc(std::size_t count, std::size_t size) {
+  g_mallocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(count, size);
+}
+void* realloc(void* p, std::size_t size) {
+  g_mallocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, size);
+}
+}
+
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
