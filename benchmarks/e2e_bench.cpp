@@ -26,14 +26,10 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <string>
+
+#include "alloc_counter.hpp"
 #if FRAMEPIPE_BENCH_HAVE_VIDEOIO
 #  include <opencv2/videoio.hpp>
-#endif
-
-// The replaced operator new/delete below are malloc/free underneath; GCC, seeing both, takes the
-// pairing for a new/free mismatch.
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
 namespace {
@@ -44,9 +40,8 @@ constexpr std::uint64_t kFrames = 300;
 /// Allocations are counted over frames [kSteadyFrom, kFrames - 1): after start-up.
 constexpr std::uint64_t kSteadyFrom = 16;
 
-std::atomic<std::uint64_t> g_allocations{0};
-/// Every malloc/calloc/realloc of the process, GLib's and GStreamer's included (see below).
-std::atomic<std::uint64_t> g_mallocs{0};
+using framepipe_bench::g_allocations;
+using framepipe_bench::g_mallocs;
 
 double peak_rss_mib() {
   rusage usage{};
@@ -207,42 +202,5 @@ BENCHMARK(BM_E2E_VideoWriter)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseR
 #endif
 
 }  // namespace
-
-// Every C++ heap allocation of the process is counted (GLib's own g_malloc is not: it does not go
-// through operator new).
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, std::align_val_t align) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  const auto a = static_cast<std::size_t>(align);
-  if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
-  throw std::bad_alloc();
-}
-// C allocations are counted by interposing glibc's malloc, calloc and realloc (free stays glibc's).
-extern "C" {
-void* __libc_malloc(std::size_t);               // NOLINT(bugprone-reserved-identifier)
-void* __libc_calloc(std::size_t, std::size_t);  // NOLINT(bugprone-reserved-identifier)
-void* __libc_realloc(void*, std::size_t);       // NOLINT(bugprone-reserved-identifier)
-void* malloc(std::size_t size) {
-  g_mallocs.fetch_add(1, std::memory_order_relaxed);
-  return __libc_malloc(size);
-}
-void* calloc(std::size_t count, std::size_t size) {
-  g_mallocs.fetch_add(1, std::memory_order_relaxed);
-  return __libc_calloc(count, size);
-}
-void* realloc(void* p, std::size_t size) {
-  g_mallocs.fetch_add(1, std::memory_order_relaxed);
-  return __libc_realloc(p, size);
-}
-}
-
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 BENCHMARK_MAIN();

@@ -1,7 +1,7 @@
 // Push mode at 1920x1080: frames from the caller's loop into `fakesink sync=false`, through
 // framepipe's Writer (I420Packer + AppSrcSink) and through cv::VideoWriter's GStreamer backend.
-// Counters: frames/s, heap allocations per frame in the steady state (operator new is counted
-// here), and the process's peak RSS (run one benchmark per process for a clean peak:
+// Counters: frames/s, heap allocations per frame in the steady state (C++ and C, see
+// alloc_counter.hpp), and the process's peak RSS (run one benchmark per process for a clean peak:
 // --benchmark_filter=...).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
@@ -13,19 +13,16 @@
 #include <opencv2/imgproc.hpp>
 #include <string>
 #include <vector>
+
+#include "alloc_counter.hpp"
 #if FRAMEPIPE_BENCH_HAVE_VIDEOIO
 #  include <opencv2/videoio.hpp>
 #endif
 
-// The replaced operator new/delete below are malloc/free underneath; GCC, seeing both, takes the
-// pairing for a new/free mismatch.
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace {
 
-std::atomic<std::uint64_t> g_allocations{0};
+using framepipe_bench::g_allocations;
+using framepipe_bench::g_mallocs;
 
 double peak_rss_mib() {
   rusage usage{};
@@ -53,10 +50,11 @@ const std::vector<cv::Mat>& frames() {
 const char* const kDownstream[] = {"fakesink sync=false",
                                    "videoconvert ! video/x-raw,format=I420 ! fakesink sync=false"};
 
-void report(benchmark::State& state, std::uint64_t allocations) {
+void report(benchmark::State& state, std::uint64_t allocations, std::uint64_t mallocs) {
   const auto n = static_cast<double>(state.iterations());
   state.counters["frames/s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
   state.counters["allocs/frame"] = static_cast<double>(allocations) / n;
+  state.counters["mallocs/frame"] = static_cast<double>(mallocs) / n;
   state.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 
@@ -71,10 +69,12 @@ void BM_Push_Framepipe(benchmark::State& state) {
   for (int i = 0; i < 16; ++i) writer.write(view_of<PixelFormat::BGR24>(mats[i % 8]));  // warm up
   std::size_t i = 0;
   const std::uint64_t before = g_allocations.load();
+  const std::uint64_t mallocs_before = g_mallocs.load();
   for (auto _ : state) writer.write(view_of<PixelFormat::BGR24>(mats[i++ % 8]));
   const std::uint64_t allocations = g_allocations.load() - before;
+  const std::uint64_t mallocs = g_mallocs.load() - mallocs_before;
   writer.close();
-  report(state, allocations);
+  report(state, allocations, mallocs);
 }
 BENCHMARK(BM_Push_Framepipe)
     ->Arg(0)
@@ -96,10 +96,12 @@ void BM_Push_VideoWriter(benchmark::State& state) {
   for (int i = 0; i < 16; ++i) writer.write(mats[static_cast<std::size_t>(i % 8)]);
   std::size_t i = 0;
   const std::uint64_t before = g_allocations.load();
+  const std::uint64_t mallocs_before = g_mallocs.load();
   for (auto _ : state) writer.write(mats[i++ % 8]);
   const std::uint64_t allocations = g_allocations.load() - before;
+  const std::uint64_t mallocs = g_mallocs.load() - mallocs_before;
   writer.release();
-  report(state, allocations);
+  report(state, allocations, mallocs);
 }
 BENCHMARK(BM_Push_VideoWriter)
     ->Arg(0)
@@ -110,23 +112,5 @@ BENCHMARK(BM_Push_VideoWriter)
 #endif
 
 }  // namespace
-
-// Every C++ heap allocation of the process is counted (GLib's own g_malloc is not: it does not go
-// through operator new; framepipe's steady state calls neither per frame, see README).
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, std::align_val_t align) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  const auto a = static_cast<std::size_t>(align);
-  if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 BENCHMARK_MAIN();
