@@ -42,8 +42,10 @@ namespace detail {
 
 /// Reads as the diagnostic when stages do not fit: "the output format of Producer is Out, and
 /// Consumer (which takes ConsumerInput) does not accept it".
+/// A consumer that declares no inputs at all is reported by Pipeline's own checks, not here.
 template <class Producer, PixelFormat Out, class Consumer, PixelFormat ConsumerInput>
-inline constexpr bool next_stage_accepts_output = stage_accepts<Consumer, Out>();
+inline constexpr bool next_stage_accepts_output =
+    !declares_inputs<Consumer>() || stage_accepts<Consumer, Out>();
 
 template <class Producer, PixelFormat Out, class Consumer>
 struct StageLink {
@@ -78,6 +80,42 @@ struct ChainFormats<In, C, Rest...> {
     return all;
   }();
 };
+
+/// The chain behind a source of `In` frames (a generator, or a Writer's caller) and `Stages`
+/// (converters, then the sink): the format after every stage and whether adjacent stages fit.
+template <class Source, PixelFormat In, class... Stages>
+struct StageChain {
+  static constexpr std::size_t kConverters = sizeof...(Stages) - 1;
+  template <std::size_t I>
+  using StageAt = std::tuple_element_t<I, std::tuple<Stages...>>;
+
+  template <std::size_t... I>
+  static constexpr auto chain_formats(std::index_sequence<I...>) {
+    return ChainFormats<In, StageAt<I>...>::value;
+  }
+  /// formats[0] is `In`; formats[i + 1] the output of converter i; the last one the sink's input.
+  static constexpr auto formats = chain_formats(std::make_index_sequence<kConverters>{});
+  static constexpr PixelFormat sink_format = formats[kConverters];
+
+  template <std::size_t... I>
+  static constexpr bool links_ok_at(std::index_sequence<I...>) {
+    return (StageLink<std::tuple_element_t<I, std::tuple<Source, Stages...>>, formats[I],
+                      StageAt<I>>::ok &&
+            ...);
+  }
+  /// Evaluating it instantiates every StageLink: a mismatch is reported there, once.
+  static constexpr bool links_ok = links_ok_at(std::make_index_sequence<kConverters + 1>{});
+};
+
+/// The generator's output format, or a stand-in when it declares none (reported separately).
+template <class G>
+constexpr PixelFormat generator_output() {
+  if constexpr (HasOutputFormat<G>) {
+    return G::output;
+  } else {
+    return PixelFormat::BGR24;
+  }
+}
 
 template <class... T>
 using LastOf = std::tuple_element_t<sizeof...(T) - 1, std::tuple<T...>>;
@@ -151,30 +189,18 @@ class Pipeline {
                 "framepipe::Pipeline: the last stage (sink) must have `void finish()`");
 
   using Sink = detail::LastOf<Stages...>;
-  static constexpr std::size_t kConverters = sizeof...(Stages) - 1;
-
-  template <std::size_t... I>
-  static constexpr auto chain_formats(std::index_sequence<I...>) {
-    return detail::ChainFormats<G::output,
-                                std::tuple_element_t<I, std::tuple<Stages...>>...>::value;
-  }
+  using Chain = detail::StageChain<G, detail::generator_output<G>(), Stages...>;
+  static constexpr std::size_t kConverters = Chain::kConverters;
 
  public:
   /// formats[0] is the generator's output; formats[i + 1] that of converter i; the last one is
   /// what the sink receives.
-  static constexpr auto formats = chain_formats(std::make_index_sequence<kConverters>{});
-  static constexpr PixelFormat sink_format = formats[kConverters];
+  static constexpr auto formats = Chain::formats;
+  static constexpr PixelFormat sink_format = Chain::sink_format;
 
  private:
-  template <std::size_t... I>
-  static constexpr bool links_ok(std::index_sequence<I...>) {
-    return (detail::StageLink<std::tuple_element_t<I, std::tuple<G, Stages...>>, formats[I],
-                              std::tuple_element_t<I, std::tuple<Stages...>>>::ok &&
-            ...);
-  }
-  static constexpr bool kLinksOk = links_ok(std::make_index_sequence<kConverters + 1>{});
-  // Evaluating kLinksOk instantiates every StageLink; a mismatch is reported there, once.
-  static_assert(kLinksOk || true);
+  static constexpr bool kLinksOk = Chain::links_ok;
+  static_assert(kLinksOk || true);  // a mismatch is reported once, in detail::StageLink
 
   template <std::size_t I>
   using ConverterAt = std::tuple_element_t<I, std::tuple<Stages...>>;

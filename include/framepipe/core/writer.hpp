@@ -51,31 +51,21 @@ template <PixelFormat In, class... Stages>
 class Writer {
   static_assert(sizeof...(Stages) >= 1, "framepipe::Writer needs at least a sink");
 
-  using Sink = detail::LastOf<Stages...>;
-  static constexpr std::size_t kConverters = sizeof...(Stages) - 1;
-
-  template <std::size_t... I>
-  static constexpr auto chain_formats(std::index_sequence<I...>) {
-    return detail::ChainFormats<In, std::tuple_element_t<I, std::tuple<Stages...>>...>::value;
-  }
-
   /// Stands in for the caller in diagnostics: "Writer's input".
   struct WriterInput {};
 
+  using Sink = detail::LastOf<Stages...>;
+  using Chain = detail::StageChain<WriterInput, In, Stages...>;
+  static constexpr std::size_t kConverters = Chain::kConverters;
+
  public:
   /// formats[0] is `In`; formats[i + 1] the output of converter i; the last one the sink's input.
-  static constexpr auto formats = chain_formats(std::make_index_sequence<kConverters>{});
-  static constexpr PixelFormat sink_format = formats[kConverters];
+  static constexpr auto formats = Chain::formats;
+  static constexpr PixelFormat sink_format = Chain::sink_format;
 
  private:
-  template <std::size_t... I>
-  static constexpr bool links_ok(std::index_sequence<I...>) {
-    return (detail::StageLink<std::tuple_element_t<I, std::tuple<WriterInput, Stages...>>,
-                              formats[I], std::tuple_element_t<I, std::tuple<Stages...>>>::ok &&
-            ...);
-  }
-  static constexpr bool kLinksOk = links_ok(std::make_index_sequence<kConverters + 1>{});
-  static_assert(kLinksOk || true);  // a mismatch is reported once, in StageLink
+  static constexpr bool kLinksOk = Chain::links_ok;
+  static_assert(kLinksOk || true);  // a mismatch is reported once, in detail::StageLink
 
   template <std::size_t I>
   using ConverterAt = std::tuple_element_t<I, std::tuple<Stages...>>;
