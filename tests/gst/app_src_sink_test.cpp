@@ -858,3 +858,38 @@ TEST_CASE("attaching to a pipeline the caller built") {
   CHECK(rgb.view().row(0, 5)[23] == 200);
   sink.finish();
 }
+
+TEST_CASE("attaching with owns_state = false leaves the pipeline's state and bus to the caller") {
+  GError* raw_error = nullptr;
+  ElementRef built = ElementRef::adopt(
+      gst_parse_launch("appsrc name=framepipe_src ! fakesink name=out sync=false", &raw_error));
+  REQUIRE(raw_error == nullptr);
+  REQUIRE(built);
+  CHECK_THROWS_AS(AppSrcSink("fakesink", {.owns_state = false}), InvalidArgument);
+  const detail::BusPtr bus(gst_element_get_bus(built.get()));
+  {
+    AppSrcSink sink{built, {.owns_state = false}};
+    sink.start({PixelFormat::GRAY8, {8, 6}, kRate});
+    GstState state = GST_STATE_VOID_PENDING;
+    gst_element_get_state(built.get(), &state, nullptr, 0);
+    CHECK(state == GST_STATE_NULL);  // start() did not play it: the caller does
+    REQUIRE(gst_element_set_state(built.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+    for (std::uint64_t i = 0; i < 5; ++i) {
+      sink.acquire<PixelFormat::GRAY8>();
+      sink.submit(FrameTime::at(i, kRate));
+    }
+    sink.finish();  // sends EOS and returns: the caller waits for it
+    const detail::MessagePtr eos(gst_bus_timed_pop_filtered(
+        bus.get(), 5 * GST_SECOND,
+        static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR)));
+    REQUIRE(eos);
+    CHECK(GST_MESSAGE_TYPE(eos.get()) == GST_MESSAGE_EOS);
+    gst_element_get_state(built.get(), &state, nullptr, 0);
+    CHECK(state == GST_STATE_PLAYING);  // finish() left the state alone
+    CHECK(sink.pushed() == 5);
+  }
+  GstState state = GST_STATE_VOID_PENDING;
+  gst_element_get_state(built.get(), &state, nullptr, 0);
+  CHECK(state == GST_STATE_PLAYING);  // so did the destructor
+  gst_element_set_state(built.get(), GST_STATE_NULL);
+}

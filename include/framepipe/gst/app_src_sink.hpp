@@ -261,6 +261,11 @@ struct AppSrcSinkOptions {
   std::string appsrc_name = "framepipe_src";
   /// Receives the bus's WARNING and INFO messages. Unset: warnings go to stderr, infos nowhere.
   std::function<void(LogLevel, const std::string&)> on_log{};
+  /// Attach mode only: true (default) lets the sink drive the pipeline's state and read its bus,
+  /// as for a pipeline it built; false leaves both to the caller, who sets the pipeline PLAYING,
+  /// watches its bus (errors then surface there, and as StreamError when a push is refused) and,
+  /// after finish() has sent EOS, waits for it and sets the pipeline to NULL.
+  bool owns_state = true;
 };
 
 /// A framepipe Sink that hands frames to GStreamer through an `appsrc`, without copying them.
@@ -292,11 +297,17 @@ class AppSrcSink {
   /// no plugin provides) or ParseError (anything else GStreamer rejects).
   explicit AppSrcSink(std::string downstream_description, Options options = {})
       : state_(std::make_unique<State>(std::move(options))) {
+    if (!state_->options.owns_state) {
+      throw InvalidArgument(
+          "framepipe::AppSrcSink: owns_state = false is for attaching to a caller's pipeline; a "
+          "pipeline the sink builds is always driven by the sink");
+    }
     state_->build(downstream_description);
   }
 
   /// Attaches to the appsrc named `options.appsrc_name` inside a pipeline the caller built
-  /// (`gst_bin_get_by_name`). The sink then drives the pipeline's state and reads its bus.
+  /// (`gst_bin_get_by_name`). The sink then drives the pipeline's state and reads its bus, unless
+  /// `options.owns_state` is false, which leaves both to the caller.
   /// Throws InvalidArgument when `pipeline` is not a GstPipeline or has no such appsrc.
   explicit AppSrcSink(ElementRef pipeline, Options options = {})
       : state_(std::make_unique<State>(std::move(options))) {
@@ -523,6 +534,10 @@ class AppSrcSink {
         scratch_bytes = layout.size;
       }
       spec = s;
+      if (!options.owns_state) {  // the caller plays the pipeline; appsrc queues until then
+        streaming = true;
+        return;
+      }
       if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
         detail::MessagePtr error(
             gst_bus_timed_pop_filtered(bus.get(), kErrorGrace, GST_MESSAGE_ERROR));
@@ -585,8 +600,9 @@ class AppSrcSink {
       GST_BUFFER_OFFSET_END(buffer) = time.index + 1;
       const GstFlowReturn flow = gst_app_src_push_buffer(appsrc.get(), buffer);
       if (flow != GST_FLOW_OK) {
-        detail::MessagePtr error(
-            gst_bus_timed_pop_filtered(bus.get(), kErrorGrace, GST_MESSAGE_ERROR));
+        detail::MessagePtr error(options.owns_state ? gst_bus_timed_pop_filtered(
+                                                          bus.get(), kErrorGrace, GST_MESSAGE_ERROR)
+                                                    : nullptr);
         stop();
         if (error) throw_error(error.get());
         throw StreamError(
@@ -601,6 +617,10 @@ class AppSrcSink {
       if (!streaming) return;
       return_current();
       gst_app_src_end_of_stream(appsrc.get());
+      if (!options.owns_state) {  // the caller waits for EOS on its bus
+        streaming = false;
+        return;
+      }
       const auto deadline = std::chrono::steady_clock::now() + options.eos_timeout;
       for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -625,6 +645,7 @@ class AppSrcSink {
 
     /// Reads what the bus holds without waiting: logs warnings and infos, throws on an error.
     void read_bus() {
+      if (!options.owns_state) return;  // the bus is the caller's
       for (;;) {
         detail::MessagePtr message(gst_bus_pop_filtered(
             bus.get(), static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_WARNING |
@@ -669,7 +690,7 @@ class AppSrcSink {
     void stop() noexcept {
       return_current();
       streaming = false;
-      if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+      if (pipeline && options.owns_state) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
     }
 
     /// The destructor's end: EOS and a bounded wait when a stream is running, then NULL.
