@@ -1,12 +1,12 @@
 // Runs the custom_stage example as a user would: what it prints, and the raw I420 file it writes.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+
+#include "support/run_program.hpp"
 
 #ifndef FRAMEPIPE_CUSTOM_STAGE_EXE
 #  error "FRAMEPIPE_CUSTOM_STAGE_EXE must name the custom_stage example binary"
@@ -14,23 +14,8 @@
 
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-RunResult run_example(const std::string& args) {
-  const std::string command =
-      std::string("\"") + FRAMEPIPE_CUSTOM_STAGE_EXE + "\" " + args + " 2>&1";
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 512> chunk{};
-  while (std::fgets(chunk.data(), static_cast<int>(chunk.size()), pipe) != nullptr)
-    result.output += chunk.data();
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+framepipe::test::RunResult run_example(const std::string& args) {
+  return framepipe::test::run_program(FRAMEPIPE_CUSTOM_STAGE_EXE, args);
 }
 
 std::filesystem::path temp_dir() {
@@ -47,7 +32,7 @@ TEST_CASE("custom_stage runs its four pipelines and writes 25 raw I420 frames") 
   std::string quoted = "\"";
   quoted += out.string();
   quoted += '"';
-  const RunResult r = run_example(quoted);
+  const framepipe::test::RunResult r = run_example(quoted);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   // The class sink saw 10 frames of the class converter's output: the test pattern's mean

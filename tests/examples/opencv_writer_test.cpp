@@ -1,13 +1,12 @@
 // Runs the opencv_writer example as a user would: both writers must produce the same file.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <string>
 
 #include "framepipe/core/frame_time.hpp"
 #include "support/gst_test_support.hpp"
+#include "support/run_program.hpp"
 
 #ifndef FRAMEPIPE_OPENCV_WRITER_EXE
 #  error "FRAMEPIPE_OPENCV_WRITER_EXE must name the opencv_writer example binary"
@@ -15,18 +14,12 @@
 
 TEST_CASE("opencv_writer writes the same video through cv::VideoWriter and framepipe") {
   framepipe::test::TempDir dir("opencv-writer");
-  const std::string command = std::string("\"") + FRAMEPIPE_OPENCV_WRITER_EXE +
-                              "\" --frames 24 --size 320x180 --output-dir \"" +
-                              dir.path().string() + "\" 2>&1";
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 512> chunk{};
-  while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) output += chunk.data();
-  const int status = pclose(pipe);
+  const framepipe::test::RunResult run = framepipe::test::run_program(
+      FRAMEPIPE_OPENCV_WRITER_EXE,
+      "--frames 24 --size 320x180 --output-dir \"" + dir.path().string() + "\"");
+  const std::string& output = run.output;
   INFO(output);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(run.exit_code == 0);
   CHECK(output.find("videowriter") != std::string::npos);
   CHECK(output.find("framepipe") != std::string::npos);
   CHECK(output.find("frames/s") != std::string::npos);

@@ -1,13 +1,12 @@
 // Runs the text_clock example as a user would and checks the file it writes.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <string>
 
 #include "framepipe/core/frame_time.hpp"
 #include "support/gst_test_support.hpp"
+#include "support/run_program.hpp"
 
 #ifndef FRAMEPIPE_TEXT_CLOCK_EXE
 #  error "FRAMEPIPE_TEXT_CLOCK_EXE must name the text_clock example binary"
@@ -15,21 +14,8 @@
 
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-RunResult run_example(const std::string& args) {
-  const std::string command = std::string("\"") + FRAMEPIPE_TEXT_CLOCK_EXE + "\" " + args + " 2>&1";
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 512> chunk{};
-  while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) result.output += chunk.data();
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+framepipe::test::RunResult run_example(const std::string& args) {
+  return framepipe::test::run_program(FRAMEPIPE_TEXT_CLOCK_EXE, args);
 }
 
 /// Largest channel value in a w x h box at (x0, y0).
@@ -48,7 +34,7 @@ int brightest(const framepipe::Frame<framepipe::PixelFormat::BGR24>& f, int x0, 
 TEST_CASE("text_clock writes the tutorial's clock: 150 frames of 320x240 over 5 s") {
   framepipe::test::TempDir dir("text-clock");
   const auto file = dir.path() / "clock.webm";
-  const RunResult run = run_example("--output \"" + file.string() + "\"");
+  const framepipe::test::RunResult run = run_example("--output \"" + file.string() + "\"");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(run.output.find("150 frames") != std::string::npos);
@@ -87,8 +73,8 @@ TEST_CASE("text_clock writes the tutorial's clock: 150 frames of 320x240 over 5 
 TEST_CASE("text_clock honours --size, --fps and --seconds") {
   framepipe::test::TempDir dir("text-clock");
   const auto file = dir.path() / "small.webm";
-  const RunResult run = run_example("--size 161x121 --fps 30000/1001 --seconds 0.5 --output \"" +
-                                    file.string() + "\"");
+  const framepipe::test::RunResult run = run_example(
+      "--size 161x121 --fps 30000/1001 --seconds 0.5 --output \"" + file.string() + "\"");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   const framepipe::test::DecodedVideo video = framepipe::test::decode_file(file);
@@ -98,15 +84,15 @@ TEST_CASE("text_clock honours --size, --fps and --seconds") {
 }
 
 TEST_CASE("text_clock reports bad input clearly and fails") {
-  const RunResult bad_size = run_example("--size 0x240");
+  const framepipe::test::RunResult bad_size = run_example("--size 0x240");
   CHECK(bad_size.exit_code != 0);
   CHECK(bad_size.output.find("0x240") != std::string::npos);
 
-  const RunResult bad_sink = run_example("--sink \"nosuchelement_xyz\"");
+  const framepipe::test::RunResult bad_sink = run_example("--sink \"nosuchelement_xyz\"");
   CHECK(bad_sink.exit_code == 1);
   CHECK(bad_sink.output.find("nosuchelement_xyz") != std::string::npos);
 
-  const RunResult bad_arg = run_example("--frobnicate");
+  const framepipe::test::RunResult bad_arg = run_example("--frobnicate");
   CHECK(bad_arg.exit_code == 2);
   CHECK(bad_arg.output.find("usage") != std::string::npos);
 }
