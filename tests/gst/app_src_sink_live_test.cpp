@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -41,54 +42,23 @@ FunctionGenerator<PixelFormat::I420> stamping_generator() {
       }};
 }
 
-/// Records, from fakesink's "handoff" signal, the stamp (see stamping_generator) and the OFFSET of
-/// every buffer that reaches it.
-class StampRecorder {
- public:
-  struct Entry {
-    std::uint64_t stamp;
-    std::uint64_t offset;
-  };
-
-  explicit StampRecorder(GstElement* fakesink) : state_(std::make_shared<State>()) {
-    state_->entries.reserve(kSlowFrames);
-    g_object_set(fakesink, "signal-handoffs", TRUE, nullptr);
-    g_signal_connect_data(fakesink, "handoff", G_CALLBACK(&StampRecorder::on_handoff),
-                          new std::shared_ptr<State>(state_), &StampRecorder::free_state,
-                          static_cast<GConnectFlags>(0));
-  }
-
-  std::vector<Entry> entries() const {
-    const std::lock_guard lock(state_->mutex);
-    return state_->entries;
-  }
-
- private:
-  struct State {
-    std::mutex mutex;
-    std::vector<Entry> entries;
-  };
-
-  static void on_handoff(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) noexcept {
-    const auto& state = *static_cast<std::shared_ptr<State>*>(data);
-    Entry entry{~std::uint64_t{0}, GST_BUFFER_OFFSET(buffer)};
-    GstMapInfo map;
-    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-      if (map.size >= sizeof entry.stamp) std::memcpy(&entry.stamp, map.data, sizeof entry.stamp);
-      gst_buffer_unmap(buffer, &map);
-    }
-    try {
-      const std::lock_guard lock(state->mutex);
-      state->entries.push_back(entry);
-    } catch (...) {  // a missing entry fails the test; nothing may escape into GStreamer
-    }
-  }
-  static void free_state(gpointer data, GClosure*) noexcept {
-    delete static_cast<std::shared_ptr<State>*>(data);
-  }
-
-  std::shared_ptr<State> state_;
+/// What reached fakesink: the stamp (see stamping_generator) and OFFSET of a buffer.
+struct StampEntry {
+  std::uint64_t stamp;
+  std::uint64_t offset;
 };
+
+std::optional<StampEntry> read_stamp(GstBuffer* buffer) noexcept {
+  StampEntry entry{~std::uint64_t{0}, GST_BUFFER_OFFSET(buffer)};
+  GstMapInfo map;
+  if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    if (map.size >= sizeof entry.stamp) std::memcpy(&entry.stamp, map.data, sizeof entry.stamp);
+    gst_buffer_unmap(buffer, &map);
+  }
+  return entry;
+}
+
+using StampRecorder = test::HandoffRecorder<StampEntry>;
 
 /// identity sleeps 1.5 ms per buffer in appsrc's streaming thread: downstream takes ~3 s for the
 /// 2,000 frames a generator that only stamps them makes in a few milliseconds.
@@ -97,7 +67,7 @@ constexpr const char* kSlowDownstream =
 
 struct SlowRun {
   Stats stats;
-  std::vector<StampRecorder::Entry> received;
+  std::vector<StampEntry> received;
   std::size_t peak_slots = 0;
   std::uint64_t sink_dropped = 0;
   std::uint64_t sink_pushed = 0;
@@ -107,7 +77,7 @@ struct SlowRun {
 SlowRun run_slow(Backpressure policy) {
   AppSrcSink sink{kSlowDownstream,
                   {.pool_size = 4, .backpressure = policy, .acquire_timeout = 10s}};
-  const StampRecorder recorder(sink.element("out").get());
+  const StampRecorder recorder(sink.element("out").get(), &read_stamp, kSlowFrames);
   Pipeline pipeline{stamping_generator(), std::move(sink)};
   std::atomic<bool> done{false};
   std::atomic<std::size_t> max_in_use{0};

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -124,52 +125,20 @@ bool wait_slots_in_use(const AppSrcSink& sink, std::size_t expected,
   return true;
 }
 
-/// Records, from fakesink's streaming thread ("handoff" signal), the data pointer and pts of
-/// every buffer that reaches it. fakesink keeps no reference afterwards (with
-/// enable-last-sample=false), so every slot is back in the pool once the buffer is rendered.
-class HandoffRecorder {
- public:
-  struct Entry {
-    const std::uint8_t* data;
-    std::uint64_t pts;
-  };
-
-  explicit HandoffRecorder(GstElement* fakesink) : state_(std::make_shared<State>()) {
-    g_object_set(fakesink, "signal-handoffs", TRUE, nullptr);
-    g_signal_connect_data(fakesink, "handoff", G_CALLBACK(&HandoffRecorder::on_handoff),
-                          new std::shared_ptr<State>(state_), &HandoffRecorder::free_state,
-                          static_cast<GConnectFlags>(0));
-  }
-
-  std::vector<Entry> entries() const {
-    const std::lock_guard lock(state_->mutex);
-    return state_->entries;
-  }
-
- private:
-  struct State {
-    std::mutex mutex;
-    std::vector<Entry> entries;
-  };
-
-  static void on_handoff(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) noexcept {
-    const auto& state = *static_cast<std::shared_ptr<State>*>(data);
-    GstMapInfo map;
-    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
-    const Entry entry{map.data, GST_BUFFER_PTS(buffer)};
-    gst_buffer_unmap(buffer, &map);
-    try {
-      const std::lock_guard lock(state->mutex);
-      state->entries.push_back(entry);
-    } catch (...) {  // a missing entry fails the test; nothing may escape into GStreamer
-    }
-  }
-  static void free_state(gpointer data, GClosure*) noexcept {
-    delete static_cast<std::shared_ptr<State>*>(data);
-  }
-
-  std::shared_ptr<State> state_;
+/// What reached fakesink: a buffer's data pointer and pts. fakesink keeps no reference afterwards
+/// (with enable-last-sample=false), so every slot is back in the pool once the buffer is rendered.
+struct HandoffEntry {
+  const std::uint8_t* data;
+  std::uint64_t pts;
 };
+
+std::optional<HandoffEntry> read_pointer_and_pts(GstBuffer* buffer) noexcept {
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return std::nullopt;
+  const HandoffEntry entry{map.data, GST_BUFFER_PTS(buffer)};
+  gst_buffer_unmap(buffer, &map);
+  return entry;
+}
 
 /// Any acquire() in these tests that waits this long is a bug: throw Timeout, do not hang.
 constexpr std::chrono::milliseconds kAcquireGuard{10000};
@@ -220,7 +189,8 @@ TEST_CASE("every slot comes back once GStreamer lets go of the buffer") {
                   {.acquire_timeout = kAcquireGuard}};
   const Size size{64, 48};
   sink.start({PixelFormat::NV12, size, kRate});
-  const HandoffRecorder recorder(sink.element("out").get());
+  const test::HandoffRecorder<HandoffEntry> recorder(sink.element("out").get(),
+                                                     &read_pointer_and_pts);
   std::vector<const std::uint8_t*> lent;
   for (std::uint64_t i = 0; i < 8; ++i) {
     lent.push_back(sink.acquire<PixelFormat::NV12>().plane(0));
@@ -229,7 +199,7 @@ TEST_CASE("every slot comes back once GStreamer lets go of the buffer") {
     CHECK(wait_slots_in_use(sink, 0));  // fakesink rendered it and dropped the last reference
   }
   sink.finish();
-  const std::vector<HandoffRecorder::Entry> received = recorder.entries();
+  const std::vector<HandoffEntry> received = recorder.entries();
   REQUIRE(received.size() == lent.size());
   for (std::size_t i = 0; i < lent.size(); ++i) CHECK(received[i].data == lent[i]);
   CHECK(sink.slots_in_use() == 0);
@@ -245,12 +215,13 @@ TEST_CASE("a Pipeline hands the generator's memory to GStreamer unchanged") {
       }};
   AppSrcSink sink{"fakesink name=out sync=false enable-last-sample=false",
                   {.pool_size = 3, .acquire_timeout = kAcquireGuard}};
-  const HandoffRecorder recorder(sink.element("out").get());
+  const test::HandoffRecorder<HandoffEntry> recorder(sink.element("out").get(),
+                                                     &read_pointer_and_pts);
   Pipeline pipeline{std::move(generator), std::move(sink)};
   const Stats stats = pipeline.run({.frames = 20, .fps = kRate});
   CHECK(stats.frames == 20);
 
-  const std::vector<HandoffRecorder::Entry> received = recorder.entries();
+  const std::vector<HandoffEntry> received = recorder.entries();
   REQUIRE(received.size() == 20);
   REQUIRE(drawn.size() == 20);
   std::vector<const std::uint8_t*> distinct;

@@ -13,6 +13,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -216,6 +219,53 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+/// Records one `Entry` per buffer that reaches a fakesink, from its streaming thread ("handoff"
+/// signal): `read` turns the buffer into an entry (nullopt skips it). The recorded state is shared
+/// with the signal closure, so it outlives whichever of the two goes first.
+template <class Entry>
+class HandoffRecorder {
+ public:
+  using ReadFn = std::optional<Entry> (*)(GstBuffer*) noexcept;
+
+  HandoffRecorder(GstElement* fakesink, ReadFn read, std::size_t expected = 0)
+      : state_(std::make_shared<State>()) {
+    state_->read = read;
+    state_->entries.reserve(expected);
+    g_object_set(fakesink, "signal-handoffs", TRUE, nullptr);
+    g_signal_connect_data(fakesink, "handoff", G_CALLBACK(&HandoffRecorder::on_handoff),
+                          new std::shared_ptr<State>(state_), &HandoffRecorder::free_state,
+                          static_cast<GConnectFlags>(0));
+  }
+
+  std::vector<Entry> entries() const {
+    const std::lock_guard lock(state_->mutex);
+    return state_->entries;
+  }
+
+ private:
+  struct State {
+    ReadFn read = nullptr;
+    std::mutex mutex;
+    std::vector<Entry> entries;
+  };
+
+  static void on_handoff(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) noexcept {
+    const auto& state = *static_cast<std::shared_ptr<State>*>(data);
+    const std::optional<Entry> entry = state->read(buffer);
+    if (!entry) return;
+    try {
+      const std::lock_guard lock(state->mutex);
+      state->entries.push_back(*entry);
+    } catch (...) {  // a missing entry fails the test; nothing may escape into GStreamer
+    }
+  }
+  static void free_state(gpointer data, GClosure*) noexcept {
+    delete static_cast<std::shared_ptr<State>*>(data);
+  }
+
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace framepipe::test
