@@ -66,7 +66,7 @@ std::string size_name(int w, int h) { return std::to_string(w) + "x" + std::to_s
 template <PixelFormat F>
 Frame<F> natural_frame(int w, int h) {
   constexpr framepipe::FormatInfo info = framepipe::format_info(F);
-  Frame<F> frame(w, h);
+  Frame<F> frame({w, h});
   std::mt19937 rng(12345);
   std::normal_distribution<double> noise(0.0, 6.0);
   const FrameView<F> v = frame.view();

@@ -9,7 +9,7 @@
 # <include_dir> is the directory that holds framepipe/. Results are absolute paths, sorted:
 #   umbrella  framepipe/framepipe.hpp
 #   gst       framepipe/gst/**
-#   opencv    framepipe/opencv/** and framepipe/generators/text_clock_generator.hpp
+#   opencv    framepipe/opencv/**
 #   core      every other header (std only)
 function(framepipe_partition_headers include_dir core_var opencv_var gst_var umbrella_var)
   # CONFIGURE_DEPENDS re-globs at build time, so a newly added header joins its file set (and
@@ -33,7 +33,7 @@ function(framepipe_partition_headers include_dir core_var opencv_var gst_var umb
       list(APPEND umbrella "${header}")
     elseif(rel MATCHES "^gst/")
       list(APPEND gst "${header}")
-    elseif(rel MATCHES "^opencv/" OR rel STREQUAL "generators/text_clock_generator.hpp")
+    elseif(rel MATCHES "^opencv/")
       list(APPEND opencv "${header}")
     else()
       list(APPEND core "${header}")

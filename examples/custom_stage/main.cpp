@@ -63,7 +63,7 @@ class MeanBrightnessSink {
 
 int main(int argc, char** argv) {
   const std::string output_path = argc > 1 ? argv[1] : "custom_stage.i420";
-  const GeneratorOptions size{.width = 160, .height = 120};
+  const GeneratorOptions size{.size = {160, 120}};
 
   // 1. Both custom stages as classes, after a built-in generator.
   std::printf("1. TestPatternGenerator -> Grayscale -> MeanBrightnessSink\n");

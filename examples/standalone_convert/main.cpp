@@ -6,7 +6,7 @@
 
 int main() {
   using namespace framepipe;
-  Frame<PixelFormat::BGR24> src(1920, 1080);
+  Frame<PixelFormat::BGR24> src({1920, 1080});
   // Left half pure red, right half pure blue.
   for (int y = 0; y < src.height(); ++y) {
     std::uint8_t* row = src.view().row(0, y);
@@ -17,7 +17,7 @@ int main() {
       row[3 * x + 2] = left ? 255 : 0;  // R
     }
   }
-  Frame<PixelFormat::I420> dst(1920, 1080);
+  Frame<PixelFormat::I420> dst({1920, 1080});
   const I420Packer packer;  // BT.709 limited for 1080 lines
   packer.convert(src.view(), dst.view());
 

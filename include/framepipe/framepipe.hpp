@@ -9,7 +9,7 @@
 
 // core: std only
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/color/color_space.hpp"
+#include "framepipe/core/color_space.hpp"
 #include "framepipe/convert/function_converter.hpp"
 #include "framepipe/convert/i420_packer.hpp"
 #include "framepipe/convert/kernels/dispatch.hpp"
@@ -37,7 +37,7 @@
 #  endif
 #endif
 #if FRAMEPIPE_HAS_OPENCV
-#  include "framepipe/generators/text_clock_generator.hpp"
+#  include "framepipe/opencv/text_clock_generator.hpp"
 #  include "framepipe/opencv/mat_generator.hpp"
 #  include "framepipe/opencv/mat_view.hpp"
 #endif

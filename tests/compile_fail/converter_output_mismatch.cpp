@@ -11,7 +11,7 @@ using namespace framepipe;
 
 int main() {
   Pipeline p{
-      TestPatternGenerator{{.width = 8, .height = 8}}, I420Packer{},
+      TestPatternGenerator{{.size = {8, 8}}}, I420Packer{},
       CallbackSink<PixelFormat::BGR24>{[](FrameView<PixelFormat::BGR24>, const FrameTime&) {}}};
   p.run({.frames = 1});
 }

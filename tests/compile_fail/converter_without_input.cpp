@@ -12,6 +12,6 @@ struct Grayscale {
 };
 
 int main() {
-  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, Grayscale{}, NullSink{}};
+  Pipeline p{TestPatternGenerator{{.size = {8, 8}}}, Grayscale{}, NullSink{}};
   p.run({.frames = 1});
 }

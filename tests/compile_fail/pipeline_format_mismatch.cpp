@@ -11,7 +11,7 @@ using namespace framepipe;
 
 int main() {
   Pipeline p{
-      TestPatternGenerator{{.width = 8, .height = 8}},
+      TestPatternGenerator{{.size = {8, 8}}},
       CallbackSink<PixelFormat::I420>{[](FrameView<PixelFormat::I420>, const FrameTime&) {}}};
   p.run({.frames = 1});
 }

@@ -14,6 +14,6 @@ struct Counter {
 };
 
 int main() {
-  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, Counter{}};
+  Pipeline p{TestPatternGenerator{{.size = {8, 8}}}, Counter{}};
   p.run({.frames = 1});
 }

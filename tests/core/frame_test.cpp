@@ -8,7 +8,7 @@
 using namespace framepipe;
 
 TEST_CASE("Frame allocates GStreamer's default layout, 64-byte aligned and zeroed") {
-  Frame<PixelFormat::I420> f(321, 241);
+  Frame<PixelFormat::I420> f({321, 241});
   CHECK(f.width() == 321);
   CHECK(f.height() == 241);
   CHECK(f.size_bytes() == default_layout(PixelFormat::I420, {321, 241}).size);
@@ -25,13 +25,13 @@ TEST_CASE("Frame allocates GStreamer's default layout, 64-byte aligned and zeroe
 }
 
 TEST_CASE("Frame rejects sizes below 1x1") {
-  CHECK_THROWS_AS(Frame<PixelFormat::BGR24>(0, 1), InvalidArgument);
-  CHECK_THROWS_AS(Frame<PixelFormat::BGR24>(1, 0), InvalidArgument);
-  CHECK_NOTHROW(Frame<PixelFormat::BGR24>(1, 1));
+  CHECK_THROWS_AS(Frame<PixelFormat::BGR24>({0, 1}), InvalidArgument);
+  CHECK_THROWS_AS(Frame<PixelFormat::BGR24>({1, 0}), InvalidArgument);
+  CHECK_NOTHROW(Frame<PixelFormat::BGR24>({1, 1}));
 }
 
 TEST_CASE("Frame moves without copying its pixels") {
-  Frame<PixelFormat::GRAY8> a(8, 8);
+  Frame<PixelFormat::GRAY8> a({8, 8});
   std::uint8_t* pixels = a.data();
   Frame<PixelFormat::GRAY8> b = std::move(a);
   CHECK(b.data() == pixels);

@@ -5,7 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <future>
+#include <initializer_list>
+#include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -51,7 +57,7 @@ TEST_CASE("Pipeline computes the format after every stage at compile time") {
 TEST_CASE("Pipeline with no converter lets the generator draw straight into the sink's frame") {
   std::vector<FrameTime> times;
   std::vector<const std::uint8_t*> pixels;
-  FunctionGenerator<PF::GRAY8> gen{{.width = 4, .height = 2},
+  FunctionGenerator<PF::GRAY8> gen{{.size = {4, 2}},
                                    [](FrameView<PF::GRAY8> f, const FrameTime& t) {
                                      f.row(0, 1)[3] = static_cast<std::uint8_t>(t.index);
                                    }};
@@ -82,8 +88,8 @@ TEST_CASE("Pipeline chains converters, reusing its intermediate frames") {
         }
       }};
   int checked = 0;
-  Frame<PF::BGR24> reference(33, 17);
-  TestPatternGenerator pattern{{.width = 33, .height = 17}};
+  Frame<PF::BGR24> reference({33, 17});
+  TestPatternGenerator pattern{{.size = {33, 17}}};
   CallbackSink<PF::GRAY8> sink{[&](FrameView<PF::GRAY8> f, const FrameTime& t) {
     pattern.generate(reference.view(), t);
     bool ok = true;
@@ -95,7 +101,7 @@ TEST_CASE("Pipeline chains converters, reusing its intermediate frames") {
     CHECK(ok);
     ++checked;
   }};
-  Pipeline p{TestPatternGenerator{{.width = 33, .height = 17}}, GreenToGray{}, invert, sink};
+  Pipeline p{TestPatternGenerator{{.size = {33, 17}}}, GreenToGray{}, invert, sink};
   p.run({.frames = 4});
   CHECK(checked == 4);
   REQUIRE(seen.size() == 4);
@@ -105,20 +111,19 @@ TEST_CASE("Pipeline chains converters, reusing its intermediate frames") {
 TEST_CASE("Pipeline tells the sink the format, size, rate and the packer's colour") {
   StreamSpec told;
   CallbackSink<PF::I420> sink{[](FrameView<PF::I420>, const FrameTime&) {}};
-  Pipeline p{TestPatternGenerator{{.width = 1280, .height = 720}},
-             I420Packer{{.range = Range::Full}}, sink};
+  Pipeline p{TestPatternGenerator{{.size = {1280, 720}}}, I420Packer{{.range = Range::Full}}, sink};
   p.run({.frames = 1, .fps = {25, 1}});
   told = p.sink().spec();
   CHECK(told.format == PF::I420);
   CHECK(told.size == Size{1280, 720});
-  CHECK(told.rate == FrameRate{25, 1});
+  CHECK(told.fps == FrameRate{25, 1});
   REQUIRE(told.color.has_value());
   CHECK(*told.color == ColorSpec{Matrix::BT709, Range::Full});
   CHECK(told.pacing == Pacing::AsFastAsPossible);
 }
 
 TEST_CASE("Pipeline runs for a duration: the frames whose pts falls inside it") {
-  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, NullSink{}};
+  Pipeline p{TestPatternGenerator{{.size = {8, 8}}}, NullSink{}};
   CHECK(p.run({.fps = {30000, 1001}, .duration = std::chrono::seconds(1)}).frames == 30);
   CHECK(p.run({.fps = {30, 1}, .duration = std::chrono::seconds(5)}).frames == 150);
   CHECK(p.run({.fps = {30, 1}, .duration = std::chrono::milliseconds(34)}).frames == 2);
@@ -126,7 +131,7 @@ TEST_CASE("Pipeline runs for a duration: the frames whose pts falls inside it") 
 }
 
 TEST_CASE("Pipeline::run rejects a run with no length or a bad rate") {
-  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, NullSink{}};
+  Pipeline p{TestPatternGenerator{{.size = {8, 8}}}, NullSink{}};
   CHECK_THROWS_AS(p.run({}), InvalidArgument);
   CHECK_THROWS_AS(p.run({.frames = 3, .fps = {0, 1}}), InvalidArgument);
   CHECK(p.sink().frames() == 0);
@@ -138,7 +143,7 @@ TEST_CASE("Pipeline paced in real time never delivers a frame before its pts") {
   const auto start = Clock::now();
   CallbackSink<PF::BGR24> sink{
       [&](FrameView<PF::BGR24>, const FrameTime&) { arrivals.push_back(Clock::now() - start); }};
-  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, sink};
+  Pipeline p{TestPatternGenerator{{.size = {8, 8}}}, sink};
   p.run({.frames = 4, .fps = {50, 1}, .pacing = Pacing::RealTime});
   REQUIRE(arrivals.size() == 4);
   for (std::size_t i = 0; i < 4; ++i) {
@@ -148,13 +153,13 @@ TEST_CASE("Pipeline paced in real time never delivers a frame before its pts") {
 
 TEST_CASE("Pipeline reports progress and passes stage exceptions through") {
   int calls = 0;
-  Pipeline p{TestPatternGenerator{{.width = 8, .height = 8}}, NullSink{}};
+  Pipeline p{TestPatternGenerator{{.size = {8, 8}}}, NullSink{}};
   p.run({.frames = 3,
          .on_progress = [&](const Stats& s) { calls += s.frames > 0 ? 1 : 0; },
          .progress_interval = std::chrono::milliseconds(0)});
   CHECK(calls == 3);
 
-  Pipeline failing{FunctionGenerator<PF::BGR24>{{.width = 2, .height = 2},
+  Pipeline failing{FunctionGenerator<PF::BGR24>{{.size = {2, 2}},
                                                 [](FrameView<PF::BGR24>, const FrameTime& t) {
                                                   if (t.index == 2)
                                                     throw std::runtime_error("boom");
@@ -169,7 +174,7 @@ namespace {
 /// A sink that counts its own drops (every third frame), as AppSrcSink does with a drop policy.
 struct DroppingSink {
   static constexpr PixelFormat input = PF::GRAY8;
-  Frame<PF::GRAY8> frame{4, 4};
+  Frame<PF::GRAY8> frame{Size{4, 4}};
   std::uint64_t received = 0;
   std::uint64_t lost = 0;
   FrameView<PF::GRAY8> acquire() { return frame.view(); }
@@ -184,7 +189,7 @@ struct DroppingSink {
 }  // namespace
 
 TEST_CASE("Pipeline merges the sink's drops into its Stats") {
-  Pipeline p{TestPatternGenerator{{.width = 4, .height = 4}}, GreenToGray{}, DroppingSink{}};
+  Pipeline p{TestPatternGenerator{{.size = {4, 4}}}, GreenToGray{}, DroppingSink{}};
   p.sink().lost = 5;  // counters are cumulative: the run counts only its own
   const Stats s = p.run({.frames = 9});
   CHECK(s.frames == 9);
@@ -197,8 +202,7 @@ TEST_CASE("Pipeline merges the sink's drops into its Stats") {
 
 TEST_CASE("Pipeline paced in real time skips and counts frames whose time has passed") {
   std::vector<std::uint64_t> generated;
-  FunctionGenerator<PF::GRAY8> gen{{.width = 4, .height = 4},
-                                   [&](FrameView<PF::GRAY8>, const FrameTime& t) {
+  FunctionGenerator<PF::GRAY8> gen{{.size = {4, 4}}, [&](FrameView<PF::GRAY8>, const FrameTime& t) {
                                      generated.push_back(t.index);
                                      // Frame 2 takes 5 frame periods: frames 3..5 are then more
                                      // than a period late.
@@ -223,27 +227,27 @@ TEST_CASE("Pipeline paced in real time skips and counts frames whose time has pa
 TEST_CASE("request_stop() from another thread ends the run after the current frame") {
   bool finished = false;
   std::atomic<std::uint64_t> seen{0};
-  CallbackSink<PF::GRAY8> sink{[&](FrameView<PF::GRAY8>, const FrameTime&) { ++seen; },
+  std::promise<void> fifth_frame;
+  CallbackSink<PF::GRAY8> sink{[&](FrameView<PF::GRAY8>, const FrameTime&) {
+                                 if (++seen == 5) fifth_frame.set_value();
+                               },
                                [&] { finished = true; }};
-  Pipeline p{TestPatternGenerator{{.width = 4, .height = 4}}, GreenToGray{}, sink};
+  Pipeline p{TestPatternGenerator{{.size = {4, 4}}}, GreenToGray{}, sink};
   Stats result;
   const auto started = std::chrono::steady_clock::now();
   // 30 s of frames in real time: only request_stop() can end it quickly.
   std::thread runner([&] {
     result = p.run({.frames = 3000, .fps = {100, 1}, .pacing = Pacing::RealTime});
   });
-  const auto deadline = started + 10s;
-  while (p.stats().frames < 5 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(1ms);
-  }
+  REQUIRE(fifth_frame.get_future().wait_for(10s) == std::future_status::ready);
   const Stats during = p.stats();  // read while the run goes on
-  CHECK(during.frames >= 5);
+  CHECK(during.frames >= 4);       // published right after the sink's callback returns
   CHECK(during.frames < 3000);
   p.request_stop();
   runner.join();
   CHECK(std::chrono::steady_clock::now() - started < 10s);
   CHECK(finished);  // the sink was finished as usual
-  CHECK(result.frames >= during.frames);
+  CHECK(result.frames >= 5);
   CHECK(result.frames < 3000);
   CHECK(result.frames == seen.load());
   CHECK(p.stats().frames == result.frames);
@@ -256,4 +260,176 @@ TEST_CASE("request_stop() from another thread ends the run after the current fra
   p.request_stop();
   CHECK(p.run({.frames = 3}).frames == 0);
   CHECK(p.run({.frames = 3}).frames == 3);
+}
+
+namespace {
+
+/// A GRAY8 sink that logs what is called on it and can be told to fail; it refuses a start()
+/// while a stream runs, as AppSrcSink does.
+struct LoggingSink {
+  static constexpr PixelFormat input = PF::GRAY8;
+  explicit LoggingSink(std::vector<std::string>* l, std::int64_t fail_submit = -1,
+                       bool fail_at_finish = false)
+      : log(l), fail_submit_at(fail_submit), fail_finish(fail_at_finish) {}
+  std::vector<std::string>* log = nullptr;
+  std::int64_t fail_submit_at = -1;  // frame index whose submit() throws
+  bool fail_finish = false;
+  Frame<PF::GRAY8> frame;
+  bool streaming = false;
+
+  void start(const StreamSpec& spec) {
+    if (streaming) throw Error("start() while a stream is running");
+    streaming = true;
+    if (frame.size() != spec.size) frame = Frame<PF::GRAY8>(spec.size);
+    log->push_back("start");
+  }
+  FrameView<PF::GRAY8> acquire() { return frame.view(); }
+  void submit(const FrameTime& time) {
+    if (static_cast<std::int64_t>(time.index) == fail_submit_at) {
+      streaming = false;  // like a sink whose downstream failed: it has stopped itself
+      throw Error("downstream failed");
+    }
+    log->push_back("submit");
+  }
+  void finish() {
+    streaming = false;
+    log->push_back("finish");
+    if (fail_finish) throw Error("finish failed");
+  }
+};
+
+struct AbortingSink : LoggingSink {
+  using LoggingSink::LoggingSink;
+  void abort() noexcept {
+    streaming = false;
+    log->push_back("abort");
+  }
+};
+
+using Log = std::vector<std::string>;
+
+Log log_of(std::initializer_list<const char*> entries) {
+  return Log(entries.begin(), entries.end());
+}
+
+FunctionGenerator<PF::GRAY8> gray_generator(std::int64_t throw_at = -1) {
+  return FunctionGenerator<PF::GRAY8>{{.size = {4, 4}},
+                                      [throw_at](FrameView<PF::GRAY8>, const FrameTime& t) {
+                                        if (static_cast<std::int64_t>(t.index) == throw_at) {
+                                          throw std::runtime_error("generator failed");
+                                        }
+                                      }};
+}
+
+}  // namespace
+
+TEST_CASE("Every way out of a run ends the stream, and the pipeline runs again") {
+  Log log;
+  SUBCASE("normal end: finish") {
+    Pipeline p{gray_generator(), AbortingSink{&log}};
+    CHECK(p.run({.frames = 2}).frames == 2);
+    CHECK(log == log_of({"start", "submit", "submit", "finish"}));
+  }
+  SUBCASE("the generator throws: abort, then the exception") {
+    Pipeline p{gray_generator(1), AbortingSink{&log}};
+    CHECK_THROWS_WITH(p.run({.frames = 3}), "generator failed");
+    CHECK(log == log_of({"start", "submit", "abort"}));
+    log.clear();
+    CHECK_THROWS_WITH(p.run({.frames = 3}), "generator failed");  // runs again
+    CHECK(log == log_of({"start", "submit", "abort"}));
+  }
+  SUBCASE("a converter throws") {
+    FunctionConverter<PF::GRAY8, PF::GRAY8> failing{
+        [](FrameView<PF::GRAY8>, FrameView<PF::GRAY8>) { throw InvalidArgument("bad frame"); }};
+    Pipeline p{gray_generator(), failing, AbortingSink{&log}};
+    CHECK_THROWS_AS(p.run({.frames = 3}), InvalidArgument);
+    CHECK(log == log_of({"start", "abort"}));
+  }
+  SUBCASE("on_progress throws") {
+    Pipeline p{gray_generator(), AbortingSink{&log}};
+    CHECK_THROWS_WITH(p.run({.frames = 3,
+                             .on_progress = [](const Stats&) { throw std::logic_error("ui"); },
+                             .progress_interval = 0ms}),
+                      "ui");
+    CHECK(log == log_of({"start", "submit", "abort"}));
+  }
+  SUBCASE("the sink fails downstream") {
+    Pipeline p{gray_generator(), AbortingSink{&log, 1}};
+    CHECK_THROWS_WITH(p.run({.frames = 3}), "downstream failed");
+    CHECK(log == log_of({"start", "submit", "abort"}));
+    p.sink().fail_submit_at = -1;
+    log.clear();
+    CHECK(p.run({.frames = 1}).frames == 1);
+    CHECK(log == log_of({"start", "submit", "finish"}));
+  }
+  SUBCASE("a sink without abort() is finished, and the stage's exception wins") {
+    Pipeline p{gray_generator(0), LoggingSink{&log, -1, true}};
+    CHECK_THROWS_WITH(p.run({.frames = 3}), "generator failed");
+    CHECK(log == log_of({"start", "finish"}));
+    log.clear();
+    CHECK_THROWS_WITH(p.run({.frames = 3}), "generator failed");
+  }
+  SUBCASE("request_stop: finish") {
+    Pipeline p{gray_generator(), AbortingSink{&log}};
+    p.request_stop();
+    CHECK(p.run({.frames = 3}).frames == 0);
+    CHECK(log == log_of({"start", "finish"}));
+  }
+}
+
+namespace {
+
+/// A sink whose downstream never gives a frame back after the first two: acquire() blocks until
+/// interrupt() (from another thread), like AppSrcSink with every pool frame held downstream.
+struct StuckSink {
+  static constexpr PixelFormat input = PF::GRAY8;
+  Frame<PF::GRAY8> frame{Size{2, 2}};
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool interrupted = false;
+  int lent = 0;
+  std::promise<void> blocked;
+  std::vector<std::string> calls;
+
+  StuckSink() = default;
+  StuckSink(StuckSink&&) noexcept {}  // moved into the pipeline before any use
+
+  void start(const StreamSpec&) {
+    const std::lock_guard lock(mutex);
+    interrupted = false;
+    calls.push_back("start");
+  }
+  FrameView<PF::GRAY8> acquire() {
+    std::unique_lock lock(mutex);
+    if (lent++ == 2) blocked.set_value();
+    if (lent > 2 && !wake.wait_for(lock, 20s, [this] { return interrupted; })) {
+      throw Error("StuckSink: nobody interrupted the wait");
+    }
+    if (interrupted) throw Interrupted("StuckSink: interrupted");
+    return frame.view();
+  }
+  void submit(const FrameTime&) {}
+  void finish() { calls.push_back("finish"); }
+  void abort() noexcept { calls.push_back("abort"); }
+  void interrupt() noexcept {
+    {
+      const std::lock_guard lock(mutex);
+      interrupted = true;
+    }
+    wake.notify_all();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("request_stop() ends a run blocked in the sink's acquire(), through abort()") {
+  Pipeline p{gray_generator(), StuckSink{}};
+  std::future<void> blocked = p.sink().blocked.get_future();
+  Stats result;
+  std::thread runner([&] { result = p.run({.frames = 1000}); });
+  REQUIRE(blocked.wait_for(10s) == std::future_status::ready);
+  p.request_stop();
+  runner.join();
+  CHECK(result.frames == 2);
+  CHECK(p.sink().calls == std::vector<std::string>{"start", "abort"});
 }

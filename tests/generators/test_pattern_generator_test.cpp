@@ -7,9 +7,9 @@
 using namespace framepipe;
 
 TEST_CASE("TestPatternGenerator is deterministic and moves with the frame index") {
-  TestPatternGenerator gen{{.width = 64, .height = 48}};
+  TestPatternGenerator gen{{.size = {64, 48}}};
   CHECK(gen.size() == Size{64, 48});
-  Frame<PixelFormat::BGR24> a(64, 48), b(64, 48), c(64, 48);
+  Frame<PixelFormat::BGR24> a({64, 48}), b(64, 48), c(64, 48);
   gen.generate(a.view(), FrameTime::at(3, {30, 1}));
   gen.generate(b.view(), FrameTime::at(3, {30, 1}));
   gen.generate(c.view(), FrameTime::at(4, {30, 1}));
@@ -26,8 +26,8 @@ TEST_CASE("TestPatternGenerator is deterministic and moves with the frame index"
 }
 
 TEST_CASE("TestPatternGenerator handles 1x1 and rejects 0x0") {
-  TestPatternGenerator gen{{.width = 1, .height = 1}};
-  Frame<PixelFormat::BGR24> f(1, 1);
+  TestPatternGenerator gen{{.size = {1, 1}}};
+  Frame<PixelFormat::BGR24> f({1, 1});
   CHECK_NOTHROW(gen.generate(f.view(), FrameTime::at(100, {30, 1})));
-  CHECK_THROWS_AS(TestPatternGenerator({.width = 0, .height = 0}), InvalidArgument);
+  CHECK_THROWS_AS(TestPatternGenerator({.size = {0, 0}}), InvalidArgument);
 }

@@ -14,8 +14,8 @@ namespace odr_probe {
 inline int white_luma(int width, int height) {
   using framepipe::Frame;
   using framepipe::PixelFormat;
-  Frame<PixelFormat::BGR24> src(width, height);
-  Frame<PixelFormat::I420> dst(width, height);
+  Frame<PixelFormat::BGR24> src({width, height});
+  Frame<PixelFormat::I420> dst({width, height});
   const auto in = src.view();
   for (int y = 0; y < in.height(); ++y) {
     std::memset(in.plane(0) + static_cast<std::size_t>(y) * in.stride(0), 255,

@@ -29,7 +29,7 @@ TEST_CASE("view_of views a ROI with its parent's stride") {
   CHECK(v.plane(0) == parent.ptr(7) + 13 * 4);
 
   // Packing the ROI view equals packing a continuous copy of it.
-  Frame<PixelFormat::I420> from_roi(51, 33), from_copy(51, 33);
+  Frame<PixelFormat::I420> from_roi({51, 33}), from_copy(51, 33);
   cv::randu(parent, cv::Scalar::all(0), cv::Scalar::all(256));
   const cv::Mat copy = roi.clone();
   I420Packer{}.convert(view_of<PixelFormat::BGRA32>(roi), from_roi.view());
@@ -52,7 +52,7 @@ TEST_CASE("view_of accepts each supported type and rejects others clearly") {
 }
 
 TEST_CASE("mat_of and mat_of_plane put Mat headers over frames without copying") {
-  Frame<PixelFormat::BGR24> bgr(321, 241);
+  Frame<PixelFormat::BGR24> bgr({321, 241});
   const cv::Mat m = mat_of(bgr.view());
   CHECK(m.data == bgr.data());
   CHECK(m.cols == 321);
@@ -60,12 +60,12 @@ TEST_CASE("mat_of and mat_of_plane put Mat headers over frames without copying")
   CHECK(m.type() == CV_8UC3);
   CHECK(m.step[0] == bgr.view().stride(0));
 
-  Frame<PixelFormat::I420> i420(321, 241);
+  Frame<PixelFormat::I420> i420({321, 241});
   const cv::Mat u = mat_of_plane(i420.view(), 1);
   CHECK(u.data == i420.view().plane(1));
   CHECK(u.cols == 161);
   CHECK(u.rows == 121);
-  Frame<PixelFormat::NV12> nv12(5, 3);
+  Frame<PixelFormat::NV12> nv12({5, 3});
   const cv::Mat uv = mat_of_plane(nv12.view(), 1);
   CHECK(uv.type() == CV_8UC2);
   CHECK(uv.cols == 3);

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <random>
 
-#include "framepipe/color/color_space.hpp"
+#include "framepipe/core/color_space.hpp"
 #include "framepipe/core/frame.hpp"
 
 namespace framepipe::test {

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "framepipe/color/color_space.hpp"
+#include "framepipe/core/color_space.hpp"
 
 namespace framepipe {
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "framepipe/core/frame.hpp"
+#include "framepipe/core/stage.hpp"
 
 namespace framepipe {
 
@@ -32,5 +33,7 @@ class FunctionConverter {
  private:
   ConvertFn fn_;
 };
+
+static_assert(Converter<FunctionConverter<PixelFormat::BGR24, PixelFormat::GRAY8>>);
 
 }  // namespace framepipe

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "framepipe/convert/rgb_to_yuv_packer.hpp"
+#include "framepipe/core/stage.hpp"
 
 namespace framepipe {
 
@@ -10,5 +11,7 @@ class Nv12Packer : public RgbToYuvPacker<PixelFormat::NV12> {
  public:
   using RgbToYuvPacker::RgbToYuvPacker;
 };
+
+static_assert(Converter<Nv12Packer> && ConverterFor<Nv12Packer, PixelFormat::RGB24>);
 
 }  // namespace framepipe

@@ -18,4 +18,11 @@ class InvalidArgument : public Error {
   using Error::Error;
 };
 
+/// A wait was cut short on request: a sink's blocked acquire() after its interrupt(), which
+/// Pipeline::request_stop() calls. Pipeline treats it as the stop it asked for, not as a failure.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace framepipe

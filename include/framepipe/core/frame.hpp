@@ -111,9 +111,8 @@ class Frame {
 
   /// An empty frame: no storage, size 0x0 (a placeholder to assign a real frame to).
   Frame() = default;
-  /// Allocates a `width` x `height` frame. Throws InvalidArgument for a size below 1x1.
-  Frame(int width, int height) : Frame(Size{width, height}) {}
-  /// Allocates a frame of `size`. Throws InvalidArgument for a size below 1x1.
+  /// Allocates a frame of `size`: `Frame<PixelFormat::I420> f({1920, 1080})`. Throws
+  /// InvalidArgument for a size below 1x1.
   explicit Frame(Size size) : layout_((check_frame_size(size), default_layout(F, size))) {
     data_ = detail::allocate_aligned(layout_.size);
     std::fill_n(data_.get(), layout_.size, std::uint8_t{0});

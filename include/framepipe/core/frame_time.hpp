@@ -19,11 +19,23 @@ struct FrameRate {
   friend constexpr bool operator==(const FrameRate&, const FrameRate&) = default;
 };
 
-/// Throws InvalidArgument unless `rate` is a positive fraction.
+/// The largest frame-rate denominator FrameTime::at() computes with: `1e9 * den` must fit in 64
+/// bits (about 1.8e10).
+inline constexpr std::int64_t kMaxFrameRateDen =
+    static_cast<std::int64_t>(UINT64_MAX / kNanosPerSecond);
+
+/// Throws InvalidArgument unless `rate` is a positive fraction whose denominator is at most
+/// kMaxFrameRateDen (so that every pts is computed without overflow).
 inline void check_frame_rate(FrameRate rate) {
+  const std::string text = std::to_string(rate.num) + "/" + std::to_string(rate.den);
   if (rate.num <= 0 || rate.den <= 0) {
-    throw InvalidArgument("framepipe: frame rate " + std::to_string(rate.num) + "/" +
-                          std::to_string(rate.den) + " is invalid (both parts must be > 0)");
+    throw InvalidArgument("framepipe: frame rate " + text + " is invalid (both parts must be > 0)");
+  }
+  if (rate.den > kMaxFrameRateDen) {
+    throw InvalidArgument("framepipe: frame rate " + text +
+                          " is invalid (the denominator must be "
+                          "at most " +
+                          std::to_string(kMaxFrameRateDen) + ", or timestamps overflow)");
   }
 }
 

@@ -1,5 +1,6 @@
-// The stage model: what makes a class a Generator, a Converter or a Sink, checked by concepts
-// built from small named traits so that diagnostics can say which part is missing.
+// The stage model: what makes a class a Generator, a Converter or a Sink. Each role is a concept
+// assembled from small named traits, one trait per thing a stage must declare or do, so that a
+// diagnostic can name the missing part. Pipeline and Writer check exactly these traits.
 #pragma once
 
 #include <concepts>
@@ -11,7 +12,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "framepipe/color/color_space.hpp"
+#include "framepipe/core/color_space.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/core/pixel_format.hpp"
@@ -28,7 +29,7 @@ enum class Pacing {
 struct StreamSpec {
   PixelFormat format = PixelFormat::BGR24;
   Size size{};
-  FrameRate rate{};
+  FrameRate fps{};
   /// The matrix and range of Y'CbCr frames, stated by the stage that produced them; unset for
   /// RGB and gray, or when the producer does not say (sinks then state default_color_spec()).
   std::optional<ColorSpec> color{};
@@ -40,28 +41,7 @@ inline constexpr PixelFormat kAllPixelFormats[] = {
     PixelFormat::BGR24, PixelFormat::RGB24, PixelFormat::BGRA32, PixelFormat::RGBA32,
     PixelFormat::GRAY8, PixelFormat::I420,  PixelFormat::NV12};
 
-// ---- Generators --------------------------------------------------------------------------------
-
-/// The generator declares `static constexpr PixelFormat output`.
-template <class G>
-concept HasOutputFormat = requires {
-  { G::output } -> std::convertible_to<PixelFormat>;
-};
-
-/// The stage reports its frame size with `Size size() const`.
-template <class G>
-concept HasFrameSize = requires(const G& g) {
-  { g.size() } -> std::same_as<Size>;
-};
-
-/// A Generator draws frame after frame: `void generate(FrameView<output>, const FrameTime&)`.
-template <class G>
-concept Generator = HasOutputFormat<G> && HasFrameSize<G> &&
-    requires(G& g, FrameView<G::output> frame, const FrameTime& time) {
-  g.generate(frame, time);
-};
-
-// ---- Converters and sinks: which inputs they accept --------------------------------------------
+// ---- Which inputs a stage accepts ---------------------------------------------------------------
 
 namespace detail {
 
@@ -74,6 +54,39 @@ template <class S>
 concept DeclaresSingleInput = requires {
   { S::input } -> std::convertible_to<PixelFormat>;
 };
+
+template <class C, PixelFormat In>
+concept DeclaresOutputFor = requires {
+  { C::template output_for<In> } -> std::convertible_to<PixelFormat>;
+};
+
+template <class C>
+concept DeclaresSingleOutput = requires {
+  { C::output } -> std::convertible_to<PixelFormat>;
+};
+
+/// True when `Check<S, F>()` holds for every format F in kAllPixelFormats.
+template <class S, template <class, PixelFormat> class Check>
+constexpr bool for_every_format() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return (Check<S, kAllPixelFormats[I]>::value && ...);
+  }
+  (std::make_index_sequence<std::size(kAllPixelFormats)>{});
+}
+
+/// True when `Check<S, F>()` holds for some format F in kAllPixelFormats.
+template <class S, template <class, PixelFormat> class Check>
+constexpr bool for_some_format() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return (Check<S, kAllPixelFormats[I]>::value || ...);
+  }
+  (std::make_index_sequence<std::size(kAllPixelFormats)>{});
+}
+
+template <class S, PixelFormat In>
+struct HasAcceptsFor : std::bool_constant<DeclaresAcceptsTemplate<S, In>> {};
+template <class C, PixelFormat In>
+struct HasOutputFor : std::bool_constant<DeclaresOutputFor<C, In>> {};
 
 }  // namespace detail
 
@@ -89,15 +102,6 @@ constexpr bool stage_accepts() {
   } else {
     return false;
   }
-}
-
-/// True when `S` declares its inputs in one of the two ways stage_accepts() understands.
-template <class S>
-constexpr bool declares_inputs() {
-  return detail::DeclaresSingleInput<S> || []<std::size_t... I>(std::index_sequence<I...>) {
-    return (detail::DeclaresAcceptsTemplate<S, kAllPixelFormats[I]> || ...);
-  }
-  (std::make_index_sequence<std::size(kAllPixelFormats)>{});
 }
 
 /// The first format (in kAllPixelFormats order) that `S` accepts; for messages and defaults.
@@ -119,129 +123,79 @@ constexpr std::optional<PixelFormat> first_accepted_input() {
 /// constexpr PixelFormat output_for`, or its single `static constexpr PixelFormat output`.
 template <class C, PixelFormat In>
 constexpr PixelFormat converter_output() {
-  if constexpr (requires {
-                  { C::template output_for<In> } -> std::convertible_to<PixelFormat>;
-                }) {
+  if constexpr (detail::DeclaresOutputFor<C, In>) {
     return C::template output_for<In>;
-  } else if constexpr (requires {
-                         { C::output } -> std::convertible_to<PixelFormat>;
-                       }) {
+  } else if constexpr (detail::DeclaresSingleOutput<C>) {
     return C::output;
   } else {
-    // A converter that declares no output is reported by Pipeline's static_assert; answering
-    // `In` here keeps that report the only error.
+    // A converter that declares no output fails DeclaresOutput, which Pipeline and Writer report;
+    // answering `In` here keeps that report the only error.
     return In;
   }
 }
 
-/// A Converter turns `FrameView<In>` into `FrameView<converter_output<C, In>()>` of the same size.
-template <class C, PixelFormat In>
-concept ConverterFor = (stage_accepts<C, In>()) &&
-                       requires(C& c, FrameView<In> in, FrameView<converter_output<C, In>()> out) {
-  c.convert(in, out);
+// ---- The named traits: one thing a stage declares or does each --------------------------------
+
+/// The stage declares the format it makes: `static constexpr PixelFormat output` (a generator;
+/// a converter may instead declare `output_for`, see DeclaresOutput).
+template <class S>
+concept HasOutputFormat = detail::DeclaresSingleOutput<S>;
+
+/// The stage reports its frame size with `Size size() const`.
+template <class S>
+concept HasFrameSize = requires(const S& s) {
+  { s.size() } -> std::same_as<Size>;
 };
 
-/// A Sink that takes frames of format `In`: it lends a frame (`acquire`), takes it back filled
-/// (`submit`) and ends the stream (`finish`). `acquire` is either `FrameView<In> acquire()` or
-/// `template <PixelFormat F> FrameView<F> acquire()`; `start(const StreamSpec&)` is optional.
-template <class S, PixelFormat In>
-concept SinkFor = (stage_accepts<S, In>()) && requires(S& s, const FrameTime& time) {
-  s.submit(time);
-  s.finish();
-}
-&&(
-    requires(S& s) {
-      { s.template acquire<In>() } -> std::same_as<FrameView<In>>;
-    } ||
-    requires(S & s) {
-      { s.acquire() } -> std::same_as<FrameView<In>>;
-    });
-
-// ---- Named traits behind Pipeline's diagnostics for a stage that misses part of its concept ----
-
-namespace detail {
-
-/// The generator has `generate(FrameView<output>, const FrameTime&)` (false without `output`).
+/// The generator draws with `void generate(FrameView<output>, const FrameTime&)`.
 template <class G>
 concept GeneratesFrames = HasOutputFormat<G> &&
     requires(G& g, FrameView<G::output> frame, const FrameTime& time) {
   g.generate(frame, time);
 };
 
-template <class C, PixelFormat In>
-concept DeclaresOutputFor = requires {
-  { C::template output_for<In> } -> std::convertible_to<PixelFormat>;
-};
+/// The converter or sink declares the formats it takes: `static constexpr PixelFormat input`, or
+/// `template <PixelFormat In> static constexpr bool accepts`.
+template <class S>
+concept DeclaresInputs = detail::DeclaresSingleInput<S> ||
+    detail::for_some_format<S, detail::HasAcceptsFor>();
 
-/// The converter declares its output: `static constexpr PixelFormat output`, or the variable
-/// template `template <PixelFormat In> static constexpr PixelFormat output_for`.
+/// The converter declares what it makes: `static constexpr PixelFormat output`, or
+/// `template <PixelFormat In> static constexpr PixelFormat output_for`.
 template <class C>
-constexpr bool declares_output() {
-  if constexpr (requires {
-                  { C::output } -> std::convertible_to<PixelFormat>;
-                }) {
-    return true;
-  } else {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-      return (DeclaresOutputFor<C, kAllPixelFormats[I]> || ...);
-    }
-    (std::make_index_sequence<std::size(kAllPixelFormats)>{});
-  }
-}
+concept DeclaresOutput = detail::DeclaresSingleOutput<C> ||
+    detail::for_some_format<C, detail::HasOutputFor>();
+
+namespace detail {
 
 template <class C, PixelFormat In>
-concept ConvertsInput = requires(C& c, FrameView<In> from,
-                                 FrameView<converter_output<C, In>()> to) {
+        struct ConvertsIfAccepted : std::bool_constant < !stage_accepts<C, In>() ||
+    requires(C & c, FrameView<In> from, FrameView<converter_output<C, In>()> to) {
   c.convert(from, to);
-};
-
-/// `ConvertsInput<C, In>`, asked only when `C` takes `In`.
-template <class C, PixelFormat In>
-constexpr bool converts_if_accepted() {
-  if constexpr (stage_accepts<C, In>()) {
-    return ConvertsInput<C, In>;
-  } else {
-    return true;
-  }
-}
-
-/// `convert(FrameView<In>, FrameView<converter_output<C, In>()>)` is callable for every input
-/// format `In` that the converter declares.
-template <class C>
-constexpr bool converts_each_input() {
-  return []<std::size_t... I>(std::index_sequence<I...>) {
-    return (converts_if_accepted<C, kAllPixelFormats[I]>() && ...);
-  }
-  (std::make_index_sequence<std::size(kAllPixelFormats)>{});
-}
+} > {};
 
 template <class S, PixelFormat In>
-concept LendsInput = requires(S& s) {
+concept LendsFrameOf = requires(S& s) {
   { s.template acquire<In>() } -> std::same_as<FrameView<In>>;
 }
 || requires(S& s) {
   { s.acquire() } -> std::same_as<FrameView<In>>;
 };
 
-/// `LendsInput<S, In>`, asked only when `S` takes `In`.
 template <class S, PixelFormat In>
-constexpr bool lends_if_accepted() {
-  if constexpr (stage_accepts<S, In>()) {
-    return LendsInput<S, In>;
-  } else {
-    return true;
-  }
-}
+struct LendsIfAccepted : std::bool_constant<!stage_accepts<S, In>() || LendsFrameOf<S, In>> {};
 
-/// The sink lends frames of every input format it declares: `FrameView<In> acquire()` or
+}  // namespace detail
+
+/// The converter has `convert(FrameView<In>, FrameView<converter_output<C, In>()>)` for every
+/// input format `In` it declares (a template `convert` serves them all).
+template <class C>
+concept ConvertsEachInput = detail::for_every_format<C, detail::ConvertsIfAccepted>();
+
+/// The sink lends a frame of every input format it declares: `FrameView<In> acquire()`, or
 /// `template <PixelFormat F> FrameView<F> acquire()`.
 template <class S>
-constexpr bool lends_each_input() {
-  return []<std::size_t... I>(std::index_sequence<I...>) {
-    return (lends_if_accepted<S, kAllPixelFormats[I]>() && ...);
-  }
-  (std::make_index_sequence<std::size(kAllPixelFormats)>{});
-}
+concept LendsEachInput = detail::for_every_format<S, detail::LendsIfAccepted>();
 
 /// The sink takes a filled frame back with `submit(const FrameTime&)`.
 template <class S>
@@ -255,36 +209,33 @@ concept HasFinish = requires(S& s) {
   s.finish();
 };
 
-/// True when `Check<Stage>::value` holds for every stage in `Stages...` but the last (that is, for
-/// every converter of a Pipeline<G, Stages...>).
-template <template <class> class Check, class... Stages>
-constexpr bool all_converters() {
-  constexpr std::size_t kCount = sizeof...(Stages) == 0 ? 0 : sizeof...(Stages) - 1;
-  return []<std::size_t... I>(std::index_sequence<I...>) {
-    return (Check<std::tuple_element_t<I, std::tuple<Stages...>>>::value && ...);
-  }
-  (std::make_index_sequence<kCount>{});
-}
+// ---- The roles ---------------------------------------------------------------------------------
 
-template <class C>
-struct ConverterDeclaresInputs : std::bool_constant<declares_inputs<C>()> {};
-template <class C>
-struct ConverterDeclaresOutput : std::bool_constant<declares_output<C>()> {};
-/// Only asked of a converter that declares its inputs and output.
-template <class C>
-struct ConverterConvertsEachInput
-    : std::bool_constant<!declares_inputs<C>() || !declares_output<C>() ||
-                         converts_each_input<C>()> {};
+/// A Generator draws frame after frame into memory the pipeline owns.
+template <class G>
+concept Generator = HasOutputFormat<G> && HasFrameSize<G> && GeneratesFrames<G>;
 
-/// Calls the sink's acquire in whichever form it declares.
-template <PixelFormat In, class S>
-FrameView<In> sink_acquire(S& sink) {
-  if constexpr (requires { sink.template acquire<In>(); }) {
-    return sink.template acquire<In>();
-  } else {
-    return sink.acquire();
-  }
-}
+/// A Converter turns a frame of each input format it declares into a frame of its output format,
+/// of the same size.
+template <class C>
+concept Converter = DeclaresInputs<C> && DeclaresOutput<C> && ConvertsEachInput<C>;
+
+/// A Converter that takes frames of format `In`.
+template <class C, PixelFormat In>
+concept ConverterFor = Converter<C> &&(stage_accepts<C, In>());
+
+/// A Sink lends the frame the last stage writes into (`acquire`), takes it back filled
+/// (`submit`) and ends the stream (`finish`). Optional members the pipeline uses when present:
+/// `start(const StreamSpec&)`, `SinkCounters counters() const`, `interrupt()` and `abort()`
+/// (see detail::SinkHooks in core/chain.hpp).
+template <class S>
+concept Sink = DeclaresInputs<S> && LendsEachInput<S> && TakesSubmit<S> && HasFinish<S>;
+
+/// A Sink that takes frames of format `In`.
+template <class S, PixelFormat In>
+concept SinkFor = Sink<S> &&(stage_accepts<S, In>());
+
+namespace detail {
 
 /// Calls `stage.color_spec(size)` when the stage states a colour description.
 template <class S>

@@ -5,10 +5,9 @@
 
 namespace framepipe {
 
-/// The frame size a generator draws at.
+/// The frame size a generator draws at: `TestPatternGenerator{{.size = {640, 480}}}`.
 struct GeneratorOptions {
-  int width = 320;
-  int height = 240;
+  Size size{320, 240};
 };
 
 }  // namespace framepipe

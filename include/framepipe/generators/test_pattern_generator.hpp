@@ -6,6 +6,7 @@
 
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/stage.hpp"
 #include "framepipe/generators/generator_options.hpp"
 
 namespace framepipe {
@@ -18,9 +19,7 @@ class TestPatternGenerator {
   using Options = GeneratorOptions;
 
   TestPatternGenerator() : TestPatternGenerator(Options{}) {}
-  explicit TestPatternGenerator(Options options) : size_{options.width, options.height} {
-    check_frame_size(size_);
-  }
+  explicit TestPatternGenerator(Options options) : size_(options.size) { check_frame_size(size_); }
 
   Size size() const { return size_; }
 
@@ -50,5 +49,7 @@ class TestPatternGenerator {
 
   Size size_;
 };
+
+static_assert(Generator<TestPatternGenerator>);
 
 }  // namespace framepipe

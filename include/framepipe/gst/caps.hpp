@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <string>
 
-#include "framepipe/color/color_space.hpp"
+#include "framepipe/core/color_space.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/core/pixel_format.hpp"

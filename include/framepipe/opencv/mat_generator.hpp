@@ -11,6 +11,7 @@
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/stage.hpp"
 #include "framepipe/generators/generator_options.hpp"
 #include "framepipe/opencv/mat_view.hpp"
 
@@ -21,7 +22,7 @@ namespace framepipe {
 /// directly, FunctionGenerator with mat_of() avoids the copy.
 /// \code
 ///   cv::VideoCapture camera(0);
-///   MatGenerator<PixelFormat::BGR24> gen{{.width = 640, .height = 480},
+///   MatGenerator<PixelFormat::BGR24> gen{{.size = {640, 480}},
 ///                                        [&](const FrameTime&) { cv::Mat m; camera >> m; return m;
 ///                                        }};
 /// \endcode
@@ -32,8 +33,7 @@ class MatGenerator {
   using Options = GeneratorOptions;
   using SourceFn = std::function<cv::Mat(const FrameTime&)>;
 
-  MatGenerator(Options options, SourceFn source)
-      : size_{options.width, options.height}, source_(std::move(source)) {
+  MatGenerator(Options options, SourceFn source) : size_(options.size), source_(std::move(source)) {
     check_frame_size(size_);
   }
 
@@ -57,5 +57,7 @@ class MatGenerator {
   Size size_;
   SourceFn source_;
 };
+
+static_assert(Generator<MatGenerator<PixelFormat::BGR24>>);
 
 }  // namespace framepipe

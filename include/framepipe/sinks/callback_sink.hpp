@@ -59,4 +59,6 @@ class CallbackSink {
   detail::Scratch<Frame<F>> frame_;  // copies of the sink start without a frame
 };
 
+static_assert(SinkFor<CallbackSink<PixelFormat::I420>, PixelFormat::I420>);
+
 }  // namespace framepipe

@@ -53,4 +53,6 @@ class NullSink {
   bool started_ = false;
 };
 
+static_assert(Sink<NullSink> && SinkFor<NullSink, PixelFormat::NV12>);
+
 }  // namespace framepipe

@@ -1,4 +1,4 @@
-#include "framepipe/generators/text_clock_generator.hpp"
+#include "framepipe/opencv/text_clock_generator.hpp"
 
 #include <doctest/doctest.h>
 
@@ -40,9 +40,9 @@ TEST_CASE("TextClockGenerator formats the time with six decimals") {
 }
 
 TEST_CASE("TextClockGenerator draws centred text on black, in the colour asked for") {
-  TextClockGenerator gen{{.width = 320, .height = 240, .color = {255, 200, 0}}};
+  TextClockGenerator gen{{.size = {320, 240}, .color = {255, 200, 0}}};
   CHECK(gen.size() == Size{320, 240});
-  Frame<PixelFormat::BGR24> frame(320, 240);
+  Frame<PixelFormat::BGR24> frame({320, 240});
   std::fill_n(frame.data(), frame.size_bytes(), std::uint8_t{77});  // must be cleared
   gen.generate(frame.view(), FrameTime::at(37, {30, 1}));
 
@@ -72,23 +72,23 @@ TEST_CASE("TextClockGenerator draws centred text on black, in the colour asked f
 }
 
 TEST_CASE("TextClockGenerator scales its font with the frame, and works at tiny and odd sizes") {
-  TextClockGenerator big{{.width = 1280, .height = 720}};
+  TextClockGenerator big{{.size = {1280, 720}}};
   CHECK(big.options().font_scale == doctest::Approx(3.0));
   CHECK(big.options().thickness == 3);
-  Frame<PixelFormat::BGR24> frame(1280, 720);
+  Frame<PixelFormat::BGR24> frame({1280, 720});
   big.generate(frame.view(), FrameTime::at(1, {30, 1}));
   const InkBox ink = find_ink(frame.view());
   CHECK(ink.right - ink.left > 400);
 
   for (Size s : {Size{1, 1}, Size{3, 3}, Size{321, 241}}) {
-    TextClockGenerator tiny{{.width = s.width, .height = s.height}};
+    TextClockGenerator tiny{{.size = {s.width, s.height}}};
     Frame<PixelFormat::BGR24> f(s);
     CHECK_NOTHROW(tiny.generate(f.view(), FrameTime::at(5, {30, 1})));
   }
 }
 
 TEST_CASE("TextClockGenerator rejects bad options") {
-  CHECK_THROWS_AS(TextClockGenerator({.width = 0, .height = 240}), InvalidArgument);
-  CHECK_THROWS_AS(TextClockGenerator({.width = 320, .height = 240, .font_scale = -1}),
+  CHECK_THROWS_AS(TextClockGenerator({.size = {0, 240}}), InvalidArgument);
+  CHECK_THROWS_AS(TextClockGenerator({.size = {320, 240}, .font_scale = -1}),
                   InvalidArgument);
 }

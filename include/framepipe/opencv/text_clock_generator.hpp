@@ -9,12 +9,23 @@
 #include <opencv2/imgproc.hpp>
 #include <string>
 
-#include "framepipe/color/color_space.hpp"
+#include "framepipe/core/color_space.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/stage.hpp"
 
 namespace framepipe {
+
+/// How a TextClockGenerator draws: `TextClockGenerator{{.size = {640, 480}}}`.
+struct TextClockOptions {
+  Size size{320, 240};
+  Rgb color{255, 255, 255};
+  /// OpenCV font scale; 0 scales with the frame (1.0 at 240 lines, the tutorial's look).
+  double font_scale = 0;
+  /// Stroke thickness in pixels; 0 scales with the font.
+  int thickness = 0;
+};
 
 /// Draws each frame's time in seconds with six decimals ("1.233333"), centred, on black, in BGR.
 /// Unlike the tutorial it draws before any colour conversion, so the colour is the one asked for.
@@ -22,15 +33,7 @@ class TextClockGenerator {
  public:
   static constexpr PixelFormat output = PixelFormat::BGR24;
 
-  struct Options {
-    int width = 320;
-    int height = 240;
-    Rgb color{255, 255, 255};
-    /// OpenCV font scale; 0 scales with the frame (1.0 at 240 lines, the tutorial's look).
-    double font_scale = 0;
-    /// Stroke thickness in pixels; 0 scales with the font.
-    int thickness = 0;
-  };
+  using Options = TextClockOptions;
 
   TextClockGenerator() : TextClockGenerator(Options{}) {}
   explicit TextClockGenerator(Options options) : options_(options) {
@@ -38,13 +41,13 @@ class TextClockGenerator {
     if (options_.font_scale < 0 || options_.thickness < 0) {
       throw InvalidArgument("framepipe::TextClockGenerator: font_scale and thickness must be >= 0");
     }
-    if (options_.font_scale == 0) options_.font_scale = options_.height / 240.0;
+    if (options_.font_scale == 0) options_.font_scale = options_.size.height / 240.0;
     if (options_.thickness == 0) {
       options_.thickness = std::max(1, static_cast<int>(std::lround(options_.font_scale)));
     }
   }
 
-  Size size() const { return {options_.width, options_.height}; }
+  Size size() const { return options_.size; }
   const Options& options() const { return options_; }
 
   /// The text drawn for `time`: seconds with six decimals.
@@ -73,5 +76,7 @@ class TextClockGenerator {
   static constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
   Options options_;
 };
+
+static_assert(Generator<TextClockGenerator>);
 
 }  // namespace framepipe

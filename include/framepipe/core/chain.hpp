@@ -1,0 +1,423 @@
+// The chain engine behind Pipeline and Writer: it checks the converters and the sink against their
+// roles, works out the format after every stage, owns the intermediate frames, and pushes one
+// frame at a time from the first stage into the sink. Pipeline drives it from a generator (with
+// pacing), Writer from the caller's frames.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "framepipe/core/error.hpp"
+#include "framepipe/core/frame.hpp"
+#include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/stage.hpp"
+#include "framepipe/core/stats.hpp"
+
+namespace framepipe::detail {
+
+// ---- Formats along a chain, and whether adjacent stages fit
+// --------------------------------------
+
+/// Reads as the diagnostic when stages do not fit: "the output format of Producer is Out, and
+/// Consumer (which takes ConsumerInput) does not accept it".
+/// A consumer that declares no inputs at all fails DeclaresInputs, reported on its own.
+template <class Producer, PixelFormat Out, class Consumer, PixelFormat ConsumerInput>
+inline constexpr bool next_stage_accepts_output =
+    !DeclaresInputs<Consumer> || stage_accepts<Consumer, Out>();
+
+template <class Producer, PixelFormat Out, class Consumer>
+struct StageLink {
+  static constexpr PixelFormat kConsumerInput = first_accepted_input<Consumer>().value_or(Out);
+  static_assert(next_stage_accepts_output<Producer, Out, Consumer, kConsumerInput>,
+                "framepipe: a stage's output format is not an input format of the next stage; "
+                "the note names <producer, its output, consumer, an input it takes>");
+  static constexpr bool ok = next_stage_accepts_output<Producer, Out, Consumer, kConsumerInput>;
+};
+
+/// Formats along a chain: [0] is the first stage's output, [i + 1] the output of converter i.
+/// A converter that does not accept its input still yields a format (its first declared output),
+/// so that one mismatch produces one diagnostic rather than a cascade.
+template <PixelFormat In, class... Converters>
+struct ChainFormats;
+
+template <PixelFormat In>
+struct ChainFormats<In> {
+  static constexpr std::array<PixelFormat, 1> value{In};
+};
+
+template <PixelFormat In, class C, class... Rest>
+struct ChainFormats<In, C, Rest...> {
+  static constexpr PixelFormat kIn =
+      stage_accepts<C, In>() ? In : first_accepted_input<C>().value_or(In);
+  static constexpr PixelFormat kOut = converter_output<C, kIn>();
+  static constexpr auto value = [] {
+    std::array<PixelFormat, sizeof...(Rest) + 2> all{};
+    all[0] = In;
+    const auto tail = ChainFormats<kOut, Rest...>::value;
+    for (std::size_t i = 0; i < tail.size(); ++i) all[i + 1] = tail[i];
+    return all;
+  }();
+};
+
+template <class... T>
+using LastOf = std::tuple_element_t<sizeof...(T) - 1, std::tuple<T...>>;
+
+/// True when `Trait<C>` holds for every converter of `Stages...` (all but the last, the sink).
+template <template <class> class Trait, class... Stages>
+constexpr bool every_converter() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return (Trait<std::tuple_element_t<I, std::tuple<Stages...>>>::value && ...);
+  }
+  (std::make_index_sequence<sizeof...(Stages) - 1>{});
+}
+
+template <class C>
+struct ConverterDeclaresInputs : std::bool_constant<DeclaresInputs<C>> {};
+template <class C>
+struct ConverterDeclaresOutput : std::bool_constant<DeclaresOutput<C>> {};
+/// Asked only of a converter that declares its inputs and output (else those are the error).
+template <class C>
+struct ConverterConverts
+    : std::bool_constant<!DeclaresInputs<C> || !DeclaresOutput<C> || ConvertsEachInput<C>> {};
+
+// ---- What a chain calls on its sink, optional members included ---------------------------------
+
+/// Calls the sink's acquire in whichever form it declares.
+template <PixelFormat In, class S>
+FrameView<In> sink_acquire(S& sink) {
+  if constexpr (requires { sink.template acquire<In>(); }) {
+    return sink.template acquire<In>();
+  } else {
+    return sink.acquire();
+  }
+}
+
+/// The sink's own counters (SinkCounters), or zeros for a sink that keeps none.
+template <class S>
+SinkCounters sink_counters(const S& sink) {
+  if constexpr (requires {
+                  { sink.counters() } -> std::convertible_to<SinkCounters>;
+                }) {
+    return sink.counters();
+  } else {
+    return {};
+  }
+}
+
+/// Ends a stream on an error path: the sink's `abort()` (bounded, never throws) when it has one,
+/// else its finish() with any error dropped (the error being handled is the one that counts).
+template <class S>
+void sink_abort(S& sink) noexcept {
+  if constexpr (requires { sink.abort(); }) {
+    sink.abort();
+  } else {
+    try {
+      sink.finish();
+    } catch (...) {
+    }
+  }
+}
+
+/// Whether the sink can cut a blocked acquire() short (`interrupt()`, thread-safe).
+template <class S>
+inline constexpr bool kSinkInterrupts = requires(S& s) {
+  s.interrupt();
+};
+
+/// Everything another thread may touch while a stream runs: the stop request, and whether the
+/// chain is waiting in the sink's acquire(). Copies carry the values, so chains stay movable.
+struct StopSignal {
+  std::atomic<bool> requested{false};
+  std::atomic<bool> in_acquire{false};
+  std::atomic<bool> sink_interrupted{false};
+
+  StopSignal() = default;
+  StopSignal(const StopSignal& other) : requested(other.requested.load()) {}
+  StopSignal& operator=(const StopSignal& other) {
+    requested.store(other.requested.load());
+    return *this;
+  }
+};
+
+// ---- The engine --------------------------------------------------------------------------------
+
+/// Converters `Stages...` (all but the last) and a sink (the last), fed frames of format `In` by
+/// `Source` (named in diagnostics only). Owns the stages and one frame per intermediate format,
+/// allocated at open() and reused across streams of the same size: the steady state allocates
+/// nothing per frame. The last converter (or the source, when there is none) writes straight into
+/// the frame the sink lends.
+///
+/// A stream is open() -> push()/push_drawn() ... -> close() on a normal end, or abort() on any
+/// error path; abort() is a no-op once the stream is closed, so a scope guard may call it on every
+/// exit.
+template <class Source, PixelFormat In, class... Stages>
+class ChainEngine {
+  static_assert(sizeof...(Stages) >= 1, "framepipe: a chain needs at least a sink");
+
+  // One role check each, in chain order, so that a stage missing part of its role gets one
+  // readable line. Converter, Sink and ConverterFor in core/stage.hpp are these same traits.
+  static_assert(every_converter<ConverterDeclaresInputs, Stages...>(),
+                "framepipe: a converter must declare its input format: "
+                "`static constexpr PixelFormat input` (or `template <PixelFormat In> static "
+                "constexpr bool accepts`)");
+  static_assert(every_converter<ConverterDeclaresOutput, Stages...>(),
+                "framepipe: a converter must declare its output format: "
+                "`static constexpr PixelFormat output` (or `template <PixelFormat In> static "
+                "constexpr PixelFormat output_for`)");
+  static_assert(every_converter<ConverterConverts, Stages...>(),
+                "framepipe: a converter must have `void convert(FrameView<input>, "
+                "FrameView<output>)` for each input format it declares");
+  static_assert(LendsEachInput<LastOf<Stages...>>,
+                "framepipe: the last stage (sink) must have `FrameView<input> acquire()` (or "
+                "`template <PixelFormat F> FrameView<F> acquire()`)");
+  static_assert(TakesSubmit<LastOf<Stages...>>,
+                "framepipe: the last stage (sink) must have `void submit(const FrameTime&)`");
+  static_assert(HasFinish<LastOf<Stages...>>,
+                "framepipe: the last stage (sink) must have `void finish()`");
+
+ public:
+  using Sink = LastOf<Stages...>;
+  static constexpr std::size_t kConverters = sizeof...(Stages) - 1;
+
+ private:
+  template <std::size_t I>
+  using StageAt = std::tuple_element_t<I, std::tuple<Stages...>>;
+
+  template <std::size_t... I>
+  static constexpr auto chain_formats(std::index_sequence<I...>) {
+    return ChainFormats<In, StageAt<I>...>::value;
+  }
+
+  template <std::size_t... I>
+  static constexpr bool links_ok_at(std::index_sequence<I...>) {
+    return (StageLink<std::tuple_element_t<I, std::tuple<Source, Stages...>>,
+                      chain_formats(std::make_index_sequence<kConverters>{})[I], StageAt<I>>::ok &&
+            ...);
+  }
+
+ public:
+  /// formats[0] is `In`; formats[i + 1] the output of converter i; the last one the sink's input.
+  static constexpr auto formats = chain_formats(std::make_index_sequence<kConverters>{});
+  static constexpr PixelFormat sink_format = formats[kConverters];
+  /// Whether adjacent stages fit. Evaluating it instantiates every StageLink: a mismatch is
+  /// reported there, once.
+  static constexpr bool links_ok = links_ok_at(std::make_index_sequence<kConverters + 1>{});
+
+ private:
+  template <std::size_t... I>
+  static auto frame_tuple(std::index_sequence<I...>) -> std::tuple<Frame<formats[I]>...>;
+  /// [0] holds `In` for a source that draws in place (push_drawn); [i] the output of converter
+  /// i - 1. The last converter's output is the sink's frame.
+  using Frames = decltype(frame_tuple(std::make_index_sequence<kConverters>{}));
+  using SteadyClock = std::chrono::steady_clock;
+
+ public:
+  explicit ChainEngine(Stages... stages) : stages_(std::move(stages)...) {}
+
+  Sink& sink() { return std::get<kConverters>(stages_); }
+  const Sink& sink() const { return std::get<kConverters>(stages_); }
+  /// Converter `I` (0-based, in chain order).
+  template <std::size_t I>
+  StageAt<I>& converter() {
+    return std::get<I>(stages_);
+  }
+
+  /// Opens a stream of `size` frames: allocates the intermediate frames (kept from a previous
+  /// stream of the same size) and starts the sink with the format it receives, the colour the
+  /// last converter states and the rate and pacing given. Throws what the sink's start() throws.
+  void open(Size size, FrameRate fps, Pacing pacing) {
+    check_frame_size(size);
+    check_frame_rate(fps);
+    allocate(size, std::make_index_sequence<kConverters>{});
+    size_ = size;
+    frame_bytes_ = default_layout(sink_format, size).size;
+    const StreamSpec spec{sink_format, size, fps, color_of_sink_input(size), pacing};
+    if constexpr (requires(Sink & s) { s.start(spec); }) sink().start(spec);
+    sink_dropped_before_ = sink_counters(sink()).dropped;
+    stop_.sink_interrupted.store(false);
+    open_ = true;
+  }
+
+  bool is_open() const { return open_; }
+  Size size() const { return size_; }
+
+  /// Pushes one frame that the source draws in place with `draw(FrameView<In>)`: into the first
+  /// intermediate frame, or, with no converter, straight into the frame the sink lends.
+  template <class Draw>
+  void push_drawn(Draw&& draw, const FrameTime& time, Stats& stats) {
+    if constexpr (kConverters == 0) {
+      const FrameView<sink_format> out = acquire(stats);
+      const auto t0 = SteadyClock::now();
+      draw(out);
+      stats.generate += SteadyClock::now() - t0;
+    } else {
+      if (std::get<0>(frames_).size() != size_) std::get<0>(frames_) = Frame<In>(size_);
+      const auto t0 = SteadyClock::now();
+      draw(std::get<0>(frames_).view());
+      stats.generate += SteadyClock::now() - t0;
+      convert_all(std::get<0>(frames_).view(), stats, std::make_index_sequence<kConverters>{});
+    }
+    submit(time, stats);
+  }
+
+  /// Pushes one frame the source lends (the caller's frame): the first converter reads it in
+  /// place; with no converter it is copied into the frame the sink lends. Its size must be the
+  /// stream's (InvalidArgument otherwise, before anything is touched).
+  void push(FrameView<In> frame, const FrameTime& time, Stats& stats) {
+    if (frame.size() != size_) {
+      throw InvalidArgument("framepipe: frame is " + std::to_string(frame.width()) + "x" +
+                            std::to_string(frame.height()) + " but the stream is " +
+                            std::to_string(size_.width) + "x" + std::to_string(size_.height));
+    }
+    if constexpr (kConverters == 0) {
+      const FrameView<sink_format> out = acquire(stats);
+      const auto t0 = SteadyClock::now();
+      copy_frame(frame, out);
+      stats.convert += SteadyClock::now() - t0;
+    } else {
+      convert_all(frame, stats, std::make_index_sequence<kConverters>{});
+    }
+    submit(time, stats);
+  }
+
+  /// Ends the stream normally: the sink's finish() (AppSrcSink: EOS and its wait). The stream is
+  /// closed even when finish() throws (the sink has then stopped itself).
+  void close(Stats& stats) {
+    if (!open_) return;
+    open_ = false;
+    const auto t0 = SteadyClock::now();
+    sink().finish();
+    stats.finish += SteadyClock::now() - t0;
+    count_drops(stats);  // a sink may count its last drops only once the stream has ended
+  }
+
+  /// Ends the stream on an error path (see sink_abort); a no-op once closed. Never throws.
+  void abort() noexcept {
+    if (!open_) return;
+    open_ = false;
+    sink_abort(sink());
+  }
+
+  /// From any thread: asks the stream to stop. When the chain is waiting in the sink's acquire()
+  /// and the sink can be interrupted, the wait is cut short (acquire() throws Interrupted).
+  /// Dekker-style with acquire(): either the chain sees the request before it waits, or this sees
+  /// the chain waiting.
+  void request_stop() noexcept {
+    stop_.requested.store(true);
+    if constexpr (kSinkInterrupts<Sink>) {
+      if (stop_.in_acquire.load()) {
+        stop_.sink_interrupted.store(true);
+        sink().interrupt();
+      }
+    }
+  }
+  /// Takes the stop request, if any (each request stops one stream).
+  bool take_stop() noexcept { return stop_.requested.exchange(false); }
+  bool stop_requested() const noexcept { return stop_.requested.load(); }
+  /// Whether request_stop() interrupted the sink's acquire() (downstream held every frame).
+  bool sink_interrupted() const noexcept { return stop_.sink_interrupted.load(); }
+
+ private:
+  std::optional<ColorSpec> color_of_sink_input([[maybe_unused]] Size size) const {
+    if constexpr (kConverters == 0) {
+      return std::nullopt;  // the source's own colour, if any, is the caller's to state
+    } else {
+      return stage_color_spec(std::get<kConverters - 1>(stages_), size);
+    }
+  }
+
+  template <std::size_t... I>
+  void allocate([[maybe_unused]] Size size, std::index_sequence<I...>) {
+    // [0] is allocated on the first push_drawn(): a source that lends its frames never needs it.
+    ((I == 0 || std::get<I>(frames_).size() == size
+          ? void()
+          : void(std::get<I>(frames_) = std::tuple_element_t<I, Frames>(size))),
+     ...);
+  }
+
+  FrameView<sink_format> acquire(Stats& stats) {
+    const auto t0 = SteadyClock::now();
+    stop_.in_acquire.store(true);
+    struct Leave {
+      std::atomic<bool>& flag;
+      ~Leave() { flag.store(false); }
+    } leave{stop_.in_acquire};
+    if (kSinkInterrupts<Sink> && stop_.requested.load()) {
+      throw Interrupted("framepipe: stop requested");
+    }
+    const FrameView<sink_format> out = sink_acquire<sink_format>(sink());
+    stats.acquire += SteadyClock::now() - t0;
+    return out;
+  }
+
+  template <std::size_t... I>
+  void convert_all(FrameView<In> first, Stats& stats, std::index_sequence<I...>) {
+    (convert_step<I>(first, stats), ...);
+  }
+
+  /// Converter I reads the first frame (I == 0) or the previous intermediate, and writes the next
+  /// intermediate or, for the last converter, the frame the sink lends.
+  template <std::size_t I>
+  void convert_step(FrameView<In> first, Stats& stats) {
+    const auto in = [&] {
+      if constexpr (I == 0) {
+        return first;
+      } else {
+        return std::get<I>(frames_).view();
+      }
+    }();
+    if constexpr (I + 1 < kConverters) {
+      const auto t0 = SteadyClock::now();
+      converter<I>().convert(in, std::get<I + 1>(frames_).view());
+      stats.convert += SteadyClock::now() - t0;
+    } else {
+      const FrameView<sink_format> out = acquire(stats);
+      const auto t0 = SteadyClock::now();
+      converter<I>().convert(in, out);
+      stats.convert += SteadyClock::now() - t0;
+    }
+  }
+
+  void submit(const FrameTime& time, Stats& stats) {
+    const auto t0 = SteadyClock::now();
+    sink().submit(time);
+    stats.submit += SteadyClock::now() - t0;
+    ++stats.frames;
+    stats.bytes += frame_bytes_;
+    count_drops(stats);
+  }
+
+  void count_drops(Stats& stats) const {
+    stats.dropped = stats.late + (sink_counters(sink()).dropped - sink_dropped_before_);
+  }
+
+  template <PixelFormat F>
+  static void copy_frame(FrameView<F> from, FrameView<F> to) {
+    const PlaneLayout l = default_layout(F, from.size());
+    for (int p = 0; p < l.planes; ++p) {
+      const auto bytes = static_cast<std::size_t>(l.row_bytes[static_cast<std::size_t>(p)]);
+      for (int y = 0; y < l.rows[static_cast<std::size_t>(p)]; ++y) {
+        std::copy_n(from.row(p, y), bytes, to.row(p, y));
+      }
+    }
+  }
+
+  std::tuple<Stages...> stages_;
+  Frames frames_{};
+  StopSignal stop_;
+  Size size_{};
+  std::size_t frame_bytes_ = 0;
+  std::uint64_t sink_dropped_before_ = 0;  // the sink's drop count is cumulative over its life
+  bool open_ = false;
+};
+
+}  // namespace framepipe::detail
