@@ -9,7 +9,7 @@ using namespace framepipe;
 TEST_CASE("TestPatternGenerator is deterministic and moves with the frame index") {
   TestPatternGenerator gen{{.size = {64, 48}}};
   CHECK(gen.size() == Size{64, 48});
-  Frame<PixelFormat::BGR24> a({64, 48}), b(64, 48), c(64, 48);
+  Frame<PixelFormat::BGR24> a({64, 48}), b({64, 48}), c({64, 48});
   gen.generate(a.view(), FrameTime::at(3, {30, 1}));
   gen.generate(b.view(), FrameTime::at(3, {30, 1}));
   gen.generate(c.view(), FrameTime::at(4, {30, 1}));

@@ -29,7 +29,7 @@ TEST_CASE("view_of views a ROI with its parent's stride") {
   CHECK(v.plane(0) == parent.ptr(7) + 13 * 4);
 
   // Packing the ROI view equals packing a continuous copy of it.
-  Frame<PixelFormat::I420> from_roi({51, 33}), from_copy(51, 33);
+  Frame<PixelFormat::I420> from_roi({51, 33}), from_copy({51, 33});
   cv::randu(parent, cv::Scalar::all(0), cv::Scalar::all(256));
   const cv::Mat copy = roi.clone();
   I420Packer{}.convert(view_of<PixelFormat::BGRA32>(roi), from_roi.view());

@@ -13,7 +13,7 @@ TEST_CASE("CallbackSink hands every submitted frame and time to its function") {
                                         },
                                         [&] { finished = true; }};
   CHECK_THROWS_AS(sink.acquire(), Error);
-  sink.start({.format = PixelFormat::BGR24, .size = {2, 2}, .rate = {30, 1}});
+  sink.start({.format = PixelFormat::BGR24, .size = {2, 2}, .fps = {30, 1}});
   for (std::uint64_t i = 0; i < 3; ++i) {
     sink.acquire().row(0, 1)[5] = static_cast<std::uint8_t>(i);
     sink.submit(FrameTime::at(i, {30, 1}));

@@ -8,7 +8,7 @@ TEST_CASE("NullSink lends a frame of the started format and counts submits") {
   NullSink sink;
   static_assert(NullSink::accepts<PixelFormat::NV12>);
   CHECK_THROWS_AS(sink.acquire<PixelFormat::I420>(), Error);  // not started
-  sink.start({.format = PixelFormat::I420, .size = {33, 17}, .rate = {30, 1}});
+  sink.start({.format = PixelFormat::I420, .size = {33, 17}, .fps = {30, 1}});
   const auto v = sink.acquire<PixelFormat::I420>();
   CHECK(v.size() == Size{33, 17});
   CHECK(v.stride(0) == 36);
