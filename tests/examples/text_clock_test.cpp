@@ -96,3 +96,21 @@ TEST_CASE("text_clock reports bad input clearly and fails") {
   CHECK(bad_arg.exit_code == 2);
   CHECK(bad_arg.output.find("usage") != std::string::npos);
 }
+
+TEST_CASE("text_clock --display without a display fails with a message, not a crash") {
+  // No session at all: DISPLAY and WAYLAND_DISPLAY unset.
+  const framepipe::test::RunResult none = framepipe::test::run_program(
+      "/usr/bin/env", std::string("-u DISPLAY -u WAYLAND_DISPLAY \"") + FRAMEPIPE_TEXT_CLOCK_EXE +
+                          "\" --display --seconds 0.2");
+  INFO(none.output);
+  CHECK(none.exit_code == 1);
+  CHECK(none.output.find("neither DISPLAY nor WAYLAND_DISPLAY is set") != std::string::npos);
+
+  // A display nobody serves: whether or not the X11 sinks are installed, it says why and fails.
+  const framepipe::test::RunResult unreachable = framepipe::test::run_program(
+      "/usr/bin/env", std::string("-u WAYLAND_DISPLAY DISPLAY=:4093 \"") +
+                          FRAMEPIPE_TEXT_CLOCK_EXE + "\" --display --seconds 0.2");
+  INFO(unreachable.output);
+  CHECK(unreachable.exit_code == 1);
+  CHECK(unreachable.output.find("DISPLAY=:4093") != std::string::npos);
+}
