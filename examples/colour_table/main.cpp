@@ -4,7 +4,10 @@
 // (decodebin) and OpenCV's VideoCapture, and prints a Markdown table of the colour errors.
 // docs/colour.md holds its output and the defaults chosen from it.
 //
-//   colour_table [--quick] [--keep DIR]
+//   colour_table [--quick] [--only PATH] [--keep DIR]
+//
+// --quick: 640x480, BT.601 and BT.709 limited only. --only: the paths whose name contains PATH
+// (e.g. "VP8"). --keep: write the files into DIR and leave them there.
 //
 // Each cell is the largest error, in 8-bit levels over B, G and R, of the mean colour inside each
 // of the 8 bars (a 16-pixel margin away from every edge, so chroma subsampling and coding noise at
@@ -197,6 +200,11 @@ const std::vector<FilePath> kPaths{
      "webm",
      "videoconvert ! vp8enc deadline=1 ! webmmux ! filesink location=",
      {"vp8enc", "webmmux"}},
+    // text_clock's default output at 1080p30 (examples/text_clock/default_output.hpp).
+    {"VP8 / WebM 2 Mbit/s",
+     "webm",
+     "videoconvert ! vp8enc deadline=1 target-bitrate=2000000 ! webmmux ! filesink location=",
+     {"vp8enc", "webmmux"}},
     {"x264 / MP4",
      "mp4",
      "videoconvert ! x264enc tune=zerolatency ! mp4mux ! filesink location=",
@@ -245,14 +253,17 @@ std::string cell(const std::optional<Bgr>& frame, Size size) {
 int main(int argc, char** argv) {
   bool quick = false;
   std::string keep;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--quick") {
       quick = true;
     } else if (arg == "--keep" && i + 1 < argc) {
       keep = argv[++i];
+    } else if (arg == "--only" && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: colour_table [--quick] [--keep DIR]\n");
+      std::fprintf(stderr, "usage: colour_table [--quick] [--only PATH] [--keep DIR]\n");
       return 2;
     }
   }
@@ -288,6 +299,7 @@ int main(int argc, char** argv) {
       "|---|---|---|---|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
   for (const FilePath& path : kPaths) {
+    if (std::string_view(path.name).find(only) == std::string_view::npos) continue;
     if (!have_elements(path)) {
       std::fprintf(stderr, "colour_table: skipping %s (missing GStreamer elements)\n", path.name);
       continue;
