@@ -138,8 +138,7 @@ int main(int argc, char** argv) {
     }
     description = "videoconvert ! " + *sink;
   } else if (description.empty()) {
-    description =
-        "videoconvert ! vp8enc deadline=1 ! webmmux ! filesink location=\"" + args.output + "\"";
+    description = text_clock::default_output(args.output, args.size, args.fps);
   }
 
   try {
