@@ -3,13 +3,18 @@
 # hands it to GStreamer's appsrc, which encodes it to WebM.
 #
 #   scripts/demo.sh                   writes out/clock.webm
+#   scripts/demo.sh --display         shows it in a window instead (installs gstreamer1.0-x first)
 #   scripts/demo.sh --seconds 10      extra arguments go to the example
 #                                     (--display, --sink DESC, --size WxH, --fps N/D, --seconds S)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-./scripts/install-deps.sh
+deps=()
+for arg in "$@"; do
+  if [[ "$arg" == "--display" ]]; then deps=(--display); fi
+done
+./scripts/install-deps.sh "${deps[@]}"
 cmake --preset release
 cmake --build --preset demo
 

@@ -1,30 +1,48 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages framepipe's build, tests and examples need -- only the
-# missing ones, and without touching apt at all when nothing is missing.
+# Installs the Debian/Ubuntu packages framepipe needs, by purpose -- only the missing ones, and
+# without touching apt at all when nothing is missing. The sets add up: --test includes the demo's.
 #
-#   scripts/install-deps.sh           g++ and clang, CMake, GStreamer, OpenCV core/imgproc, doctest,
-#                                     Google Benchmark, clang-format
-#   scripts/install-deps.sh --bench   also libyuv and swscale, the benchmarks' comparison points
+#   scripts/install-deps.sh            the demo (scripts/demo.sh): g++, CMake, GStreamer base/good
+#                                      (vp8enc, webmmux), OpenCV core/imgproc, doctest (the release
+#                                      preset configures the tests too)
+#   scripts/install-deps.sh --display  also gstreamer1.0-x, the X11 video sinks that
+#                                      `demo.sh --display` shows the clock in
+#   scripts/install-deps.sh --test     everything the tests, CI and colour_table use: clang,
+#                                      clang-format, OpenCV videoio, Google Benchmark, ffmpeg (an
+#                                      independent decoder), x264enc (-ugly), -bad (y4mdec, ...),
+#                                      -libav (avdec_h264, avenc_ffv1), the X11 sinks, the RTSP
+#                                      server library and plugins
+#   scripts/install-deps.sh --bench    also libyuv and swscale, the benchmarks' comparison points
 #
 # --no-install-recommends is safe here: what the plugins need at run time (libvpx for vp8enc,
-# the GStreamer libraries) are hard Depends of gstreamer1.0-plugins-good/-base. Recommends
-# would add desktop sinks (gstreamer1.0-x) that only `text_clock --display` wants.
+# the GStreamer libraries) are hard Depends of the plugin packages.
 set -euo pipefail
 
-required=(
-  cmake g++ clang make pkg-config clang-format
+demo=(
+  cmake g++ make pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
-  libopencv-core-dev libopencv-imgproc-dev libopencv-videoio-dev
-  doctest-dev libbenchmark-dev
+  libopencv-core-dev libopencv-imgproc-dev
+  doctest-dev
+)
+display=(gstreamer1.0-x)
+test=(
+  clang clang-format
+  libopencv-videoio-dev libbenchmark-dev
+  ffmpeg
+  gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
+  gstreamer1.0-x
+  libgstrtspserver-1.0-dev gstreamer1.0-rtsp
 )
 bench=(libyuv-dev libswscale-dev)
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
-packages=("${required[@]}")
+packages=("${demo[@]}")
 for arg in "$@"; do
   case "$arg" in
+    --display) packages+=("${display[@]}") ;;
+    --test) packages+=("${test[@]}") ;;
     --bench) packages+=("${bench[@]}") ;;
     -h | --help) usage; exit 0 ;;
     *) echo "install-deps.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;

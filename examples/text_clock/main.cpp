@@ -1,6 +1,8 @@
 // The tutorial's clock, the framepipe way: OpenCV draws the frame time in BGR, I420Packer converts
-// it once (BT.601 limited range, stated in the caps), and AppSrcSink hands the very bytes it
-// wrote to GStreamer. Headless by default: writes a WebM file.
+// it once (BT.601 limited range at every size, stated in the caps), and AppSrcSink hands the very
+// bytes it wrote to GStreamer. Headless by default: writes a WebM file (VP8, with a bitrate that
+// keeps flat colours within 3 levels at HD; see default_output.hpp). --display shows it in a
+// window, and says why instead when there is no display or no video sink that can use it.
 //
 //   text_clock [--output clock.webm] [--display] [--sink "<gst-launch description>"]
 //              [--size 320x240] [--fps 30/1] [--seconds 5]
@@ -10,8 +12,12 @@
 #include <cstdlib>
 #include <exception>
 #include <framepipe/framepipe.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "default_output.hpp"
 
 namespace {
 
@@ -70,6 +76,47 @@ Args parse_args(int argc, char** argv) {
   return args;
 }
 
+/// The video sink `--display` shows the clock in: the first of the X11 (or Wayland) sinks that
+/// opens the display (state READY). Instead of autovideosink, which on a machine without the X11
+/// sinks falls through to sinks that crash (dfbvideosink segfaults). nullopt, with `why` set, when
+/// there is no display or no sink can use it.
+std::optional<std::string> find_display_sink(std::string& why) {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  const bool have_x11 = x11 != nullptr && *x11 != '\0';
+  const bool have_wayland = wayland != nullptr && *wayland != '\0';
+  if (!have_x11 && !have_wayland) {
+    why =
+        "--display needs a graphical session, but neither DISPLAY nor WAYLAND_DISPLAY is set. "
+        "Drop --display to write a file, or run inside a session (e.g. xvfb-run).";
+    return std::nullopt;
+  }
+  framepipe::ensure_gstreamer_initialized();
+  std::vector<const char*> candidates;
+  if (have_wayland) candidates.push_back("waylandsink");
+  if (have_x11) candidates.insert(candidates.end(), {"xvimagesink", "ximagesink"});
+  candidates.push_back("glimagesink");
+  std::string installed;
+  for (const char* name : candidates) {
+    GstElement* sink = gst_element_factory_make(name, nullptr);
+    if (sink == nullptr) continue;
+    gst_object_ref_sink(sink);
+    const bool opens = gst_element_set_state(sink, GST_STATE_READY) != GST_STATE_CHANGE_FAILURE;
+    gst_element_set_state(sink, GST_STATE_NULL);
+    gst_object_unref(sink);
+    if (opens) return name;
+    installed += installed.empty() ? name : std::string(", ") + name;
+  }
+  const std::string where =
+      have_x11 ? "DISPLAY=" + std::string(x11) : "WAYLAND_DISPLAY=" + std::string(wayland);
+  why = installed.empty() ? "--display found no video sink for " + where +
+                                ": install the X11 sinks (apt-get install gstreamer1.0-x, or "
+                                "scripts/install-deps.sh --display)"
+                          : "--display: no video sink could open " + where + " (tried " +
+                                installed + "); is the display server running and reachable?";
+  return std::nullopt;
+}
+
 long peak_rss_kib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -82,11 +129,16 @@ int main(int argc, char** argv) {
   using namespace framepipe;
   const Args args = parse_args(argc, argv);
   std::string description = args.sink;
-  if (description.empty()) {
-    description = args.display ? "videoconvert ! autovideosink"
-                               : "videoconvert ! vp8enc deadline=1 ! webmmux ! filesink "
-                                 "location=\"" +
-                                     args.output + "\"";
+  if (description.empty() && args.display) {
+    std::string why;
+    const std::optional<std::string> sink = find_display_sink(why);
+    if (!sink) {
+      std::fprintf(stderr, "text_clock: %s\n", why.c_str());
+      return 1;
+    }
+    description = "videoconvert ! " + *sink;
+  } else if (description.empty()) {
+    description = text_clock::default_output(args.output, args.size, args.fps);
   }
 
   try {

@@ -89,11 +89,14 @@ TEST_CASE("I420Packer maps reference colours to their textbook values") {
   CHECK(pack_one(full, 0, 0, 255) == A{29, 255, 107});
 }
 
-TEST_CASE("I420Packer chooses BT.601 up to 576 lines and BT.709 above, in the range asked for") {
+TEST_CASE("I420Packer chooses BT.601 at every size, in the range asked for") {
   CHECK(I420Packer{}.color_spec({720, 576}) == ColorSpec{Matrix::BT601, Range::Limited});
-  CHECK(I420Packer{}.color_spec({1280, 720}) == ColorSpec{Matrix::BT709, Range::Limited});
+  CHECK(I420Packer{}.color_spec({1280, 720}) == ColorSpec{Matrix::BT601, Range::Limited});
+  CHECK(I420Packer{}.color_spec({3840, 2160}) == ColorSpec{Matrix::BT601, Range::Limited});
   CHECK(I420Packer{{.range = Range::Full}}.color_spec({1280, 720}) ==
-        ColorSpec{Matrix::BT709, Range::Full});
+        ColorSpec{Matrix::BT601, Range::Full});
+  CHECK(I420Packer{{.matrix = Matrix::BT709}}.color_spec({1280, 720}) ==
+        ColorSpec{Matrix::BT709, Range::Limited});
   CHECK(I420Packer{{.matrix = Matrix::BT2020}}.color_spec({320, 240}) ==
         ColorSpec{Matrix::BT2020, Range::Limited});
 }

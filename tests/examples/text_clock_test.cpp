@@ -96,3 +96,41 @@ TEST_CASE("text_clock reports bad input clearly and fails") {
   CHECK(bad_arg.exit_code == 2);
   CHECK(bad_arg.output.find("usage") != std::string::npos);
 }
+
+TEST_CASE("text_clock --display without a display fails with a message, not a crash") {
+  // No session at all: DISPLAY and WAYLAND_DISPLAY unset.
+  const framepipe::test::RunResult none = framepipe::test::run_program(
+      "/usr/bin/env", std::string("-u DISPLAY -u WAYLAND_DISPLAY \"") + FRAMEPIPE_TEXT_CLOCK_EXE +
+                          "\" --display --seconds 0.2");
+  INFO(none.output);
+  CHECK(none.exit_code == 1);
+  CHECK(none.output.find("neither DISPLAY nor WAYLAND_DISPLAY is set") != std::string::npos);
+
+  // A display nobody serves: whether or not the X11 sinks are installed, it says why and fails.
+  const framepipe::test::RunResult unreachable = framepipe::test::run_program(
+      "/usr/bin/env", std::string("-u WAYLAND_DISPLAY DISPLAY=:4093 \"") +
+                          FRAMEPIPE_TEXT_CLOCK_EXE + "\" --display --seconds 0.2");
+  INFO(unreachable.output);
+  CHECK(unreachable.exit_code == 1);
+  CHECK(unreachable.output.find("DISPLAY=:4093") != std::string::npos);
+}
+
+TEST_CASE("text_clock at 1080p: black stays black and the text reaches white") {
+  framepipe::test::TempDir dir("text-clock");
+  const auto file = dir.path() / "hd.webm";
+  const framepipe::test::RunResult run =
+      run_example("--size 1920x1080 --seconds 0.5 --output \"" + file.string() + "\"");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  // The default output scales vp8enc's bitrate with the frame (2 Mbit/s at 1080p30).
+  CHECK(run.output.find("target-bitrate=2073600") != std::string::npos);
+  const framepipe::test::DecodedVideo video = framepipe::test::decode_file(file);
+  REQUIRE(video.frames.size() == 15);
+  const auto& frame = video.frames.back();
+  REQUIRE(frame.size() == framepipe::Size{1920, 1080});
+  // decode_file's plain videoconvert is a few levels off in limited range (docs/colour.md);
+  // decode_colour_test holds the same output to 3 levels in ffmpeg and a 16-bit videoconvert.
+  CHECK(brightest(frame, 0, 0, 200, 200) <= 6);
+  CHECK(brightest(frame, 1720, 880, 200, 200) <= 6);
+  CHECK(brightest(frame, 0, 400, 1920, 280) >= 249);
+}

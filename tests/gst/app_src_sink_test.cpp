@@ -435,10 +435,10 @@ TEST_CASE("the caps that reach appsink state format, size, rate, colorimetry and
             .colorimetry_text == "bt709");
 }
 
-TEST_CASE("caps_string: stated colour, or the default for the height when unset") {
+TEST_CASE("caps_string: stated colour, or the default (BT.601) when unset") {
   const std::string hd = caps_string({PixelFormat::NV12, {1280, 720}, {60, 1}});
   CHECK(hd.find("format=(string)NV12") != std::string::npos);
-  CHECK(hd.find("colorimetry=(string)bt709") != std::string::npos);
+  CHECK(hd.find("colorimetry=(string)bt601") != std::string::npos);
   CHECK(hd.find("chroma-site=(string)jpeg") != std::string::npos);
   CHECK(hd.find("framerate=(fraction)60/1") != std::string::npos);
   CHECK(hd.find("interlace-mode=(string)progressive") != std::string::npos);

@@ -13,8 +13,7 @@ namespace framepipe {
 
 /// Options shared by the RGB -> Y'CbCr packers.
 struct PackerOptions {
-  /// The colour matrix; unset picks default_color_spec() from the frame height (BT.601 up to
-  /// 576 lines, BT.709 above), which is what GStreamer assumes for untagged caps.
+  /// The colour matrix; unset picks default_color_spec() (BT.601 at every size; see there why).
   std::optional<Matrix> matrix{};
   Range range = Range::Limited;
 };

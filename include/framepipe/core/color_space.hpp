@@ -37,11 +37,12 @@ struct ColorSpec {
   friend constexpr bool operator==(const ColorSpec&, const ColorSpec&) = default;
 };
 
-/// What GStreamer assumes for untagged caps at this size below 2160 lines: BT.601 up to 576
-/// lines, BT.709 above (both limited range). framepipe states its choice in the caps anyway.
-constexpr ColorSpec default_color_spec(Size size) {
-  return {size.height <= 576 ? Matrix::BT601 : Matrix::BT709, Range::Limited};
-}
+/// The colour of frames whose packer was given no matrix: BT.601, limited range, at every size
+/// (not GStreamer's guess for untagged HD, BT.709). A VP8 bitstream can only say BT.601 and
+/// ffmpeg decodes it so whatever WebM says; OpenCV's VideoCapture decodes everything as BT.601;
+/// formats that carry the tags (H.264, Matroska, FFV1) decode BT.601 right in every decoder
+/// measured (docs/colour.md). The caps state it either way.
+constexpr ColorSpec default_color_spec(Size) { return {Matrix::BT601, Range::Limited}; }
 
 constexpr std::string_view matrix_name(Matrix m) {
   switch (m) {
