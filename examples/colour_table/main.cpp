@@ -232,7 +232,7 @@ bool have_elements(const FilePath& path) {
 
 void write_bars(const std::string& file, const FilePath& path, Size size, PackerOptions options) {
   Pipeline pipeline{FunctionGenerator<PixelFormat::BGR24>{
-                        {.width = size.width, .height = size.height},
+                        {.size = {size.width, size.height}},
                         [](FrameView<PixelFormat::BGR24> f, const FrameTime&) { draw_bars(f); }},
                     I420Packer{options},
                     AppSrcSink{std::string(path.downstream) + "\"" + file + "\""}};

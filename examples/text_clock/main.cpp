@@ -142,8 +142,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    Pipeline pipeline{TextClockGenerator{{.width = args.size.width, .height = args.size.height}},
-                      I420Packer{}, AppSrcSink{description}};
+    Pipeline pipeline{TextClockGenerator{{.size = args.size}}, I420Packer{},
+                      AppSrcSink{description}};
     std::printf("text_clock: %dx%d at %lld/%lld fps for %.3g s into: %s\n", args.size.width,
                 args.size.height, static_cast<long long>(args.fps.num),
                 static_cast<long long>(args.fps.den), args.seconds, description.c_str());

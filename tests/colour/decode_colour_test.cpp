@@ -139,7 +139,7 @@ constexpr int kFrames = 30;
 /// I420Packer.
 void write_bars_pipeline(const std::filesystem::path& file, Size size) {
   Pipeline pipeline{FunctionGenerator<PixelFormat::BGR24>{
-                        {.width = size.width, .height = size.height},
+                        {.size = {size.width, size.height}},
                         [](FrameView<PixelFormat::BGR24> f, const FrameTime&) { draw_bars(f); }},
                     I420Packer{},
                     AppSrcSink{text_clock::default_output(file.string(), size, {30, 1})}};
@@ -203,8 +203,7 @@ TEST_CASE("the README's clock: black stays black and white stays white in ffmpeg
     CAPTURE(size.height);
     const auto file = dir / ("clock-" + std::to_string(size.height) + ".webm");
     {
-      Pipeline pipeline{TextClockGenerator{{.width = size.width, .height = size.height}},
-                        I420Packer{},
+      Pipeline pipeline{TextClockGenerator{{.size = size}}, I420Packer{},
                         AppSrcSink{text_clock::default_output(file.string(), size, {30, 1})}};
       pipeline.run({.frames = kFrames, .fps = {30, 1}});
     }

@@ -118,7 +118,7 @@ TEST_CASE("Pipeline tells the sink the format, size, rate and the packer's colou
   CHECK(told.size == Size{1280, 720});
   CHECK(told.fps == FrameRate{25, 1});
   REQUIRE(told.color.has_value());
-  CHECK(*told.color == ColorSpec{Matrix::BT709, Range::Full});
+  CHECK(*told.color == ColorSpec{Matrix::BT601, Range::Full});
   CHECK(told.pacing == Pacing::AsFastAsPossible);
 }
 
