@@ -273,11 +273,6 @@ constexpr std::array<std::uint8_t, 32> shuffle_chroma32(int bpp) {
   return m;
 }
 
-/// The channel byte offsets of a packed RGB-family format, in the order the kernels use them.
-struct ChannelOffsets {
-  int b, g, r;
-};
-
 }  // namespace framepipe::kernels::x86_detail
 
 namespace framepipe::kernels {
