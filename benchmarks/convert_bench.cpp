@@ -143,7 +143,7 @@ Planes planes_of(const Frame<Out>& f) {
 }
 
 /// framepipe's plane loop (as in rgb_to_yuv_packer.hpp) on the row kernel of one path, chosen
-/// through select_pack_*_rows — not through FRAMEPIPE_ISA.
+/// through select_pack_rows — not through FRAMEPIPE_ISA.
 template <PixelFormat In, PixelFormat Out>
 class FramepipeRows final : public Converter {
  public:
@@ -151,8 +151,7 @@ class FramepipeRows final : public Converter {
       : src_(src.view()),
         dst_(src.width(), src.height()),
         k_(framepipe::pack_coefficients(spec())),
-        rows_(Out == PixelFormat::I420 ? framepipe::kernels::select_pack_i420_rows<In>(isa)
-                                       : framepipe::kernels::select_pack_nv12_rows<In>(isa)) {}
+        rows_(framepipe::kernels::select_pack_rows<In, Out>(isa)) {}
   void run() override {
     const FrameView<Out> dst = dst_.view();
     const int w = src_.width();

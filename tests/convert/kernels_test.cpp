@@ -54,8 +54,8 @@ std::vector<Isa> paths_to_test() {
 
 template <PixelFormat In>
 PackRowsFn select_rows(Isa isa, bool nv12) {
-  return nv12 ? framepipe::kernels::select_pack_nv12_rows<In>(isa)
-              : framepipe::kernels::select_pack_i420_rows<In>(isa);
+  return nv12 ? framepipe::kernels::select_pack_rows<In, PixelFormat::NV12>(isa)
+              : framepipe::kernels::select_pack_rows<In, PixelFormat::I420>(isa);
 }
 
 PackRowsFn select_rows(PixelFormat in, Isa isa, bool nv12) {

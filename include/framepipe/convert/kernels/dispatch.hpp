@@ -4,8 +4,8 @@
 // Mechanism (DESIGN.md, "Dispatch findings"): each SIMD kernel is an ordinary inline template
 // compiled for its ISA by a per-function target attribute (x86.hpp), so every translation unit
 // holds all paths whatever its -m flags; the CPU is asked once, through __builtin_cpu_supports,
-// and the answer is kept in a function-local static. Converters then ask select_*() once each
-// and call the returned function pointer per row pair, like libyuv's plane functions.
+// and the answer is kept in a function-local static. Converters then ask select_pack_rows() once
+// each and call the returned function pointer per row pair, like libyuv's plane functions.
 #pragma once
 
 #include "framepipe/convert/isa.hpp"
@@ -23,43 +23,27 @@ namespace kernels {
 // In the same per-ISA namespace as the kernels whose addresses they return (see x86.hpp).
 inline namespace FRAMEPIPE_KERNELS_ABI {
 
-/// The I420 row kernel for source format `In` on path `isa`. Never returns a path above
-/// detected_isa(): asking for more gives the best this CPU and build have.
-template <PixelFormat In>
-PackRowsFn select_pack_i420_rows(Isa isa) {
+/// The row kernel that packs source format `In` into the 4:2:0 format `Out` (I420 or NV12) on
+/// path `isa`. Never returns a path above detected_isa(): asking for more gives the best this CPU
+/// and build have.
+template <PixelFormat In, PixelFormat Out>
+PackRowsFn select_pack_rows(Isa isa) {
+  static_assert(Out == PixelFormat::I420 || Out == PixelFormat::NV12);
+  constexpr bool kNv12 = Out == PixelFormat::NV12;
   if (isa > detected_isa()) isa = detected_isa();
 #if FRAMEPIPE_KERNELS_X86
   switch (isa) {
     case Isa::Avx512:
-      return &pack_i420_rows_avx512<In>;
+      return kNv12 ? &pack_nv12_rows_avx512<In> : &pack_i420_rows_avx512<In>;
     case Isa::Avx2:
-      return &pack_i420_rows_avx2<In>;
+      return kNv12 ? &pack_nv12_rows_avx2<In> : &pack_i420_rows_avx2<In>;
     case Isa::Sse4:
-      return &pack_i420_rows_sse4<In>;
+      return kNv12 ? &pack_nv12_rows_sse4<In> : &pack_i420_rows_sse4<In>;
     case Isa::Scalar:
       break;
   }
 #endif
-  return &pack_i420_rows_scalar<In>;
-}
-
-/// The NV12 row kernel for source format `In` on path `isa` (clamped like the I420 one).
-template <PixelFormat In>
-PackRowsFn select_pack_nv12_rows(Isa isa) {
-  if (isa > detected_isa()) isa = detected_isa();
-#if FRAMEPIPE_KERNELS_X86
-  switch (isa) {
-    case Isa::Avx512:
-      return &pack_nv12_rows_avx512<In>;
-    case Isa::Avx2:
-      return &pack_nv12_rows_avx2<In>;
-    case Isa::Sse4:
-      return &pack_nv12_rows_sse4<In>;
-    case Isa::Scalar:
-      break;
-  }
-#endif
-  return &pack_nv12_rows_scalar<In>;
+  return kNv12 ? &pack_nv12_rows_scalar<In> : &pack_i420_rows_scalar<In>;
 }
 
 /// Packs a whole frame into the 4:2:0 format `Out` (I420 or NV12) on path `isa`: picks the row
@@ -69,8 +53,7 @@ PackRowsFn select_pack_nv12_rows(Isa isa) {
 template <PixelFormat In, PixelFormat Out>
 void pack_yuv420_frame(FrameView<In> src, FrameView<Out> dst, const PackCoefficients& k, Isa isa) {
   static_assert(Out == PixelFormat::I420 || Out == PixelFormat::NV12);
-  const PackRowsFn rows =
-      Out == PixelFormat::I420 ? select_pack_i420_rows<In>(isa) : select_pack_nv12_rows<In>(isa);
+  const PackRowsFn rows = select_pack_rows<In, Out>(isa);
   const int w = src.width();
   const int h = src.height();
   for (int y = 0; y < h; y += 2) {
