@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"
@@ -31,6 +32,51 @@
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
 namespace avx512_detail {
+
+// --- Tables: eo_pixel and the [E|O] lane order are explained in x86.hpp ---------------------
+
+using x86_detail::eo_pixel;
+
+/// vpermt2b indices that gather channel byte `channel` of 32 pixels of `bpp` bytes into 32 [E|O]
+/// 16-bit lanes from two 64-byte loads: table bytes 0..63 from the group's first byte, 64..127
+/// from byte 32 * bpp - 64. The low byte of each lane is zeroed by a write mask, not an index.
+constexpr std::array<std::uint8_t, 64> permute_gather64(int bpp, int channel) {
+  std::array<std::uint8_t, 64> idx{};
+  const int second_at = 32 * bpp - 64;
+  for (int lane = 0; lane < 32; ++lane) {
+    const int pos = eo_pixel(lane, 32) * bpp + channel;
+    idx[static_cast<std::size_t>(2 * lane + 1)] =
+        static_cast<std::uint8_t>(pos < 64 ? pos : 64 + pos - second_at);
+  }
+  return idx;
+}
+
+/// vpermt2b indices that take the high bytes of two groups of 32 [E|O] lanes (table bytes 0..63
+/// and 64..127) back to 64 pixels in order.
+constexpr std::array<std::uint8_t, 64> permute_luma64() {
+  std::array<std::uint8_t, 64> idx{};
+  for (int table = 0; table < 2; ++table) {
+    for (int lane = 0; lane < 32; ++lane) {
+      idx[static_cast<std::size_t>(32 * table + eo_pixel(lane, 32))] =
+          static_cast<std::uint8_t>(64 * table + 2 * lane + 1);
+    }
+  }
+  return idx;
+}
+
+/// vpermb indices that turn packuswb(U, V) of 32 + 32 samples (per 128-bit lane: 8 U, then 8 V)
+/// into U0 V0 U1 V1 ... U31 V31.
+constexpr std::array<std::uint8_t, 64> permute_interleave64() {
+  std::array<std::uint8_t, 64> idx{};
+  for (int i = 0; i < 32; ++i) {
+    const int lane = i / 8;
+    idx[static_cast<std::size_t>(2 * i)] = static_cast<std::uint8_t>(16 * lane + i % 8);
+    idx[static_cast<std::size_t>(2 * i + 1)] = static_cast<std::uint8_t>(16 * lane + 8 + i % 8);
+  }
+  return idx;
+}
+
+// --- Kernel ----------------------------------------------------------------------------------
 
 struct Consts {
   __m512i yb, yg, yr, yoff;
@@ -81,14 +127,11 @@ FRAMEPIPE_INLINE_AVX512 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_AVX512 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr std::array<std::uint8_t, 64> kB =
-      x86_detail::permute_gather64(f.pixel_bytes, f.b_index);
-  constexpr std::array<std::uint8_t, 64> kG =
-      x86_detail::permute_gather64(f.pixel_bytes, f.g_index);
-  constexpr std::array<std::uint8_t, 64> kR =
-      x86_detail::permute_gather64(f.pixel_bytes, f.r_index);
-  constexpr std::array<std::uint8_t, 64> kLuma = x86_detail::permute_luma64();
-  constexpr std::array<std::uint8_t, 64> kInterleave = x86_detail::permute_interleave64();
+  constexpr std::array<std::uint8_t, 64> kB = permute_gather64(f.pixel_bytes, f.b_index);
+  constexpr std::array<std::uint8_t, 64> kG = permute_gather64(f.pixel_bytes, f.g_index);
+  constexpr std::array<std::uint8_t, 64> kR = permute_gather64(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 64> kLuma = permute_luma64();
+  constexpr std::array<std::uint8_t, 64> kInterleave = permute_interleave64();
   return {table64(kB),
           table64(kG),
           table64(kR),

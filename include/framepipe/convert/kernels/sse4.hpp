@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"
@@ -26,6 +27,59 @@
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
 namespace sse4_detail {
+
+// --- Tables: eo_pixel and the [E|O] lane order are explained in x86.hpp ---------------------
+
+using x86_detail::eo_pixel;
+
+/// pshufb controls that gather channel byte `channel` of 8 pixels of `bpp` bytes into eight
+/// [E|O] 16-bit lanes, from two 16-byte loads: `first` at the group's first byte and `second` at
+/// byte 8 * bpp - 16 (so the loads never pass the group's last byte). 0x80 zeroes a byte.
+struct ShuffleGather16 {
+  std::array<std::uint8_t, 16> first{};
+  std::array<std::uint8_t, 16> second{};
+};
+
+constexpr ShuffleGather16 shuffle_gather16(int bpp, int channel) {
+  ShuffleGather16 g;
+  const int second_at = 8 * bpp - 16;
+  for (int lane = 0; lane < 8; ++lane) {
+    const int pos = eo_pixel(lane, 8) * bpp + channel;
+    const auto lo = static_cast<std::size_t>(2 * lane);
+    g.first[lo] = g.second[lo] = 0x80;
+    if (pos < 16) {
+      g.first[lo + 1] = static_cast<std::uint8_t>(pos);
+      g.second[lo + 1] = 0x80;
+    } else {
+      g.first[lo + 1] = 0x80;
+      g.second[lo + 1] = static_cast<std::uint8_t>(pos - second_at);
+    }
+  }
+  return g;
+}
+
+/// pshufb control that moves the high bytes of eight [E|O] lanes into pixel order, at bytes
+/// `at`..`at + 7` of the result (0x80 elsewhere).
+constexpr std::array<std::uint8_t, 16> shuffle_luma16(int at) {
+  std::array<std::uint8_t, 16> m{};
+  for (auto& b : m) b = 0x80;
+  for (int lane = 0; lane < 8; ++lane) {
+    m[static_cast<std::size_t>(at + eo_pixel(lane, 8))] = static_cast<std::uint8_t>(2 * lane + 1);
+  }
+  return m;
+}
+
+/// pshufb control that interleaves bytes 0..7 (U) with bytes 8..15 (V): U0 V0 U1 V1 ...
+constexpr std::array<std::uint8_t, 16> shuffle_interleave16() {
+  std::array<std::uint8_t, 16> m{};
+  for (int i = 0; i < 8; ++i) {
+    m[static_cast<std::size_t>(2 * i)] = static_cast<std::uint8_t>(i);
+    m[static_cast<std::size_t>(2 * i + 1)] = static_cast<std::uint8_t>(8 + i);
+  }
+  return m;
+}
+
+// --- Kernel ----------------------------------------------------------------------------------
 
 struct Consts {
   __m128i yb, yg, yr, yoff;
@@ -63,12 +117,12 @@ FRAMEPIPE_INLINE_SSE4 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_SSE4 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr x86_detail::ShuffleGather16 kB = x86_detail::shuffle_gather16(f.pixel_bytes, f.b_index);
-  constexpr x86_detail::ShuffleGather16 kG = x86_detail::shuffle_gather16(f.pixel_bytes, f.g_index);
-  constexpr x86_detail::ShuffleGather16 kR = x86_detail::shuffle_gather16(f.pixel_bytes, f.r_index);
-  constexpr std::array<std::uint8_t, 16> kLumaA = x86_detail::shuffle_luma16(0);
-  constexpr std::array<std::uint8_t, 16> kLumaB = x86_detail::shuffle_luma16(8);
-  constexpr std::array<std::uint8_t, 16> kInterleave = x86_detail::shuffle_interleave16();
+  constexpr ShuffleGather16 kB = shuffle_gather16(f.pixel_bytes, f.b_index);
+  constexpr ShuffleGather16 kG = shuffle_gather16(f.pixel_bytes, f.g_index);
+  constexpr ShuffleGather16 kR = shuffle_gather16(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 16> kLumaA = shuffle_luma16(0);
+  constexpr std::array<std::uint8_t, 16> kLumaB = shuffle_luma16(8);
+  constexpr std::array<std::uint8_t, 16> kInterleave = shuffle_interleave16();
   return {table16(kB.first),  table16(kB.second), table16(kG.first),
           table16(kG.second), table16(kR.first),  table16(kR.second),
           table16(kLumaA),    table16(kLumaB),    table16(kInterleave)};
