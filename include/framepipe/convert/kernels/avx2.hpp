@@ -3,11 +3,11 @@
 //
 // The SSE4.1 kernel's arithmetic (sse4.hpp explains it) on 256-bit vectors. vpshufb cannot cross
 // 128-bit lanes, so a "group" of 16 pixels is two plain 32-byte loads and each lane gathers the
-// 8 pixels whose bytes that lane of the loads holds (x86.hpp, Avx2Layout: pixels 0..7 | 8..15 of
+// 8 pixels whose bytes that lane of the loads holds (Avx2Layout below: pixels 0..7 | 8..15 of
 // 3-byte formats, 0..3 8..11 | 4..7 12..15 of 4-byte ones). Every shuffle stays inside a lane
 // except one vpermd per luma row and a vpermq (+ one more for NV12) per chroma row, which put
-// the pixels back in order. Rows of 32 pixels or more end with an overlapping step; shorter rows
-// go to the SSE4.1 kernel, an odd last column to the scalar one.
+// the pixels back in order. The block is 32 pixels; row_any.hpp's pack_rows_any runs the last
+// partial block (and an odd last column) on a padded copy.
 #pragma once
 
 #include <array>
@@ -16,8 +16,7 @@
 #include <utility>
 
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/convert/kernels/scalar.hpp"
-#include "framepipe/convert/kernels/sse4.hpp"
+#include "framepipe/convert/kernels/row_any.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
@@ -303,29 +302,19 @@ FRAMEPIPE_INLINE_AVX2 void step32(const std::uint8_t* src0, const std::uint8_t* 
   }
 }
 
+/// Pixels per block of the wide kernel.
+inline constexpr int kBlock = 32;
+
+/// The wide kernel (row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat In, bool Nv12>
-FRAMEPIPE_INLINE_AVX2 void pack_rows(const std::uint8_t* src0, const std::uint8_t* src1,
-                                     std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                     std::uint8_t* v, int width, const PackCoefficients& k) {
+FRAMEPIPE_TARGET_AVX2 void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1,
+                                       std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                       std::uint8_t* v, int width, const PackCoefficients& k) {
   constexpr int kBpp = format_info(In).pixel_bytes;
-  constexpr int kChromaStep = Nv12 ? 2 : 1;
-  constexpr int kStep = 32;
-  if (width < kStep) {
-    sse4_detail::pack_rows<In, Nv12>(src0, src1, y0, y1, u, v, width, k);
-    return;
-  }
   const Consts consts = make_consts(k);
   const Tables tables = make_tables<In>();
-  const int even = width & ~1;
-  int x = 0;
-  for (; x <= even - kStep; x += kStep) {
+  for (int x = 0; x < width; x += kBlock) {
     step32<kBpp, Nv12>(src0, src1, y0, y1, u, v, x, consts, tables);
-  }
-  if (x < even) step32<kBpp, Nv12>(src0, src1, y0, y1, u, v, even - kStep, consts, tables);
-  if (even != width) {
-    const int c = even / 2 * kChromaStep;
-    x86_scalar::rows<In, Nv12>(src0 + even * kBpp, src1 + even * kBpp, y0 + even, y1 + even, u + c,
-                               v + c, 1, k);
   }
 }
 
@@ -333,20 +322,20 @@ FRAMEPIPE_INLINE_AVX2 void pack_rows(const std::uint8_t* src0, const std::uint8_
 
 /// AVX2 twin of pack_i420_rows_scalar (same contract, same bytes).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_AVX2 void pack_i420_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1,
-                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                               std::uint8_t* v, int width,
-                                               const PackCoefficients& k) {
-  avx2_detail::pack_rows<In, false>(src0, src1, y0, y1, u, v, width, k);
+void pack_i420_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                         const PackCoefficients& k) {
+  pack_rows_any<In, false, avx2_detail::kBlock, &avx2_detail::pack_blocks<In, false>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 /// AVX2 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_AVX2 void pack_nv12_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1,
-                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                               std::uint8_t* v, int width,
-                                               const PackCoefficients& k) {
-  avx2_detail::pack_rows<In, true>(src0, src1, y0, y1, u, v, width, k);
+void pack_nv12_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                         const PackCoefficients& k) {
+  pack_rows_any<In, true, avx2_detail::kBlock, &avx2_detail::pack_blocks<In, true>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

@@ -9,8 +9,8 @@
 // (X0 + X1) << 7 exactly (both operands are multiples of 256, so pavgw's +1 never rounds), pavgw
 // of the even and odd halves is S << 6 exactly, one psrlw makes S << 5; then 3 pmulhw + 3 paddw
 // + psraw per plane, and packuswb clamps to 0..255 exactly as the scalar kernel does.
-// Rows of 16 pixels or more end with one step that overlaps the previous one (it rewrites the
-// same bytes); an odd last column, and rows under 16 pixels, go to the scalar kernel.
+// The block is 16 pixels; row_any.hpp's pack_rows_any runs the last partial block (and an odd
+// last column) on a padded copy.
 #pragma once
 
 #include <array>
@@ -18,7 +18,7 @@
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/convert/kernels/scalar.hpp"
+#include "framepipe/convert/kernels/row_any.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
@@ -209,29 +209,19 @@ FRAMEPIPE_INLINE_SSE4 void step16(const std::uint8_t* src0, const std::uint8_t* 
   }
 }
 
+/// Pixels per block of the wide kernel.
+inline constexpr int kBlock = 16;
+
+/// The wide kernel (row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat In, bool Nv12>
-FRAMEPIPE_INLINE_SSE4 void pack_rows(const std::uint8_t* src0, const std::uint8_t* src1,
-                                     std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                     std::uint8_t* v, int width, const PackCoefficients& k) {
+FRAMEPIPE_TARGET_SSE4 void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1,
+                                       std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                       std::uint8_t* v, int width, const PackCoefficients& k) {
   constexpr int kBpp = format_info(In).pixel_bytes;
-  constexpr int kChromaStep = Nv12 ? 2 : 1;
-  constexpr int kStep = 16;
-  if (width < kStep) {
-    x86_scalar::rows<In, Nv12>(src0, src1, y0, y1, u, v, width, k);
-    return;
-  }
   const Consts consts = make_consts(k);
   const Tables tables = make_tables<In>();
-  const int even = width & ~1;
-  int x = 0;
-  for (; x <= even - kStep; x += kStep) {
+  for (int x = 0; x < width; x += kBlock) {
     step16<kBpp, Nv12>(src0, src1, y0, y1, u, v, x, consts, tables);
-  }
-  if (x < even) step16<kBpp, Nv12>(src0, src1, y0, y1, u, v, even - kStep, consts, tables);
-  if (even != width) {
-    const int c = even / 2 * kChromaStep;
-    x86_scalar::rows<In, Nv12>(src0 + even * kBpp, src1 + even * kBpp, y0 + even, y1 + even, u + c,
-                               v + c, 1, k);
   }
 }
 
@@ -239,20 +229,20 @@ FRAMEPIPE_INLINE_SSE4 void pack_rows(const std::uint8_t* src0, const std::uint8_
 
 /// SSE4.1 twin of pack_i420_rows_scalar (same contract, same bytes).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_SSE4 void pack_i420_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1,
-                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                               std::uint8_t* v, int width,
-                                               const PackCoefficients& k) {
-  sse4_detail::pack_rows<In, false>(src0, src1, y0, y1, u, v, width, k);
+void pack_i420_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                         const PackCoefficients& k) {
+  pack_rows_any<In, false, sse4_detail::kBlock, &sse4_detail::pack_blocks<In, false>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 /// SSE4.1 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_SSE4 void pack_nv12_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1,
-                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                               std::uint8_t* v, int width,
-                                               const PackCoefficients& k) {
-  sse4_detail::pack_rows<In, true>(src0, src1, y0, y1, u, v, width, k);
+void pack_nv12_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                         const PackCoefficients& k) {
+  pack_rows_any<In, true, sse4_detail::kBlock, &sse4_detail::pack_blocks<In, true>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

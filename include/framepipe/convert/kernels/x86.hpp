@@ -1,8 +1,8 @@
 // What the SIMD row kernels share on x86: feature macros, per-function target attributes, CPU
-// detection, the [E|O] lane order of the channel gathers, and the scalar fallback for short rows
-// and odd last columns. Each ISA's shuffle and permute tables live in its own file. The kernels
-// live in the inline namespace FRAMEPIPE_KERNELS_ABI (abi.hpp), which keeps each translation unit's
-// copy apart.
+// detection and the [E|O] lane order of the channel gathers. Each ISA's shuffle and permute
+// tables live in its own file; tails and short rows are row_any.hpp's. The kernels live in the
+// inline namespace FRAMEPIPE_KERNELS_ABI (abi.hpp), which keeps each translation unit's copy
+// apart.
 //
 // How the kernels are built (see DESIGN.md, "Dispatch findings"): every function that touches a
 // vector type carries a `target` attribute for its ISA, so a plain -O2 build with no -march flag
@@ -10,12 +10,6 @@
 // __builtin_cpu_supports. No target_clones (its resolver symbols clash across files with clang 14)
 // and no SIMD library (Highway needs -lhwy, xsimd only dispatches across separately built files).
 #pragma once
-
-#include <cstdint>
-
-#include "framepipe/convert/kernels/abi.hpp"
-#include "framepipe/convert/kernels/scalar.hpp"
-#include "framepipe/core/pixel_format.hpp"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 /// 1 when the x86 SIMD kernels are compiled in (GCC and Clang on x86); 0 elsewhere, where the
@@ -78,22 +72,3 @@ constexpr int eo_pixel(int lane, int pixels) {
 }
 
 }  // namespace framepipe::kernels::x86_detail
-
-namespace framepipe::kernels {
-inline namespace FRAMEPIPE_KERNELS_ABI {
-namespace x86_scalar {
-
-/// The scalar kernel (through its public names) for short rows and odd last columns.
-template <PixelFormat In, bool Nv12>
-void rows(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0, std::uint8_t* y1,
-          std::uint8_t* u, std::uint8_t* v, int width, const PackCoefficients& k) {
-  if constexpr (Nv12) {
-    pack_nv12_rows_scalar<In>(src0, src1, y0, y1, u, v, width, k);
-  } else {
-    pack_i420_rows_scalar<In>(src0, src1, y0, y1, u, v, width, k);
-  }
-}
-
-}  // namespace x86_scalar
-}  // namespace FRAMEPIPE_KERNELS_ABI
-}  // namespace framepipe::kernels
