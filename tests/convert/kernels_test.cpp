@@ -58,8 +58,9 @@ std::vector<Isa> choose_paths() {
     // CPU flags, so the skip can be seen on any machine.
     const Isa best = framepipe::active_isa();
     std::string why = "this CPU's best path is " + name_of(framepipe::detected_isa());
-    if (best < framepipe::detected_isa())
+    if (best < framepipe::detected_isa()) {
       why += ", lowered to " + name_of(best) + " by FRAMEPIPE_ISA";
+    }
     if (wanted != nullptr && *wanted != '\0') {
       const Isa isa = framepipe::parse_isa(wanted);
       if (isa > best) {
@@ -68,7 +69,9 @@ std::vector<Isa> choose_paths() {
         std::fflush(stdout);
         std::exit(77);
       }
-      std::printf("kernels_test: testing the %s path (FRAMEPIPE_TEST_ISA)\n", wanted);
+      std::printf(
+          "kernels_test: testing the %s path (FRAMEPIPE_TEST_ISA)%s\n", wanted,
+          isa == Isa::Scalar ? " against the float reference; no SIMD path to compare" : "");
       return {isa};
     }
     std::vector<Isa> paths;
