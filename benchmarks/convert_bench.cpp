@@ -143,16 +143,15 @@ Planes planes_of(const Frame<Out>& f) {
 }
 
 /// framepipe's plane loop (as in rgb_to_yuv_packer.hpp) on the row kernel of one path, chosen
-/// through select_pack_*_rows — not through FRAMEPIPE_ISA.
+/// through select_pack_rows — not through FRAMEPIPE_ISA.
 template <PixelFormat In, PixelFormat Out>
 class FramepipeRows final : public Converter {
  public:
   FramepipeRows(const Frame<In>& src, Isa isa)
       : src_(src.view()),
-        dst_(src.width(), src.height()),
+        dst_(src.size()),
         k_(framepipe::pack_coefficients(spec())),
-        rows_(Out == PixelFormat::I420 ? framepipe::kernels::select_pack_i420_rows<In>(isa)
-                                       : framepipe::kernels::select_pack_nv12_rows<In>(isa)) {}
+        rows_(framepipe::kernels::select_pack_rows<In, Out>(isa)) {}
   void run() override {
     const FrameView<Out> dst = dst_.view();
     const int w = src_.width();
@@ -180,7 +179,7 @@ class FramepipeRows final : public Converter {
 class FramepipePacker final : public Converter {
  public:
   explicit FramepipePacker(const Frame<PixelFormat::BGR24>& src)
-      : src_(src.view()), dst_(src.width(), src.height()) {}
+      : src_(src.view()), dst_(src.size()) {}
   void run() override { packer_.convert(src_, dst_.view()); }
   Planes out() const override { return planes_of(dst_); }
   framepipe::ColorSpec spec() const override { return packer_.color_spec(src_.size()); }
@@ -321,7 +320,7 @@ class GstConverter final : public Converter {
 template <PixelFormat In, PixelFormat Out>
 class Libyuv final : public Converter {
  public:
-  explicit Libyuv(const Frame<In>& src) : src_(src.view()), dst_(src.width(), src.height()) {}
+  explicit Libyuv(const Frame<In>& src) : src_(src.view()), dst_(src.size()) {}
   void run() override {
     const FrameView<Out> d = dst_.view();
     const int w = src_.width();
@@ -353,7 +352,7 @@ class Libyuv final : public Converter {
 class Swscale final : public Converter {
  public:
   Swscale(const Frame<PixelFormat::BGR24>& src, int flags)
-      : src_(src.view()), dst_(src.width(), src.height()) {
+      : src_(src.view()), dst_(src.size()) {
     context_ = sws_getContext(src.width(), src.height(), AV_PIX_FMT_BGR24, src.width(),
                               src.height(), AV_PIX_FMT_YUV420P, flags, nullptr, nullptr, nullptr);
     if (context_ == nullptr) throw std::runtime_error("sws_getContext failed");

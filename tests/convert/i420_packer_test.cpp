@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <cstdlib>
 #include <vector>
 
 #include "framepipe/convert/nv12_packer.hpp"
@@ -46,11 +48,11 @@ void check_accuracy(bool random_content) {
 
 std::array<std::uint8_t, 3> pack_one(ColorSpec spec, std::uint8_t r, std::uint8_t g,
                                      std::uint8_t b) {
-  Frame<PixelFormat::RGB24> src(2, 2);
+  Frame<PixelFormat::RGB24> src({2, 2});
   for (int y = 0; y < 2; ++y) {
     for (int x = 0; x < 2; ++x) test::write_rgb(src.view(), x, y, r, g, b);
   }
-  Frame<PixelFormat::I420> dst(2, 2);
+  Frame<PixelFormat::I420> dst({2, 2});
   I420Packer{{.matrix = spec.matrix, .range = spec.range}}.convert(src.view(), dst.view());
   return {dst.view().plane(0)[0], dst.view().plane(1)[0], dst.view().plane(2)[0]};
 }
@@ -89,6 +91,50 @@ TEST_CASE("I420Packer maps reference colours to their textbook values") {
   CHECK(pack_one(full, 0, 0, 255) == A{29, 255, 107});
 }
 
+TEST_CASE("I420Packer writes the BT.2020 colour bars' textbook code values, within ±1") {
+  // The 8-bit Y'CbCr code values of 100% and 75% colour bars, from the BT.2020 formulas
+  // (Rec. ITU-R BT.2020-2, "Signal format" and "Digital representation"): E'Y = 0.2627 E'R +
+  // 0.6780 E'G + 0.0593 E'B, E'CB = (E'B - E'Y) / 1.8814, E'CR = (E'R - E'Y) / 1.4746, quantised
+  // with n = 8: narrow range D'Y = round(219 E'Y + 16), D'C = round(224 E'C + 128); full range
+  // (as Rec. ITU-R BT.2100 defines it) D'Y = round(255 E'Y), D'C = round(255 E'C + 128) clipped
+  // to 0..255. Computed from those formulas outside framepipe, not with its code. The 75% bars'
+  // R'G'B' are 0.75 of full scale; as 8-bit input that is 191 (0.749), which ±1 absorbs.
+  struct Bar {
+    const char* name;
+    int rgb;  // which of R (4), G (2), B (1) are on
+    std::array<int, 3> limited100, full100, limited75, full75;
+  };
+  const Bar bars[] = {
+      {"white", 7, {235, 128, 128}, {255, 128, 128}, {180, 128, 128}, {191, 128, 128}},
+      {"yellow", 6, {222, 16, 137}, {240, 1, 138}, {171, 44, 135}, {180, 32, 136}},
+      {"cyan", 3, {177, 159, 16}, {188, 164, 1}, {137, 151, 44}, {141, 155, 32}},
+      {"green", 2, {164, 47, 25}, {173, 36, 11}, {127, 67, 51}, {130, 59, 40}},
+      {"magenta", 5, {87, 209, 231}, {82, 220, 245}, {69, 189, 205}, {62, 197, 216}},
+      {"red", 4, {74, 97, 240}, {67, 92, 255}, {59, 105, 212}, {50, 101, 224}},
+      {"blue", 1, {29, 240, 119}, {15, 255, 118}, {26, 212, 121}, {11, 224, 120}},
+      {"black", 0, {16, 128, 128}, {0, 128, 128}, {16, 128, 128}, {0, 128, 128}},
+  };
+  const auto within_1 = [](std::array<std::uint8_t, 3> got, std::array<int, 3> want) {
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (std::abs(got[i] - want[i]) > 1) return false;
+    }
+    return true;
+  };
+  const ColorSpec limited{Matrix::BT2020, Range::Limited};
+  const ColorSpec full{Matrix::BT2020, Range::Full};
+  for (const Bar& bar : bars) {
+    const auto at = [&](ColorSpec spec, std::uint8_t high) {
+      const auto on = [&](int bit) { return (bar.rgb & bit) != 0 ? high : std::uint8_t{0}; };
+      return pack_one(spec, on(4), on(2), on(1));
+    };
+    CAPTURE(bar.name);
+    CHECK(within_1(at(limited, 255), bar.limited100));
+    CHECK(within_1(at(full, 255), bar.full100));
+    CHECK(within_1(at(limited, 191), bar.limited75));
+    CHECK(within_1(at(full, 191), bar.full75));
+  }
+}
+
 TEST_CASE("I420Packer chooses BT.601 at every size, in the range asked for") {
   CHECK(I420Packer{}.color_spec({720, 576}) == ColorSpec{Matrix::BT601, Range::Limited});
   CHECK(I420Packer{}.color_spec({1280, 720}) == ColorSpec{Matrix::BT601, Range::Limited});
@@ -103,7 +149,7 @@ TEST_CASE("I420Packer chooses BT.601 at every size, in the range asked for") {
 
 TEST_CASE("I420Packer averages the chroma of each 2x2 block, and of the samples at odd edges") {
   // 3x3 RGB: the top-left block mixes red and blue, the right column and bottom row are edges.
-  Frame<PixelFormat::RGB24> src(3, 3);
+  Frame<PixelFormat::RGB24> src({3, 3});
   const auto v = src.view();
   for (int y = 0; y < 3; ++y) {
     for (int x = 0; x < 3; ++x) {
@@ -111,7 +157,7 @@ TEST_CASE("I420Packer averages the chroma of each 2x2 block, and of the samples 
       test::write_rgb(v, x, y, red ? 255 : 0, 0, red ? 0 : 255);
     }
   }
-  Frame<PixelFormat::I420> dst(3, 3);
+  Frame<PixelFormat::I420> dst({3, 3});
   const ColorSpec spec{Matrix::BT601, Range::Full};
   I420Packer{{.matrix = spec.matrix, .range = spec.range}}.convert(v, dst.view());
   const test::RealYuv mixed = test::real_yuv(spec, 127.5, 0, 127.5);  // 2 red + 2 blue
@@ -181,14 +227,14 @@ TEST_CASE("Nv12Packer writes the same samples as I420Packer, interleaved") {
 }
 
 TEST_CASE("I420Packer rejects frames of different sizes") {
-  Frame<PixelFormat::BGR24> src(4, 4);
-  Frame<PixelFormat::I420> dst(4, 2);
+  Frame<PixelFormat::BGR24> src({4, 4});
+  Frame<PixelFormat::I420> dst({4, 2});
   CHECK_THROWS_AS(I420Packer{}.convert(src.view(), dst.view()), InvalidArgument);
 }
 
 TEST_CASE("The standalone conversion from the design compiles and runs as written") {
-  Frame<PixelFormat::BGR24> src(1920, 1080);
-  Frame<PixelFormat::I420> dst(1920, 1080);
+  Frame<PixelFormat::BGR24> src({1920, 1080});
+  Frame<PixelFormat::I420> dst({1920, 1080});
   I420Packer{}.convert(src.view(), dst.view());
   CHECK(dst.view().plane(0)[0] == 16);  // black, BT.709 limited
   CHECK(dst.view().plane(1)[0] == 128);

@@ -1,13 +1,22 @@
 // Every SIMD row kernel against the scalar one, byte for byte — libyuv's way of testing: each
 // path this CPU has, every format, I420 and NV12, every matrix and range, odd and tiny sizes,
-// unaligned pointers, padded strides, and nothing written (or, on Linux, read) outside the rows.
+// unaligned pointers, padded strides, saturated colours, and nothing written (or, on Linux, read)
+// outside the rows.
+//
+// Which paths: FRAMEPIPE_TEST_ISA=scalar|sse4|avx2|avx512 tests that one path alone (ctest runs
+// this program once per path); when this CPU lacks it (or FRAMEPIPE_ISA masks it), the program
+// prints why and exits with 77, ctest's SKIP_RETURN_CODE, before any test case runs, so a path
+// that was not tested shows as skipped, never as passed. Unset, every path the CPU has is tested
+// and the others are named on stdout.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <optional>
 #include <random>
 #include <string>
@@ -15,9 +24,11 @@
 
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/convert/i420_packer.hpp"
+#include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/dispatch.hpp"
 #include "framepipe/convert/nv12_packer.hpp"
 #include "framepipe/core/frame.hpp"
+#include "support/color_reference.hpp"
 
 #if defined(__linux__)
 #  include <sys/mman.h>
@@ -32,30 +43,69 @@ using framepipe::PixelFormat;
 using framepipe::Range;
 using framepipe::kernels::PackRowsFn;
 
-constexpr std::array kSimdPaths{Isa::Sse4, Isa::Avx2, Isa::Avx512};
+constexpr std::array kAllPaths{Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512};
 constexpr std::array kMatrices{Matrix::BT601, Matrix::BT709, Matrix::BT2020};
 constexpr std::array kRanges{Range::Limited, Range::Full};
 
 std::string name_of(Isa isa) { return std::string(framepipe::isa_name(isa)); }
 
-/// The SIMD paths this CPU runs; says which it skips and why, so a skip is never silent.
-std::vector<Isa> paths_to_test() {
-  std::vector<Isa> paths;
-  for (Isa isa : kSimdPaths) {
-    if (isa <= framepipe::detected_isa()) {
-      paths.push_back(isa);
-    } else {
-      MESSAGE("skipping the " << name_of(isa) << " path: this CPU (or build) lacks it; best is "
-                              << name_of(framepipe::detected_isa()));
+/// The paths under test (see the top of the file), decided before main(). Ends the program with
+/// 77 when FRAMEPIPE_TEST_ISA names a path this CPU lacks, and with 1 when it names no path.
+std::vector<Isa> choose_paths() {
+  const char* wanted = std::getenv("FRAMEPIPE_TEST_ISA");
+  try {
+    // active_isa(), not detected_isa(): FRAMEPIPE_ISA can mask paths, as libyuv's tests mask
+    // CPU flags, so the skip can be seen on any machine.
+    const Isa best = framepipe::active_isa();
+    std::string why = "this CPU's best path is " + name_of(framepipe::detected_isa());
+    if (best < framepipe::detected_isa()) {
+      why += ", lowered to " + name_of(best) + " by FRAMEPIPE_ISA";
     }
+    if (wanted != nullptr && *wanted != '\0') {
+      const Isa isa = framepipe::parse_isa(wanted);
+      if (isa > best) {
+        std::printf("kernels_test: SKIPPED (exit 77): FRAMEPIPE_TEST_ISA=%s, but %s\n", wanted,
+                    why.c_str());
+        std::fflush(stdout);
+        std::exit(77);
+      }
+      std::printf(
+          "kernels_test: testing the %s path (FRAMEPIPE_TEST_ISA)%s\n", wanted,
+          isa == Isa::Scalar ? " against the float reference; no SIMD path to compare" : "");
+      return {isa};
+    }
+    std::vector<Isa> paths;
+    for (Isa isa : kAllPaths) {
+      if (isa <= best) {
+        paths.push_back(isa);
+      } else {
+        std::printf("kernels_test: NOT testing the %s path: %s\n", name_of(isa).c_str(),
+                    why.c_str());
+      }
+    }
+    return paths;
+  } catch (const std::exception& e) {
+    std::printf("kernels_test: %s\n", e.what());
+    std::fflush(stdout);
+    std::exit(1);
+  }
+}
+
+const std::vector<Isa> kPathsUnderTest = choose_paths();
+
+/// The SIMD paths under test, each of which is compared with the scalar path.
+std::vector<Isa> simd_paths_under_test() {
+  std::vector<Isa> paths;
+  for (Isa isa : kPathsUnderTest) {
+    if (isa != Isa::Scalar) paths.push_back(isa);
   }
   return paths;
 }
 
 template <PixelFormat In>
 PackRowsFn select_rows(Isa isa, bool nv12) {
-  return nv12 ? framepipe::kernels::select_pack_nv12_rows<In>(isa)
-              : framepipe::kernels::select_pack_i420_rows<In>(isa);
+  return nv12 ? framepipe::kernels::select_pack_rows<In, PixelFormat::NV12>(isa)
+              : framepipe::kernels::select_pack_rows<In, PixelFormat::I420>(isa);
 }
 
 PackRowsFn select_rows(PixelFormat in, Isa isa, bool nv12) {
@@ -185,7 +235,7 @@ constexpr std::array kFormats{PixelFormat::BGR24, PixelFormat::RGB24, PixelForma
 }  // namespace
 
 TEST_CASE("Each SIMD path this CPU has is really selected, not the scalar one") {
-  for (Isa isa : paths_to_test()) {
+  for (Isa isa : simd_paths_under_test()) {
     CAPTURE(name_of(isa));
     for (bool nv12 : {false, true}) {
       for (PixelFormat in : kFormats) {
@@ -207,7 +257,7 @@ TEST_CASE(
     "SIMD kernels match scalar for every format, matrix and range at widths 1..130 and "
     "heights 1..9") {
   std::mt19937 rng(20240604);
-  for (Isa isa : paths_to_test()) {
+  for (Isa isa : simd_paths_under_test()) {
     for (PixelFormat in : kFormats) {
       for (bool nv12 : {false, true}) {
         for (Matrix matrix : kMatrices) {
@@ -233,7 +283,7 @@ TEST_CASE(
 
 TEST_CASE("SIMD kernels match scalar on 1920x1080 and 3840x2160 frames") {
   std::mt19937 rng(1080);
-  for (Isa isa : paths_to_test()) {
+  for (Isa isa : simd_paths_under_test()) {
     int combo = 0;
     for (PixelFormat in : kFormats) {
       for (bool nv12 : {false, true}) {
@@ -261,11 +311,148 @@ TEST_CASE("SIMD kernels match scalar on 1920x1080 and 3840x2160 frames") {
   }
 }
 
+namespace {
+
+/// Saturated test pictures. The integer formulas of color/coefficients.hpp feed pmulhuw with
+/// X << 8 (X = 0..255) and pmulhw with S << 5 (S = the sum of a 2x2 block, 0..1020); every term
+/// is monotonic in its channel, so each partial sum the kernels form (and the clamps after them)
+/// is at an extreme when every channel is 0 or 255 and each 2x2 block holds one colour: the
+/// corners of the RGB cube. Mixed blocks give the sums in between (S = 255, 510, 765).
+enum class Pattern {
+  /// 131x145. Columns 0..127 of rows 0..127: the 2x2 block (bx, by) holds the four cube corners
+  /// spelt by the octal digits of by * 64 + bx, so all 8^4 ways of filling a block appear, the
+  /// 8 uniform ones among them. Rows 128..143: uniform blocks only, corner (bx + by) % 8, so
+  /// that every block position in a vector also sees every uniform block. Column 128 on and row
+  /// 144: corners cycling per pixel (the partial last block and the odd last column and row).
+  Corners,
+  /// 256x24. Each row runs along one of the 12 edges of the RGB cube: one channel ramps through
+  /// 0..255 (rows 0..11) or 255..0 (rows 12..23) while the other two are 0 or 255, so every term
+  /// of the formulas takes all its values next to the others' extremes.
+  Edges,
+};
+
+constexpr std::uint8_t full_or_zero(bool on) { return on ? 255 : 0; }
+
+template <PixelFormat In>
+framepipe::Frame<In> pattern_frame(Pattern pattern) {
+  const bool corners = pattern == Pattern::Corners;
+  framepipe::Frame<In> frame(corners ? framepipe::Size{131, 145} : framepipe::Size{256, 24});
+  const auto v = frame.view();
+  for (int y = 0; y < v.height(); ++y) {
+    for (int x = 0; x < v.width(); ++x) {
+      std::array<std::uint8_t, 3> rgb{};
+      if (corners) {
+        int corner = (x + 3 * y) % 8;
+        if (x < 128 && y < 128) {
+          const int block = (y / 2) * 64 + x / 2;
+          corner = (block >> (3 * (2 * (y % 2) + x % 2))) & 7;
+        } else if (x < 128 && y < 144) {
+          corner = (x / 2 + y / 2) % 8;
+        }
+        rgb = {full_or_zero(corner & 4), full_or_zero(corner & 2), full_or_zero(corner & 1)};
+      } else {
+        const int edge = y % 12;
+        const int ramp = edge / 4;  // the channel that ramps: R, G or B
+        const int others = edge % 4;
+        int other = 0;
+        for (int c = 0; c < 3; ++c) {
+          if (c == ramp) {
+            rgb[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(y < 12 ? x : 255 - x);
+          } else {
+            rgb[static_cast<std::size_t>(c)] = full_or_zero(((others >> other++) & 1) != 0);
+          }
+        }
+      }
+      // Alpha (4-byte formats) 0 or 255 in a pattern of its own: every RGBA corner appears, and
+      // the kernels must ignore it.
+      framepipe::test::write_rgba(v, x, y, rgb[0], rgb[1], rgb[2],
+                                  full_or_zero(((5 * x + 3 * y) & 4) != 0));
+    }
+  }
+  return frame;
+}
+
+/// Packs `pattern` on the scalar path and on each SIMD path under test, with every matrix and
+/// range: the scalar bytes must be within ±1 of the real-number model (and reach both ends of the
+/// ranges, or the pattern would not be saturated), and every SIMD path must write those bytes.
+/// The smallest and largest sample of a plane's rows (padding excluded).
+struct Extremes {
+  int min = 255, max = 0;
+  Extremes with(Extremes o) const { return {std::min(min, o.min), std::max(max, o.max)}; }
+};
+
+template <PixelFormat F>
+Extremes extremes(framepipe::FrameView<F> v, int plane, int row_bytes) {
+  const int rows = plane == 0 ? v.height() : (v.height() + 1) / 2;
+  Extremes e;
+  for (int y = 0; y < rows; ++y) {
+    const auto [lo, hi] = std::minmax_element(v.row(plane, y), v.row(plane, y) + row_bytes);
+    e = e.with({*lo, *hi});
+  }
+  return e;
+}
+
+template <PixelFormat In, PixelFormat Out>
+void check_saturated(Pattern pattern) {
+  const framepipe::Frame<In> src = pattern_frame<In>(pattern);
+  const int cw = (src.width() + 1) / 2;
+  for (Matrix matrix : kMatrices) {
+    for (Range range : kRanges) {
+      const framepipe::ColorSpec spec{matrix, range};
+      const framepipe::PackCoefficients k = framepipe::pack_coefficients(spec);
+      CAPTURE(framepipe::format_name(In));
+      CAPTURE(framepipe::format_name(Out));
+      CAPTURE(framepipe::matrix_name(matrix));
+      CAPTURE(framepipe::range_name(range));
+      CAPTURE(pattern == Pattern::Corners ? "corners" : "edges");
+      const framepipe::Frame<Out> expected(src.size());
+      framepipe::kernels::pack_yuv420_frame(src.view(), expected.view(), k, Isa::Scalar);
+      const framepipe::test::ErrorStats e =
+          framepipe::test::measure_yuv420_error(src.view(), expected.view(), spec);
+      CHECK(e.max_y <= 1.0);
+      CHECK(e.max_c <= 1.0);
+      if (pattern == Pattern::Corners) {
+        const bool full = range == Range::Full;
+        const Extremes y = extremes(expected.view(), 0, src.width());
+        Extremes c = extremes(expected.view(), 1, Out == PixelFormat::NV12 ? 2 * cw : cw);
+        if constexpr (Out == PixelFormat::I420) c = c.with(extremes(expected.view(), 2, cw));
+        CHECK(y.min == (full ? 0 : 16));
+        CHECK(y.max == (full ? 255 : 235));
+        CHECK(c.min <= (full ? 1 : 16));
+        CHECK(c.max >= (full ? 255 : 240));
+      }
+      for (Isa isa : simd_paths_under_test()) {
+        CAPTURE(name_of(isa));
+        const framepipe::Frame<Out> got(src.size());
+        framepipe::kernels::pack_yuv420_frame(src.view(), got.view(), k, isa);
+        CHECK(std::equal(got.data(), got.data() + got.size_bytes(), expected.data()));
+      }
+    }
+  }
+}
+
+template <PixelFormat In>
+void check_saturated_i420_and_nv12(Pattern pattern) {
+  check_saturated<In, PixelFormat::I420>(pattern);
+  check_saturated<In, PixelFormat::NV12>(pattern);
+}
+
+}  // namespace
+
+TEST_CASE("Saturated colours at widths of 64 and more: every path writes the scalar bytes") {
+  for (Pattern pattern : {Pattern::Corners, Pattern::Edges}) {
+    check_saturated_i420_and_nv12<PixelFormat::BGR24>(pattern);
+    check_saturated_i420_and_nv12<PixelFormat::RGB24>(pattern);
+    check_saturated_i420_and_nv12<PixelFormat::BGRA32>(pattern);
+    check_saturated_i420_and_nv12<PixelFormat::RGBA32>(pattern);
+  }
+}
+
 TEST_CASE("SIMD kernels give the same bytes when both rows and both luma rows alias") {
   // The packer's last row of an odd-height frame: src1 == src0 and y1 == y0.
   std::mt19937 rng(7);
   const framepipe::PackCoefficients k = framepipe::pack_coefficients({Matrix::BT709, Range::Full});
-  for (Isa isa : paths_to_test()) {
+  for (Isa isa : simd_paths_under_test()) {
     for (bool nv12 : {false, true}) {
       for (int w : {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 127, 130, 200}) {
         std::vector<std::uint8_t> src(static_cast<std::size_t>(w) * 3);
@@ -329,7 +516,7 @@ TEST_CASE("SIMD kernels read and write nothing outside the rows (rows against gu
   REQUIRE(pages[0].capacity() >= 130 * 4);
   const framepipe::PackCoefficients k =
       framepipe::pack_coefficients({Matrix::BT2020, Range::Limited});
-  for (Isa isa : paths_to_test()) {
+  for (Isa isa : simd_paths_under_test()) {
     for (PixelFormat in : kFormats) {
       for (bool nv12 : {false, true}) {
         std::size_t failures = 0;
@@ -397,63 +584,33 @@ class ScopedIsaEnv {
 
 }  // namespace
 
-TEST_CASE("detected_isa() matches the CPU, and FRAMEPIPE_ISA forces lower paths only") {
-#if FRAMEPIPE_KERNELS_X86
-  __builtin_cpu_init();
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
-  const Isa expected = avx512                             ? Isa::Avx512
-                       : __builtin_cpu_supports("avx2")   ? Isa::Avx2
-                       : __builtin_cpu_supports("sse4.1") ? Isa::Sse4
-                                                          : Isa::Scalar;
-  CHECK(framepipe::detected_isa() == expected);
-#else
-  CHECK(framepipe::detected_isa() == Isa::Scalar);
-#endif
-  MESSAGE("detected path: " << name_of(framepipe::detected_isa()));
-  const Isa best = framepipe::detected_isa();
-  for (Isa wanted : {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512}) {
-    const std::string name = name_of(wanted);
-    ScopedIsaEnv env(name.c_str());
-    CHECK(framepipe::active_isa() == std::min(wanted, best));
-    CHECK(framepipe::I420Packer{}.isa() == std::min(wanted, best));
-  }
-  {
-    ScopedIsaEnv env("");
-    CHECK(framepipe::active_isa() == best);
-  }
-  {
-    ScopedIsaEnv env("avx1024");
-    CHECK_THROWS_AS(framepipe::active_isa(), framepipe::InvalidArgument);
-  }
-}
-
 TEST_CASE("Packers forced onto each path by FRAMEPIPE_ISA write the scalar packer's frames") {
   std::mt19937 rng(42);
-  framepipe::Frame<PixelFormat::BGR24> src(1920, 1080);
-  framepipe::Frame<PixelFormat::BGRA32> src4(641, 361);
+  framepipe::Frame<PixelFormat::BGR24> src({1920, 1080});
+  framepipe::Frame<PixelFormat::BGRA32> src4({641, 361});
   std::uniform_int_distribution<int> byte(0, 255);
   std::generate_n(src.data(), src.size_bytes(),
                   [&] { return static_cast<std::uint8_t>(byte(rng)); });
   std::generate_n(src4.data(), src4.size_bytes(),
                   [&] { return static_cast<std::uint8_t>(byte(rng)); });
 
-  framepipe::Frame<PixelFormat::I420> ref_i420(1920, 1080);
-  framepipe::Frame<PixelFormat::NV12> ref_nv12(641, 361);
+  framepipe::Frame<PixelFormat::I420> ref_i420({1920, 1080});
+  framepipe::Frame<PixelFormat::NV12> ref_nv12({641, 361});
   {
     ScopedIsaEnv env("scalar");
+    REQUIRE(framepipe::I420Packer{}.isa() == Isa::Scalar);
     framepipe::I420Packer{}.convert(src.view(), ref_i420.view());
     framepipe::Nv12Packer{{.matrix = Matrix::BT2020, .range = Range::Full}}.convert(
         src4.view(), ref_nv12.view());
   }
-  for (Isa isa : paths_to_test()) {
+  for (Isa isa : simd_paths_under_test()) {
     const std::string name = name_of(isa);
     ScopedIsaEnv env(name.c_str());
     const framepipe::I420Packer i420;
     const framepipe::Nv12Packer nv12{{.matrix = Matrix::BT2020, .range = Range::Full}};
     REQUIRE(i420.isa() == isa);
-    framepipe::Frame<PixelFormat::I420> got_i420(1920, 1080);
-    framepipe::Frame<PixelFormat::NV12> got_nv12(641, 361);
+    framepipe::Frame<PixelFormat::I420> got_i420({1920, 1080});
+    framepipe::Frame<PixelFormat::NV12> got_nv12({641, 361});
     i420.convert(src.view(), got_i420.view());
     nv12.convert(src4.view(), got_nv12.view());
     CAPTURE(name);

@@ -40,15 +40,22 @@ void read_rgb(FrameView<F> v, int x, int y, double& r, double& g, double& b) {
   b = p[info.b_index];
 }
 
-/// Writes R, G, B (and A = 255 for 4-byte formats) of pixel (x, y).
+/// Writes R, G, B and, for 4-byte formats, A of pixel (x, y).
 template <PixelFormat F>
-void write_rgb(FrameView<F> v, int x, int y, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+void write_rgba(FrameView<F> v, int x, int y, std::uint8_t r, std::uint8_t g, std::uint8_t b,
+                std::uint8_t a) {
   constexpr FormatInfo info = format_info(F);
   std::uint8_t* p = v.row(0, y) + x * info.pixel_bytes;
   p[info.r_index] = r;
   p[info.g_index] = g;
   p[info.b_index] = b;
-  if constexpr (info.pixel_bytes == 4) p[3] = 255;
+  if constexpr (info.pixel_bytes == 4) p[3] = a;
+}
+
+/// Writes R, G, B (and A = 255 for 4-byte formats) of pixel (x, y).
+template <PixelFormat F>
+void write_rgb(FrameView<F> v, int x, int y, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+  write_rgba(v, x, y, r, g, b, 255);
 }
 
 /// Uniform random bytes in every pixel.

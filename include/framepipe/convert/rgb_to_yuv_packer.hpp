@@ -5,6 +5,7 @@
 #include <string>
 
 #include "framepipe/color/coefficients.hpp"
+#include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/dispatch.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"

@@ -3,19 +3,20 @@
 //
 // The SSE4.1 kernel's arithmetic (sse4.hpp explains it) on 256-bit vectors. vpshufb cannot cross
 // 128-bit lanes, so a "group" of 16 pixels is two plain 32-byte loads and each lane gathers the
-// 8 pixels whose bytes that lane of the loads holds (x86.hpp, Avx2Layout: pixels 0..7 | 8..15 of
+// 8 pixels whose bytes that lane of the loads holds (Avx2Layout below: pixels 0..7 | 8..15 of
 // 3-byte formats, 0..3 8..11 | 4..7 12..15 of 4-byte ones). Every shuffle stays inside a lane
 // except one vpermd per luma row and a vpermq (+ one more for NV12) per chroma row, which put
-// the pixels back in order. Rows of 32 pixels or more end with an overlapping step; shorter rows
-// go to the SSE4.1 kernel, an odd last column to the scalar one.
+// the pixels back in order. The block is 32 pixels; row_any.hpp's pack_rows_any runs the last
+// partial block (and an odd last column) on a padded copy.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/convert/kernels/scalar.hpp"
-#include "framepipe/convert/kernels/sse4.hpp"
+#include "framepipe/convert/kernels/row_any.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
@@ -24,6 +25,133 @@
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
 namespace avx2_detail {
+
+// --- Tables: eo_pixel and the [E|O] lane order are explained in x86.hpp ---------------------
+
+using x86_detail::eo_pixel;
+
+/// How the AVX2 kernel spreads a group of 16 pixels over the two 128-bit lanes. A group is two
+/// plain 32-byte loads, at byte 0 and at `second_load`; vpshufb cannot cross lanes, so lane l
+/// holds the 8 pixels `lane_pixels[l]` (listed as adjacent pairs) whose bytes lie in lane l of
+/// one of the two loads: pixels 0..7 | 8..15 for 3-byte pixels, 0..3 8..11 | 4..7 12..15 for
+/// 4-byte ones.
+struct Avx2Layout {
+  int second_load;
+  std::array<std::array<int, 8>, 2> lane_pixels;
+};
+
+constexpr Avx2Layout avx2_layout(int bpp) {
+  if (bpp == 3) return {16, {{{0, 1, 2, 3, 4, 5, 6, 7}, {8, 9, 10, 11, 12, 13, 14, 15}}}};
+  return {32, {{{0, 1, 2, 3, 8, 9, 10, 11}, {4, 5, 6, 7, 12, 13, 14, 15}}}};
+}
+
+/// Pixel (0..15 within the group) in 16-bit lane `word` (0..7) of 128-bit lane `lane`: [E|O].
+constexpr int avx2_pixel(const Avx2Layout& l, int lane, int word) {
+  const auto& px = l.lane_pixels[static_cast<std::size_t>(lane)];
+  return px[static_cast<std::size_t>(word < 4 ? 2 * word : 2 * (word - 4) + 1)];
+}
+
+/// Rank of `pixel` among the pixels of `lane`, in increasing order.
+constexpr int avx2_rank(const Avx2Layout& l, int lane, int pixel) {
+  int rank = 0;
+  for (int p : l.lane_pixels[static_cast<std::size_t>(lane)]) rank += p < pixel ? 1 : 0;
+  return rank;
+}
+
+/// vpshufb controls (both lanes) gathering channel byte `channel` of a group into [E|O] lanes of
+/// X << 8, from the first and the second load.
+struct ShuffleGather32 {
+  std::array<std::uint8_t, 32> first{};
+  std::array<std::uint8_t, 32> second{};
+};
+
+constexpr ShuffleGather32 shuffle_gather32(int bpp, int channel) {
+  const Avx2Layout l = avx2_layout(bpp);
+  ShuffleGather32 g;
+  for (auto& b : g.first) b = 0x80;
+  for (auto& b : g.second) b = 0x80;
+  for (int lane = 0; lane < 2; ++lane) {
+    for (int word = 0; word < 8; ++word) {
+      const int pos = avx2_pixel(l, lane, word) * bpp + channel;
+      const auto at = static_cast<std::size_t>(16 * lane + 2 * word + 1);
+      const int in_first = pos - 16 * lane;
+      const int in_second = pos - l.second_load - 16 * lane;
+      if (in_first >= 0 && in_first < 16) {
+        g.first[at] = static_cast<std::uint8_t>(in_first);
+      } else {
+        g.second[at] = static_cast<std::uint8_t>(in_second);
+      }
+    }
+  }
+  return g;
+}
+
+/// vpshufb control (both lanes) that moves the luma high bytes of a group's lane into bytes
+/// `at`..`at + 7` of that lane, in increasing pixel order.
+constexpr std::array<std::uint8_t, 32> shuffle_luma32(int bpp, int at) {
+  const Avx2Layout l = avx2_layout(bpp);
+  std::array<std::uint8_t, 32> m{};
+  for (auto& b : m) b = 0x80;
+  for (int lane = 0; lane < 2; ++lane) {
+    for (int word = 0; word < 8; ++word) {
+      const int rank = avx2_rank(l, lane, avx2_pixel(l, lane, word));
+      m[static_cast<std::size_t>(16 * lane + at + rank)] = static_cast<std::uint8_t>(2 * word + 1);
+    }
+  }
+  return m;
+}
+
+/// vpermd indices that take the luma of a 32-pixel step (per lane: 8 pixels of group a at bytes
+/// 0..7, then 8 of group b) to pixel order. Each run of 4 consecutive pixels is one dword.
+constexpr std::array<int, 8> permute_luma32(int bpp) {
+  const Avx2Layout l = avx2_layout(bpp);
+  std::array<int, 8> idx{};
+  for (int d = 0; d < 8; ++d) {
+    const int lane = d / 4;
+    const int k = d % 4;
+    std::array<int, 8> sorted = l.lane_pixels[static_cast<std::size_t>(lane)];
+    for (std::size_t i = 0; i < 8; ++i) {
+      for (std::size_t j = i + 1; j < 8; ++j) {
+        if (sorted[j] < sorted[i]) std::swap(sorted[i], sorted[j]);
+      }
+    }
+    const int first = (k < 2 ? 0 : 16) + sorted[static_cast<std::size_t>(4 * (k % 2))];
+    idx[static_cast<std::size_t>(first / 4)] = d;
+  }
+  return idx;
+}
+
+/// vpshufb control (both lanes) that sorts the chroma samples of a step after packuswb(U, V)
+/// and vpermq(0, 2, 1, 3): each lane then holds the 8 samples of lane 0's pairs followed by the
+/// 8 of lane 1's (groups a and b), and leaves it holding samples 0..15 in order.
+constexpr std::array<std::uint8_t, 32> shuffle_chroma32(int bpp) {
+  const Avx2Layout l = avx2_layout(bpp);
+  std::array<std::uint8_t, 32> m{};
+  for (int lane = 0; lane < 2; ++lane) {
+    for (int i = 0; i < 8; ++i) {
+      const int pair = (i < 4 ? 0 : 8) + avx2_pixel(l, lane, i % 4) / 2;
+      const auto pos = static_cast<std::uint8_t>(8 * lane + i);
+      m[static_cast<std::size_t>(pair)] = pos;
+      m[static_cast<std::size_t>(16 + pair)] = pos;
+    }
+  }
+  return m;
+}
+
+/// vpshufb control (both lanes) that interleaves bytes 0..7 (U) with bytes 8..15 (V) of each
+/// lane: U0 V0 U1 V1 ...
+constexpr std::array<std::uint8_t, 32> shuffle_interleave32() {
+  std::array<std::uint8_t, 32> m{};
+  for (int lane = 0; lane < 2; ++lane) {
+    for (int i = 0; i < 8; ++i) {
+      m[static_cast<std::size_t>(16 * lane + 2 * i)] = static_cast<std::uint8_t>(i);
+      m[static_cast<std::size_t>(16 * lane + 2 * i + 1)] = static_cast<std::uint8_t>(8 + i);
+    }
+  }
+  return m;
+}
+
+// --- Kernel ----------------------------------------------------------------------------------
 
 struct Consts {
   __m256i yb, yg, yr, yoff;
@@ -50,11 +178,6 @@ FRAMEPIPE_INLINE_AVX2 __m256i table32(const std::array<std::uint8_t, 32>& t) {
   return load32(t.data());
 }
 
-/// The 16-byte table `t` in both lanes.
-FRAMEPIPE_INLINE_AVX2 __m256i table16x2(const std::array<std::uint8_t, 16>& t) {
-  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data())));
-}
-
 FRAMEPIPE_INLINE_AVX2 __m256i splat(int value) {
   return _mm256_set1_epi16(static_cast<short>(value));
 }
@@ -68,14 +191,14 @@ FRAMEPIPE_INLINE_AVX2 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_AVX2 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr x86_detail::ShuffleGather32 kB = x86_detail::shuffle_gather32(f.pixel_bytes, f.b_index);
-  constexpr x86_detail::ShuffleGather32 kG = x86_detail::shuffle_gather32(f.pixel_bytes, f.g_index);
-  constexpr x86_detail::ShuffleGather32 kR = x86_detail::shuffle_gather32(f.pixel_bytes, f.r_index);
-  constexpr std::array<std::uint8_t, 32> kLumaA = x86_detail::shuffle_luma32(f.pixel_bytes, 0);
-  constexpr std::array<std::uint8_t, 32> kLumaB = x86_detail::shuffle_luma32(f.pixel_bytes, 8);
-  constexpr std::array<int, 8> kLumaOrder = x86_detail::permute_luma32(f.pixel_bytes);
-  constexpr std::array<std::uint8_t, 32> kChroma = x86_detail::shuffle_chroma32(f.pixel_bytes);
-  constexpr std::array<std::uint8_t, 16> kInterleave = x86_detail::shuffle_interleave16();
+  constexpr ShuffleGather32 kB = shuffle_gather32(f.pixel_bytes, f.b_index);
+  constexpr ShuffleGather32 kG = shuffle_gather32(f.pixel_bytes, f.g_index);
+  constexpr ShuffleGather32 kR = shuffle_gather32(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 32> kLumaA = shuffle_luma32(f.pixel_bytes, 0);
+  constexpr std::array<std::uint8_t, 32> kLumaB = shuffle_luma32(f.pixel_bytes, 8);
+  constexpr std::array<int, 8> kLumaOrder = permute_luma32(f.pixel_bytes);
+  constexpr std::array<std::uint8_t, 32> kChroma = shuffle_chroma32(f.pixel_bytes);
+  constexpr std::array<std::uint8_t, 32> kInterleave = shuffle_interleave32();
   return {table32(kB.first),
           table32(kB.second),
           table32(kG.first),
@@ -86,13 +209,13 @@ FRAMEPIPE_INLINE_AVX2 Tables make_tables() {
           table32(kLumaB),
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kLumaOrder.data())),
           table32(kChroma),
-          table16x2(kInterleave)};
+          table32(kInterleave)};
 }
 
 /// Gathers the 16 pixels starting at `p` (reads exactly bytes p .. p + 16 * Bpp - 1).
 template <int Bpp>
 FRAMEPIPE_INLINE_AVX2 Channels gather(const std::uint8_t* p, const Tables& t) {
-  constexpr int kSecond = x86_detail::avx2_layout(Bpp).second_load;
+  constexpr int kSecond = avx2_layout(Bpp).second_load;
   static_assert(kSecond + 32 <= 16 * Bpp);
   const __m256i first = load32(p);
   const __m256i second = load32(p + kSecond);
@@ -179,29 +302,19 @@ FRAMEPIPE_INLINE_AVX2 void step32(const std::uint8_t* src0, const std::uint8_t* 
   }
 }
 
+/// Pixels per block of the wide kernel.
+inline constexpr int kBlock = 32;
+
+/// The wide kernel (row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat In, bool Nv12>
-FRAMEPIPE_INLINE_AVX2 void pack_rows(const std::uint8_t* src0, const std::uint8_t* src1,
-                                     std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                     std::uint8_t* v, int width, const PackCoefficients& k) {
+FRAMEPIPE_TARGET_AVX2 void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1,
+                                       std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                       std::uint8_t* v, int width, const PackCoefficients& k) {
   constexpr int kBpp = format_info(In).pixel_bytes;
-  constexpr int kChromaStep = Nv12 ? 2 : 1;
-  constexpr int kStep = 32;
-  if (width < kStep) {
-    sse4_detail::pack_rows<In, Nv12>(src0, src1, y0, y1, u, v, width, k);
-    return;
-  }
   const Consts consts = make_consts(k);
   const Tables tables = make_tables<In>();
-  const int even = width & ~1;
-  int x = 0;
-  for (; x <= even - kStep; x += kStep) {
+  for (int x = 0; x < width; x += kBlock) {
     step32<kBpp, Nv12>(src0, src1, y0, y1, u, v, x, consts, tables);
-  }
-  if (x < even) step32<kBpp, Nv12>(src0, src1, y0, y1, u, v, even - kStep, consts, tables);
-  if (even != width) {
-    const int c = even / 2 * kChromaStep;
-    x86_scalar::rows<In, Nv12>(src0 + even * kBpp, src1 + even * kBpp, y0 + even, y1 + even, u + c,
-                               v + c, 1, k);
   }
 }
 
@@ -209,20 +322,20 @@ FRAMEPIPE_INLINE_AVX2 void pack_rows(const std::uint8_t* src0, const std::uint8_
 
 /// AVX2 twin of pack_i420_rows_scalar (same contract, same bytes).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_AVX2 void pack_i420_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1,
-                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                               std::uint8_t* v, int width,
-                                               const PackCoefficients& k) {
-  avx2_detail::pack_rows<In, false>(src0, src1, y0, y1, u, v, width, k);
+void pack_i420_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                         const PackCoefficients& k) {
+  pack_rows_any<In, false, avx2_detail::kBlock, &avx2_detail::pack_blocks<In, false>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 /// AVX2 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_AVX2 void pack_nv12_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1,
-                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                               std::uint8_t* v, int width,
-                                               const PackCoefficients& k) {
-  avx2_detail::pack_rows<In, true>(src0, src1, y0, y1, u, v, width, k);
+void pack_nv12_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                         const PackCoefficients& k) {
+  pack_rows_any<In, true, avx2_detail::kBlock, &avx2_detail::pack_blocks<In, true>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

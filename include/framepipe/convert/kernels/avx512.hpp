@@ -6,31 +6,78 @@
 // vpermt2b per channel turns 32 packed pixels (96 or 128 bytes) straight into 32 [E|O] lanes of
 // X << 8, and one vpermt2b takes the luma high bytes of two such groups back to 64 pixels in
 // order. The chroma pairing moves 256-bit halves (vshufi64x2), and I420's U/V split is one
-// vpermq, NV12's interleave one vpermb. The step is 64 pixels; the remainder (any even count) is
-// one more step with byte-masked loads and stores, which never touch memory outside the row —
-// masked-off bytes are neither read nor faulted on. An odd last column goes to the scalar kernel.
+// vpermq, NV12's interleave one vpermb. The block is 64 pixels; row_any.hpp's pack_rows_any runs
+// the last partial block (and an odd last column) on a padded copy.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/convert/kernels/scalar.hpp"
+#include "framepipe/convert/kernels/row_any.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
 #if FRAMEPIPE_KERNELS_X86
 
 // GCC 12's AVX-512 intrinsics initialise their "undefined" pass-through operand from itself,
-// which -Wmaybe-uninitialized reports wherever they are inlined (GCC bug 105593, fixed in 13).
+// which -Wmaybe-uninitialized (or -Wuninitialized, in a function that is not inlined further)
+// reports wherever they are inlined (GCC bug 105593, fixed in 13).
 #  if defined(__GNUC__) && !defined(__clang__)
 #    pragma GCC diagnostic push
 #    pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#    pragma GCC diagnostic ignored "-Wuninitialized"
 #  endif
 
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
 namespace avx512_detail {
+
+// --- Tables: eo_pixel and the [E|O] lane order are explained in x86.hpp ---------------------
+
+using x86_detail::eo_pixel;
+
+/// vpermt2b indices that gather channel byte `channel` of 32 pixels of `bpp` bytes into 32 [E|O]
+/// 16-bit lanes from two 64-byte loads: table bytes 0..63 from the group's first byte, 64..127
+/// from byte 32 * bpp - 64. The low byte of each lane is zeroed by a write mask, not an index.
+constexpr std::array<std::uint8_t, 64> permute_gather64(int bpp, int channel) {
+  std::array<std::uint8_t, 64> idx{};
+  const int second_at = 32 * bpp - 64;
+  for (int lane = 0; lane < 32; ++lane) {
+    const int pos = eo_pixel(lane, 32) * bpp + channel;
+    idx[static_cast<std::size_t>(2 * lane + 1)] =
+        static_cast<std::uint8_t>(pos < 64 ? pos : 64 + pos - second_at);
+  }
+  return idx;
+}
+
+/// vpermt2b indices that take the high bytes of two groups of 32 [E|O] lanes (table bytes 0..63
+/// and 64..127) back to 64 pixels in order.
+constexpr std::array<std::uint8_t, 64> permute_luma64() {
+  std::array<std::uint8_t, 64> idx{};
+  for (int table = 0; table < 2; ++table) {
+    for (int lane = 0; lane < 32; ++lane) {
+      idx[static_cast<std::size_t>(32 * table + eo_pixel(lane, 32))] =
+          static_cast<std::uint8_t>(64 * table + 2 * lane + 1);
+    }
+  }
+  return idx;
+}
+
+/// vpermb indices that turn packuswb(U, V) of 32 + 32 samples (per 128-bit lane: 8 U, then 8 V)
+/// into U0 V0 U1 V1 ... U31 V31.
+constexpr std::array<std::uint8_t, 64> permute_interleave64() {
+  std::array<std::uint8_t, 64> idx{};
+  for (int i = 0; i < 32; ++i) {
+    const int lane = i / 8;
+    idx[static_cast<std::size_t>(2 * i)] = static_cast<std::uint8_t>(16 * lane + i % 8);
+    idx[static_cast<std::size_t>(2 * i + 1)] = static_cast<std::uint8_t>(16 * lane + 8 + i % 8);
+  }
+  return idx;
+}
+
+// --- Kernel ----------------------------------------------------------------------------------
 
 struct Consts {
   __m512i yb, yg, yr, yoff;
@@ -49,20 +96,8 @@ struct Channels {
   __m512i b, g, r;
 };
 
-/// Byte masks of one step: which bytes of each of the four source loads exist, and how many
-/// luma and chroma bytes to store. All ones for a full step.
-struct StepMasks {
-  __mmask64 load[4];
-  __mmask64 luma;
-  __mmask64 chroma;  ///< NV12: bytes of the UV row; I420: samples of each of U and V
-};
-
 /// The odd bytes of 32 16-bit lanes: the gathers write the high byte and zero the low one.
 inline constexpr __mmask64 kHighBytes = 0xAAAA'AAAA'AAAA'AAAAull;
-
-constexpr __mmask64 first_bits(int n) {
-  return n >= 64 ? ~__mmask64{0} : (n <= 0 ? __mmask64{0} : (__mmask64{1} << n) - 1);
-}
 
 FRAMEPIPE_INLINE_AVX512 __m512i table64(const std::array<std::uint8_t, 64>& t) {
   return _mm512_loadu_si512(t.data());
@@ -81,14 +116,11 @@ FRAMEPIPE_INLINE_AVX512 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_AVX512 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr std::array<std::uint8_t, 64> kB =
-      x86_detail::permute_gather64(f.pixel_bytes, f.b_index);
-  constexpr std::array<std::uint8_t, 64> kG =
-      x86_detail::permute_gather64(f.pixel_bytes, f.g_index);
-  constexpr std::array<std::uint8_t, 64> kR =
-      x86_detail::permute_gather64(f.pixel_bytes, f.r_index);
-  constexpr std::array<std::uint8_t, 64> kLuma = x86_detail::permute_luma64();
-  constexpr std::array<std::uint8_t, 64> kInterleave = x86_detail::permute_interleave64();
+  constexpr std::array<std::uint8_t, 64> kB = permute_gather64(f.pixel_bytes, f.b_index);
+  constexpr std::array<std::uint8_t, 64> kG = permute_gather64(f.pixel_bytes, f.g_index);
+  constexpr std::array<std::uint8_t, 64> kR = permute_gather64(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 64> kLuma = permute_luma64();
+  constexpr std::array<std::uint8_t, 64> kInterleave = permute_interleave64();
   return {table64(kB),
           table64(kG),
           table64(kR),
@@ -97,24 +129,11 @@ FRAMEPIPE_INLINE_AVX512 Tables make_tables() {
           table64(kInterleave)};
 }
 
-template <bool Masked>
-FRAMEPIPE_INLINE_AVX512 __m512i load64(const std::uint8_t* p, __mmask64 mask) {
-  if constexpr (Masked) {
-    // A load with no byte in the row is skipped, so its address is never even formed.
-    return mask == 0 ? _mm512_setzero_si512() : _mm512_maskz_loadu_epi8(mask, p);
-  } else {
-    return _mm512_loadu_si512(p);
-  }
-}
-
-/// Gathers the 32 pixels starting at `p`, from loads `first` and `first + 1` of the step.
-template <int Bpp, bool Masked>
-FRAMEPIPE_INLINE_AVX512 Channels gather(const std::uint8_t* p, const Tables& t, const StepMasks& m,
-                                        int first) {
-  const __m512i lo = load64<Masked>(p, m.load[first]);
-  const __m512i hi = Masked && m.load[first + 1] == 0
-                         ? _mm512_setzero_si512()
-                         : load64<Masked>(p + 32 * Bpp - 64, m.load[first + 1]);
+/// Gathers the 32 pixels starting at `p` (reads exactly bytes p .. p + 32 * Bpp - 1).
+template <int Bpp>
+FRAMEPIPE_INLINE_AVX512 Channels gather(const std::uint8_t* p, const Tables& t) {
+  const __m512i lo = _mm512_loadu_si512(p);
+  const __m512i hi = _mm512_loadu_si512(p + 32 * Bpp - 64);
   return {_mm512_maskz_permutex2var_epi8(kHighBytes, lo, t.b, hi),
           _mm512_maskz_permutex2var_epi8(kHighBytes, lo, t.g, hi),
           _mm512_maskz_permutex2var_epi8(kHighBytes, lo, t.r, hi)};
@@ -147,12 +166,12 @@ struct Group {
   Channels v;
 };
 
-template <int Bpp, bool Masked>
+template <int Bpp>
 FRAMEPIPE_INLINE_AVX512 Group group(const std::uint8_t* s0, const std::uint8_t* s1, const Consts& k,
-                                    const Tables& t, const StepMasks& m, int first) {
-  const Channels r0 = gather<Bpp, Masked>(s0, t, m, first);
+                                    const Tables& t) {
+  const Channels r0 = gather<Bpp>(s0, t);
   const __m512i y0 = luma(r0, k);
-  const Channels r1 = gather<Bpp, Masked>(s1, t, m, first);
+  const Channels r1 = gather<Bpp>(s1, t);
   const __m512i y1 = luma(r1, k);
   return {
       y0,
@@ -160,37 +179,17 @@ FRAMEPIPE_INLINE_AVX512 Group group(const std::uint8_t* s0, const std::uint8_t* 
       {_mm512_avg_epu16(r0.b, r1.b), _mm512_avg_epu16(r0.g, r1.g), _mm512_avg_epu16(r0.r, r1.r)}};
 }
 
-template <bool Masked>
-FRAMEPIPE_INLINE_AVX512 void store64(std::uint8_t* p, __m512i value, __mmask64 mask) {
-  if constexpr (Masked) {
-    _mm512_mask_storeu_epi8(p, mask, value);
-  } else {
-    _mm512_storeu_si512(p, value);
-  }
-}
-
-template <bool Masked>
-FRAMEPIPE_INLINE_AVX512 void store32(std::uint8_t* p, __m256i value, __mmask64 mask) {
-  if constexpr (Masked) {
-    _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(mask), value);
-  } else {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), value);
-  }
-}
-
-/// 64 pixels of both rows starting at pixel `x` (even), or fewer under `m` when `Masked`.
-template <int Bpp, bool Nv12, bool Masked>
+/// 64 pixels of both rows starting at pixel `x` (even): 64 + 64 luma, 32 chroma samples.
+template <int Bpp, bool Nv12>
 FRAMEPIPE_INLINE_AVX512 void step64(const std::uint8_t* src0, const std::uint8_t* src1,
                                     std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                    std::uint8_t* v, int x, const Consts& k, const Tables& t,
-                                    const StepMasks& m) {
+                                    std::uint8_t* v, int x, const Consts& k, const Tables& t) {
   const std::uint8_t* s0 = src0 + x * Bpp;
   const std::uint8_t* s1 = src1 + x * Bpp;
-  const Group a = group<Bpp, Masked>(s0, s1, k, t, m, 0);
-  Group b{};
-  if (!Masked || m.load[2] != 0) b = group<Bpp, Masked>(s0 + 32 * Bpp, s1 + 32 * Bpp, k, t, m, 2);
-  store64<Masked>(y0 + x, _mm512_permutex2var_epi8(a.y0, t.luma, b.y0), m.luma);
-  store64<Masked>(y1 + x, _mm512_permutex2var_epi8(a.y1, t.luma, b.y1), m.luma);
+  const Group a = group<Bpp>(s0, s1, k, t);
+  const Group b = group<Bpp>(s0 + 32 * Bpp, s1 + 32 * Bpp, k, t);
+  _mm512_storeu_si512(y0 + x, _mm512_permutex2var_epi8(a.y0, t.luma, b.y0));
+  _mm512_storeu_si512(y1 + x, _mm512_permutex2var_epi8(a.y1, t.luma, b.y1));
 
   const __m512i sb = chroma_sum(a.v.b, b.v.b);
   const __m512i sg = chroma_sum(a.v.g, b.v.g);
@@ -200,46 +199,27 @@ FRAMEPIPE_INLINE_AVX512 void step64(const std::uint8_t* src0, const std::uint8_t
   const __m512i uv = _mm512_packus_epi16(cu, cv);  // per 128-bit lane: 8 U, then 8 V
   const int cx = x / 2;
   if constexpr (Nv12) {
-    store64<Masked>(u + 2 * cx, _mm512_permutexvar_epi8(t.interleave, uv), m.chroma);
+    _mm512_storeu_si512(u + 2 * cx, _mm512_permutexvar_epi8(t.interleave, uv));
   } else {
     const __m512i planar = _mm512_permutexvar_epi64(t.planar, uv);
-    store32<Masked>(u + cx, _mm512_castsi512_si256(planar), m.chroma);
-    store32<Masked>(v + cx, _mm512_extracti64x4_epi64(planar, 1), m.chroma);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(u + cx), _mm512_castsi512_si256(planar));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(v + cx), _mm512_extracti64x4_epi64(planar, 1));
   }
 }
 
+/// Pixels per block of the wide kernel.
+inline constexpr int kBlock = 64;
+
+/// The wide kernel (row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat In, bool Nv12>
-FRAMEPIPE_INLINE_AVX512 void pack_rows(const std::uint8_t* src0, const std::uint8_t* src1,
-                                       std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                       std::uint8_t* v, int width, const PackCoefficients& k) {
+FRAMEPIPE_TARGET_AVX512 void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1,
+                                         std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                         std::uint8_t* v, int width, const PackCoefficients& k) {
   constexpr int kBpp = format_info(In).pixel_bytes;
-  constexpr int kChromaStep = Nv12 ? 2 : 1;
-  constexpr int kStep = 64;
   const Consts consts = make_consts(k);
   const Tables tables = make_tables<In>();
-  const int even = width & ~1;
-  int x = 0;
-  const StepMasks full{};
-  for (; x <= even - kStep; x += kStep) {
-    step64<kBpp, Nv12, false>(src0, src1, y0, y1, u, v, x, consts, tables, full);
-  }
-  if (x < even) {
-    const int pixels = even - x;
-    const int bytes = pixels * kBpp;
-    constexpr int kSecond = 32 * kBpp - 64;  // where each group's second load starts
-    StepMasks m{};
-    m.load[0] = first_bits(bytes);
-    m.load[1] = first_bits(bytes - kSecond);
-    m.load[2] = first_bits(bytes - 32 * kBpp);
-    m.load[3] = first_bits(bytes - 32 * kBpp - kSecond);
-    m.luma = first_bits(pixels);
-    m.chroma = first_bits(Nv12 ? pixels : pixels / 2);
-    step64<kBpp, Nv12, true>(src0, src1, y0, y1, u, v, x, consts, tables, m);
-  }
-  if (even != width) {
-    const int c = even / 2 * kChromaStep;
-    x86_scalar::rows<In, Nv12>(src0 + even * kBpp, src1 + even * kBpp, y0 + even, y1 + even, u + c,
-                               v + c, 1, k);
+  for (int x = 0; x < width; x += kBlock) {
+    step64<kBpp, Nv12>(src0, src1, y0, y1, u, v, x, consts, tables);
   }
 }
 
@@ -247,22 +227,20 @@ FRAMEPIPE_INLINE_AVX512 void pack_rows(const std::uint8_t* src0, const std::uint
 
 /// AVX-512 (F, BW, VL, VBMI) twin of pack_i420_rows_scalar (same contract, same bytes).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_AVX512 void pack_i420_rows_avx512(const std::uint8_t* src0,
-                                                   const std::uint8_t* src1, std::uint8_t* y0,
-                                                   std::uint8_t* y1, std::uint8_t* u,
-                                                   std::uint8_t* v, int width,
-                                                   const PackCoefficients& k) {
-  avx512_detail::pack_rows<In, false>(src0, src1, y0, y1, u, v, width, k);
+void pack_i420_rows_avx512(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                           std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                           const PackCoefficients& k) {
+  pack_rows_any<In, false, avx512_detail::kBlock, &avx512_detail::pack_blocks<In, false>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 /// AVX-512 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_AVX512 void pack_nv12_rows_avx512(const std::uint8_t* src0,
-                                                   const std::uint8_t* src1, std::uint8_t* y0,
-                                                   std::uint8_t* y1, std::uint8_t* u,
-                                                   std::uint8_t* v, int width,
-                                                   const PackCoefficients& k) {
-  avx512_detail::pack_rows<In, true>(src0, src1, y0, y1, u, v, width, k);
+void pack_nv12_rows_avx512(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                           std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                           const PackCoefficients& k) {
+  pack_rows_any<In, true, avx512_detail::kBlock, &avx512_detail::pack_blocks<In, true>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

@@ -1,126 +1,49 @@
-// Chooses the row kernels for the CPU at run time. Header-only: no -march flag is needed; the
-// environment variable FRAMEPIPE_ISA=scalar|sse4|avx2|avx512 forces a lower path.
+// Chooses the row kernels for a path (isa.hpp says which paths exist and how one is picked).
+// Header-only: no -march flag is needed.
 //
 // Mechanism (DESIGN.md, "Dispatch findings"): each SIMD kernel is an ordinary inline template
 // compiled for its ISA by a per-function target attribute (x86.hpp), so every translation unit
 // holds all paths whatever its -m flags; the CPU is asked once, through __builtin_cpu_supports,
-// and the answer is kept in a function-local static. Converters then ask select_*() once each
-// and call the returned function pointer per row pair, like libyuv's plane functions.
+// and the answer is kept in a function-local static. Converters then ask select_pack_rows() once
+// each and call the returned function pointer per row pair, like libyuv's plane functions.
 #pragma once
 
-#include <cstdlib>
-#include <string>
-#include <string_view>
-
+#include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/abi.hpp"
 #include "framepipe/convert/kernels/avx2.hpp"
 #include "framepipe/convert/kernels/avx512.hpp"
 #include "framepipe/convert/kernels/scalar.hpp"
 #include "framepipe/convert/kernels/sse4.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
-#include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 
 namespace framepipe {
-
-/// Instruction-set paths a kernel can take, lowest first.
-enum class Isa { Scalar, Sse4, Avx2, Avx512 };
-
-constexpr std::string_view isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::Scalar:
-      return "scalar";
-    case Isa::Sse4:
-      return "sse4";
-    case Isa::Avx2:
-      return "avx2";
-    case Isa::Avx512:
-      return "avx512";
-  }
-  return "?";
-}
-
-/// Parses "scalar", "sse4", "avx2" or "avx512". Throws InvalidArgument otherwise.
-inline Isa parse_isa(std::string_view name) {
-  for (Isa isa : {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512}) {
-    if (name == isa_name(isa)) return isa;
-  }
-  throw InvalidArgument("framepipe: unknown ISA '" + std::string(name) +
-                        "' (expected scalar, sse4, avx2 or avx512)");
-}
-
-namespace detail {
-
-inline Isa detect_isa() {
-  const kernels::x86_detail::CpuFeatures f = kernels::x86_detail::cpu_features();
-  if (f.avx512) return Isa::Avx512;
-  if (f.avx2) return Isa::Avx2;
-  if (f.sse41) return Isa::Sse4;
-  return Isa::Scalar;
-}
-
-}  // namespace detail
-
-/// The best path that both this CPU and this build's kernels support: on x86 with GCC or Clang
-/// the best of avx512 (AVX-512 F, BW, VL and VBMI), avx2, sse4 (SSE4.1) the CPU and OS offer;
-/// scalar elsewhere. Asks the CPU once per program.
-inline Isa detected_isa() {
-  static const Isa isa = detail::detect_isa();
-  return isa;
-}
-
-/// The path converters use: detected_isa(), lowered by FRAMEPIPE_ISA when that is set. Asking for
-/// a path above what the CPU supports gives the CPU's best (with no error: tests force paths on
-/// machines of every kind).
-inline Isa active_isa() {
-  const Isa best = detected_isa();
-  const char* forced = std::getenv("FRAMEPIPE_ISA");
-  if (forced == nullptr || *forced == '\0') return best;
-  const Isa wanted = parse_isa(forced);
-  return wanted < best ? wanted : best;
-}
 
 namespace kernels {
 // In the same per-ISA namespace as the kernels whose addresses they return (see x86.hpp).
 inline namespace FRAMEPIPE_KERNELS_ABI {
 
-/// The I420 row kernel for source format `In` on path `isa`. Never returns a path above
-/// detected_isa(): asking for more gives the best this CPU and build have.
-template <PixelFormat In>
-PackRowsFn select_pack_i420_rows(Isa isa) {
+/// The row kernel that packs source format `In` into the 4:2:0 format `Out` (I420 or NV12) on
+/// path `isa`. Never returns a path above detected_isa(): asking for more gives the best this CPU
+/// and build have.
+template <PixelFormat In, PixelFormat Out>
+PackRowsFn select_pack_rows(Isa isa) {
+  static_assert(Out == PixelFormat::I420 || Out == PixelFormat::NV12);
+  constexpr bool kNv12 = Out == PixelFormat::NV12;
   if (isa > detected_isa()) isa = detected_isa();
 #if FRAMEPIPE_KERNELS_X86
   switch (isa) {
     case Isa::Avx512:
-      return &pack_i420_rows_avx512<In>;
+      return kNv12 ? &pack_nv12_rows_avx512<In> : &pack_i420_rows_avx512<In>;
     case Isa::Avx2:
-      return &pack_i420_rows_avx2<In>;
+      return kNv12 ? &pack_nv12_rows_avx2<In> : &pack_i420_rows_avx2<In>;
     case Isa::Sse4:
-      return &pack_i420_rows_sse4<In>;
+      return kNv12 ? &pack_nv12_rows_sse4<In> : &pack_i420_rows_sse4<In>;
     case Isa::Scalar:
       break;
   }
 #endif
-  return &pack_i420_rows_scalar<In>;
-}
-
-/// The NV12 row kernel for source format `In` on path `isa` (clamped like the I420 one).
-template <PixelFormat In>
-PackRowsFn select_pack_nv12_rows(Isa isa) {
-  if (isa > detected_isa()) isa = detected_isa();
-#if FRAMEPIPE_KERNELS_X86
-  switch (isa) {
-    case Isa::Avx512:
-      return &pack_nv12_rows_avx512<In>;
-    case Isa::Avx2:
-      return &pack_nv12_rows_avx2<In>;
-    case Isa::Sse4:
-      return &pack_nv12_rows_sse4<In>;
-    case Isa::Scalar:
-      break;
-  }
-#endif
-  return &pack_nv12_rows_scalar<In>;
+  return kNv12 ? &pack_nv12_rows_scalar<In> : &pack_i420_rows_scalar<In>;
 }
 
 /// Packs a whole frame into the 4:2:0 format `Out` (I420 or NV12) on path `isa`: picks the row
@@ -130,8 +53,7 @@ PackRowsFn select_pack_nv12_rows(Isa isa) {
 template <PixelFormat In, PixelFormat Out>
 void pack_yuv420_frame(FrameView<In> src, FrameView<Out> dst, const PackCoefficients& k, Isa isa) {
   static_assert(Out == PixelFormat::I420 || Out == PixelFormat::NV12);
-  const PackRowsFn rows =
-      Out == PixelFormat::I420 ? select_pack_i420_rows<In>(isa) : select_pack_nv12_rows<In>(isa);
+  const PackRowsFn rows = select_pack_rows<In, Out>(isa);
   const int w = src.width();
   const int h = src.height();
   for (int y = 0; y < h; y += 2) {

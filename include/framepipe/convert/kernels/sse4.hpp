@@ -9,15 +9,16 @@
 // (X0 + X1) << 7 exactly (both operands are multiples of 256, so pavgw's +1 never rounds), pavgw
 // of the even and odd halves is S << 6 exactly, one psrlw makes S << 5; then 3 pmulhw + 3 paddw
 // + psraw per plane, and packuswb clamps to 0..255 exactly as the scalar kernel does.
-// Rows of 16 pixels or more end with one step that overlaps the previous one (it rewrites the
-// same bytes); an odd last column, and rows under 16 pixels, go to the scalar kernel.
+// The block is 16 pixels; row_any.hpp's pack_rows_any runs the last partial block (and an odd
+// last column) on a padded copy.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/convert/kernels/scalar.hpp"
+#include "framepipe/convert/kernels/row_any.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
@@ -26,6 +27,59 @@
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
 namespace sse4_detail {
+
+// --- Tables: eo_pixel and the [E|O] lane order are explained in x86.hpp ---------------------
+
+using x86_detail::eo_pixel;
+
+/// pshufb controls that gather channel byte `channel` of 8 pixels of `bpp` bytes into eight
+/// [E|O] 16-bit lanes, from two 16-byte loads: `first` at the group's first byte and `second` at
+/// byte 8 * bpp - 16 (so the loads never pass the group's last byte). 0x80 zeroes a byte.
+struct ShuffleGather16 {
+  std::array<std::uint8_t, 16> first{};
+  std::array<std::uint8_t, 16> second{};
+};
+
+constexpr ShuffleGather16 shuffle_gather16(int bpp, int channel) {
+  ShuffleGather16 g;
+  const int second_at = 8 * bpp - 16;
+  for (int lane = 0; lane < 8; ++lane) {
+    const int pos = eo_pixel(lane, 8) * bpp + channel;
+    const auto lo = static_cast<std::size_t>(2 * lane);
+    g.first[lo] = g.second[lo] = 0x80;
+    if (pos < 16) {
+      g.first[lo + 1] = static_cast<std::uint8_t>(pos);
+      g.second[lo + 1] = 0x80;
+    } else {
+      g.first[lo + 1] = 0x80;
+      g.second[lo + 1] = static_cast<std::uint8_t>(pos - second_at);
+    }
+  }
+  return g;
+}
+
+/// pshufb control that moves the high bytes of eight [E|O] lanes into pixel order, at bytes
+/// `at`..`at + 7` of the result (0x80 elsewhere).
+constexpr std::array<std::uint8_t, 16> shuffle_luma16(int at) {
+  std::array<std::uint8_t, 16> m{};
+  for (auto& b : m) b = 0x80;
+  for (int lane = 0; lane < 8; ++lane) {
+    m[static_cast<std::size_t>(at + eo_pixel(lane, 8))] = static_cast<std::uint8_t>(2 * lane + 1);
+  }
+  return m;
+}
+
+/// pshufb control that interleaves bytes 0..7 (U) with bytes 8..15 (V): U0 V0 U1 V1 ...
+constexpr std::array<std::uint8_t, 16> shuffle_interleave16() {
+  std::array<std::uint8_t, 16> m{};
+  for (int i = 0; i < 8; ++i) {
+    m[static_cast<std::size_t>(2 * i)] = static_cast<std::uint8_t>(i);
+    m[static_cast<std::size_t>(2 * i + 1)] = static_cast<std::uint8_t>(8 + i);
+  }
+  return m;
+}
+
+// --- Kernel ----------------------------------------------------------------------------------
 
 struct Consts {
   __m128i yb, yg, yr, yoff;
@@ -63,12 +117,12 @@ FRAMEPIPE_INLINE_SSE4 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_SSE4 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr x86_detail::ShuffleGather16 kB = x86_detail::shuffle_gather16(f.pixel_bytes, f.b_index);
-  constexpr x86_detail::ShuffleGather16 kG = x86_detail::shuffle_gather16(f.pixel_bytes, f.g_index);
-  constexpr x86_detail::ShuffleGather16 kR = x86_detail::shuffle_gather16(f.pixel_bytes, f.r_index);
-  constexpr std::array<std::uint8_t, 16> kLumaA = x86_detail::shuffle_luma16(0);
-  constexpr std::array<std::uint8_t, 16> kLumaB = x86_detail::shuffle_luma16(8);
-  constexpr std::array<std::uint8_t, 16> kInterleave = x86_detail::shuffle_interleave16();
+  constexpr ShuffleGather16 kB = shuffle_gather16(f.pixel_bytes, f.b_index);
+  constexpr ShuffleGather16 kG = shuffle_gather16(f.pixel_bytes, f.g_index);
+  constexpr ShuffleGather16 kR = shuffle_gather16(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 16> kLumaA = shuffle_luma16(0);
+  constexpr std::array<std::uint8_t, 16> kLumaB = shuffle_luma16(8);
+  constexpr std::array<std::uint8_t, 16> kInterleave = shuffle_interleave16();
   return {table16(kB.first),  table16(kB.second), table16(kG.first),
           table16(kG.second), table16(kR.first),  table16(kR.second),
           table16(kLumaA),    table16(kLumaB),    table16(kInterleave)};
@@ -155,29 +209,19 @@ FRAMEPIPE_INLINE_SSE4 void step16(const std::uint8_t* src0, const std::uint8_t* 
   }
 }
 
+/// Pixels per block of the wide kernel.
+inline constexpr int kBlock = 16;
+
+/// The wide kernel (row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat In, bool Nv12>
-FRAMEPIPE_INLINE_SSE4 void pack_rows(const std::uint8_t* src0, const std::uint8_t* src1,
-                                     std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                     std::uint8_t* v, int width, const PackCoefficients& k) {
+FRAMEPIPE_TARGET_SSE4 void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1,
+                                       std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
+                                       std::uint8_t* v, int width, const PackCoefficients& k) {
   constexpr int kBpp = format_info(In).pixel_bytes;
-  constexpr int kChromaStep = Nv12 ? 2 : 1;
-  constexpr int kStep = 16;
-  if (width < kStep) {
-    x86_scalar::rows<In, Nv12>(src0, src1, y0, y1, u, v, width, k);
-    return;
-  }
   const Consts consts = make_consts(k);
   const Tables tables = make_tables<In>();
-  const int even = width & ~1;
-  int x = 0;
-  for (; x <= even - kStep; x += kStep) {
+  for (int x = 0; x < width; x += kBlock) {
     step16<kBpp, Nv12>(src0, src1, y0, y1, u, v, x, consts, tables);
-  }
-  if (x < even) step16<kBpp, Nv12>(src0, src1, y0, y1, u, v, even - kStep, consts, tables);
-  if (even != width) {
-    const int c = even / 2 * kChromaStep;
-    x86_scalar::rows<In, Nv12>(src0 + even * kBpp, src1 + even * kBpp, y0 + even, y1 + even, u + c,
-                               v + c, 1, k);
   }
 }
 
@@ -185,20 +229,20 @@ FRAMEPIPE_INLINE_SSE4 void pack_rows(const std::uint8_t* src0, const std::uint8_
 
 /// SSE4.1 twin of pack_i420_rows_scalar (same contract, same bytes).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_SSE4 void pack_i420_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1,
-                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                               std::uint8_t* v, int width,
-                                               const PackCoefficients& k) {
-  sse4_detail::pack_rows<In, false>(src0, src1, y0, y1, u, v, width, k);
+void pack_i420_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                         const PackCoefficients& k) {
+  pack_rows_any<In, false, sse4_detail::kBlock, &sse4_detail::pack_blocks<In, false>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 /// SSE4.1 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
 template <PixelFormat In>
-FRAMEPIPE_TARGET_SSE4 void pack_nv12_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1,
-                                               std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
-                                               std::uint8_t* v, int width,
-                                               const PackCoefficients& k) {
-  sse4_detail::pack_rows<In, true>(src0, src1, y0, y1, u, v, width, k);
+void pack_nv12_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
+                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
+                         const PackCoefficients& k) {
+  pack_rows_any<In, true, sse4_detail::kBlock, &sse4_detail::pack_blocks<In, true>>(
+      src0, src1, y0, y1, u, v, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

@@ -1,0 +1,73 @@
+// The instruction-set paths the colour kernels can take, and how one is chosen: the CPU is asked
+// once (detected_isa), and the environment variable FRAMEPIPE_ISA=scalar|sse4|avx2|avx512 may
+// force a lower path (active_isa). Converters ask active_isa() once, when they are built.
+#pragma once
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "framepipe/convert/kernels/x86.hpp"
+#include "framepipe/core/error.hpp"
+
+namespace framepipe {
+
+/// Instruction-set paths a kernel can take, lowest first.
+enum class Isa { Scalar, Sse4, Avx2, Avx512 };
+
+/// "scalar", "sse4", "avx2" or "avx512": the names FRAMEPIPE_ISA and parse_isa() accept.
+constexpr std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Scalar:
+      return "scalar";
+    case Isa::Sse4:
+      return "sse4";
+    case Isa::Avx2:
+      return "avx2";
+    case Isa::Avx512:
+      return "avx512";
+  }
+  return "?";
+}
+
+/// Parses "scalar", "sse4", "avx2" or "avx512". Throws InvalidArgument otherwise.
+inline Isa parse_isa(std::string_view name) {
+  for (Isa isa : {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512}) {
+    if (name == isa_name(isa)) return isa;
+  }
+  throw InvalidArgument("framepipe: unknown ISA '" + std::string(name) +
+                        "' (expected scalar, sse4, avx2 or avx512)");
+}
+
+namespace detail {
+
+inline Isa detect_isa() {
+  const kernels::x86_detail::CpuFeatures f = kernels::x86_detail::cpu_features();
+  if (f.avx512) return Isa::Avx512;
+  if (f.avx2) return Isa::Avx2;
+  if (f.sse41) return Isa::Sse4;
+  return Isa::Scalar;
+}
+
+}  // namespace detail
+
+/// The best path that both this CPU and this build's kernels support: on x86 with GCC or Clang
+/// the best of avx512 (AVX-512 F, BW, VL and VBMI), avx2, sse4 (SSE4.1) the CPU and OS offer;
+/// scalar elsewhere. Asks the CPU once per program.
+inline Isa detected_isa() {
+  static const Isa isa = detail::detect_isa();
+  return isa;
+}
+
+/// The path converters use: detected_isa(), lowered by FRAMEPIPE_ISA when that is set. Asking for
+/// a path above what the CPU supports gives the CPU's best (with no error: tests force paths on
+/// machines of every kind).
+inline Isa active_isa() {
+  const Isa best = detected_isa();
+  const char* forced = std::getenv("FRAMEPIPE_ISA");
+  if (forced == nullptr || *forced == '\0') return best;
+  const Isa wanted = parse_isa(forced);
+  return wanted < best ? wanted : best;
+}
+
+}  // namespace framepipe

@@ -1,0 +1,100 @@
+#include "framepipe/convert/isa.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+using framepipe::Isa;
+
+namespace {
+
+constexpr Isa kAllPaths[] = {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512};
+
+/// Sets FRAMEPIPE_ISA for one scope and restores what was there.
+class ScopedIsaEnv {
+ public:
+  explicit ScopedIsaEnv(const char* value) {
+    if (const char* old = std::getenv("FRAMEPIPE_ISA")) old_ = old;
+    set(value);
+  }
+  ScopedIsaEnv(const ScopedIsaEnv&) = delete;
+  ScopedIsaEnv& operator=(const ScopedIsaEnv&) = delete;
+  ~ScopedIsaEnv() { set(old_ ? old_->c_str() : nullptr); }
+
+ private:
+  static void set(const char* value) {
+    if (value == nullptr) {
+      unsetenv("FRAMEPIPE_ISA");
+    } else {
+      setenv("FRAMEPIPE_ISA", value, 1);
+    }
+  }
+  std::optional<std::string> old_;
+};
+
+}  // namespace
+
+TEST_CASE("isa_name and parse_isa name the four paths and round-trip") {
+  CHECK(framepipe::isa_name(Isa::Scalar) == "scalar");
+  CHECK(framepipe::isa_name(Isa::Sse4) == "sse4");
+  CHECK(framepipe::isa_name(Isa::Avx2) == "avx2");
+  CHECK(framepipe::isa_name(Isa::Avx512) == "avx512");
+  for (Isa isa : kAllPaths) CHECK(framepipe::parse_isa(framepipe::isa_name(isa)) == isa);
+  static_assert(framepipe::isa_name(Isa::Avx2) == "avx2", "isa_name is usable at compile time");
+}
+
+TEST_CASE("parse_isa rejects names it does not know, naming the ones it does") {
+  for (const char* bad : {"", "AVX2", "avx", "sse4.1", "neon", "avx1024", "scalar "}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(framepipe::parse_isa(bad),
+                         doctest::Contains("expected scalar, sse4, avx2 or avx512"),
+                         framepipe::InvalidArgument);
+  }
+}
+
+TEST_CASE("The paths are ordered lowest first") {
+  CHECK(Isa::Scalar < Isa::Sse4);
+  CHECK(Isa::Sse4 < Isa::Avx2);
+  CHECK(Isa::Avx2 < Isa::Avx512);
+}
+
+TEST_CASE("detected_isa() is the best path this CPU offers") {
+#if FRAMEPIPE_KERNELS_X86
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
+  const Isa expected = avx512                             ? Isa::Avx512
+                       : __builtin_cpu_supports("avx2")   ? Isa::Avx2
+                       : __builtin_cpu_supports("sse4.1") ? Isa::Sse4
+                                                          : Isa::Scalar;
+  CHECK(framepipe::detected_isa() == expected);
+#else
+  CHECK(framepipe::detected_isa() == Isa::Scalar);
+#endif
+  MESSAGE("detected path: " << framepipe::isa_name(framepipe::detected_isa()));
+}
+
+TEST_CASE("active_isa() is detected_isa(), lowered (never raised) by FRAMEPIPE_ISA") {
+  const Isa best = framepipe::detected_isa();
+  {
+    ScopedIsaEnv env(nullptr);
+    CHECK(framepipe::active_isa() == best);
+  }
+  {
+    ScopedIsaEnv env("");
+    CHECK(framepipe::active_isa() == best);
+  }
+  for (Isa wanted : kAllPaths) {
+    const std::string name(framepipe::isa_name(wanted));
+    CAPTURE(name);
+    ScopedIsaEnv env(name.c_str());
+    CHECK(framepipe::active_isa() == std::min(wanted, best));
+  }
+  {
+    ScopedIsaEnv env("avx1024");
+    CHECK_THROWS_AS(framepipe::active_isa(), framepipe::InvalidArgument);
+  }
+}
