@@ -7,7 +7,7 @@ using namespace framepipe;
 
 struct Counter {
   static constexpr PixelFormat input = PixelFormat::BGR24;
-  Frame<input> frame{8, 8};
+  Frame<input> frame{Size{8, 8}};
   int frames = 0;
   FrameView<input> acquire() { return frame.view(); }
   void submit(const FrameTime&) { ++frames; }
