@@ -18,4 +18,11 @@ class InvalidArgument : public Error {
   using Error::Error;
 };
 
+/// A blocked (or later) call was ended by another thread's request, e.g. a sink's acquire() after
+/// its interrupt(); the stream is still valid until the next start() clears the request.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace framepipe
