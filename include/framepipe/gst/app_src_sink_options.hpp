@@ -38,13 +38,16 @@ struct AppSrcSinkOptions {
   /// it is the pool's fixed size. Count what downstream keeps: an appsink fed directly keeps the
   /// last sample it returned (GStreamer 1.22 reuses it for the next pull).
   std::size_t pool_size = 4;
-  /// Backpressure::Block only: the pool may grow, one frame at a time whenever none is free, while
-  /// its frames (plus a few dozen bytes of bookkeeping each) fit in this many bytes; pool_size
-  /// frames are always allowed. The default, 256 MiB, holds 80 frames of 1080p I420 (x264enc at
-  /// its defaults keeps about 40 to 50 in flight), 32 of 1080p BGRA, 20 of 2160p I420. 0 keeps
-  /// the pool at exactly pool_size frames (the tightest back-pressure). Memory stays allocated
-  /// until the sink goes (or a start() with another frame size).
-  std::size_t max_pool_bytes = std::size_t{256} * 1024 * 1024;
+  /// Backpressure::Block only: when no frame is free and none of the pool's frames waits in
+  /// appsrc's queue (so the missing frames are held further downstream, and may never come back
+  /// without more input), the pool grows by one frame, as long as its frames (plus a few dozen
+  /// bytes of bookkeeping each) fit in this many bytes; pool_size frames are always allowed. A
+  /// producer that is merely ahead of a slow consumer waits instead, as with a fixed pool. The
+  /// default, 512 MiB, holds 172 frames of 1080p I420 (x264enc at its defaults keeps 48 frames
+  /// on a 2-core machine, more with more cores), 64 of 1080p BGRA, 43 of 2160p I420. 0 keeps the
+  /// pool at exactly pool_size frames. Memory is allocated only as the pool grows, and stays
+  /// allocated until the sink goes (or a start() with another frame size).
+  std::size_t max_pool_bytes = std::size_t{512} * 1024 * 1024;
   /// What acquire() does when no frame is free and the pool may not grow: wait (Block), or drop
   /// and count (DropOldest, DropNewest) for live sources. See Backpressure.
   Backpressure backpressure = Backpressure::Block;
