@@ -73,12 +73,19 @@ struct SlowRun {
   std::uint64_t sink_dropped = 0;
   std::uint64_t sink_pushed = 0;
   std::size_t max_seen_in_use = 0;  // sampled from another thread during the run
+  std::size_t allocated = 0;        // slots the pool allocated
+  std::size_t peak_live = 0;        // most GstBuffers alive downstream of appsrc at once
 };
 
 SlowRun run_slow(Backpressure policy) {
-  AppSrcSink sink{kSlowDownstream,
-                  {.pool_size = 4, .backpressure = policy, .acquire_timeout = 10s}};
+  AppSrcSink sink{
+      kSlowDownstream,
+      {.pool_size = 4, .backpressure = policy, .acquire_timeout = 10s, .appsrc_name = "src"}};
   const StampRecorder recorder(sink.element("out").get(), &read_stamp, kSlowFrames);
+  // Buffers alive past appsrc, counted by GStreamer (probe + weak reference), not by the pool.
+  const detail::GstObjectPtr<GstPad> pad(
+      gst_element_get_static_pad(sink.element("src").get(), "src"));
+  const test::LiveBufferCounter live(pad.get());
   Pipeline pipeline{stamping_generator(), std::move(sink)};
   std::atomic<bool> done{false};
   std::atomic<std::size_t> max_in_use{0};
@@ -103,6 +110,8 @@ SlowRun run_slow(Backpressure policy) {
   r.sink_dropped = pipeline.sink().dropped();
   r.sink_pushed = pipeline.sink().pushed();
   r.max_seen_in_use = max_in_use;
+  r.allocated = pipeline.sink().slots_allocated();
+  r.peak_live = live.peak();
   return r;
 }
 
@@ -124,9 +133,13 @@ TEST_CASE("slow consumer, Block: 2,000 VGA frames, never more than the pool, non
   CHECK(r.stats.dropped == 0);
   CHECK(r.sink_dropped == 0);
   CHECK(r.sink_pushed == kSlowFrames);
+  // A producer merely ahead of a slow consumer waits: the pool does not grow for it.
+  CHECK(r.allocated == 4);
   CHECK(r.peak_slots <= 4);
   CHECK(r.peak_slots >= 3);  // the producer really was ahead: the pool filled up
   CHECK(r.max_seen_in_use <= 4);
+  CHECK(r.peak_live >= 1);
+  CHECK(r.peak_live <= 4);
   CHECK(r.stats.acquire > 1s);  // the time went into waiting for downstream
   REQUIRE(r.received.size() == kSlowFrames);
   for (std::uint64_t i = 0; i < kSlowFrames; ++i) {
@@ -144,8 +157,10 @@ TEST_CASE("slow consumer, DropNewest: acquire() never waits, every lost frame is
   CHECK(r.stats.delivered() == r.received.size());
   CHECK(r.received.size() + r.stats.dropped == kSlowFrames);  // lost ones are all counted
   CHECK(r.sink_pushed == r.received.size());
+  CHECK(r.allocated == 4);  // drop policies never grow the pool
   CHECK(r.peak_slots <= 4);
   CHECK(r.max_seen_in_use <= 4);
+  CHECK(r.peak_live <= 4);
   check_received_in_order(r);
   // The first frames find free slots; the new ones are the ones that go.
   REQUIRE(r.received.size() >= 4);
@@ -159,8 +174,10 @@ TEST_CASE("slow consumer, DropOldest: the newest frames win, every lost frame is
   CHECK(r.stats.dropped == r.sink_dropped);
   CHECK(r.stats.delivered() == r.received.size());
   CHECK(r.received.size() + r.stats.dropped == kSlowFrames);
+  CHECK(r.allocated == 4);
   CHECK(r.peak_slots <= 4);
   CHECK(r.max_seen_in_use <= 4);
+  CHECK(r.peak_live <= 4);
   check_received_in_order(r);
   REQUIRE(!r.received.empty());
   CHECK(r.received.back().offset == kSlowFrames - 1);  // the last frame always gets through

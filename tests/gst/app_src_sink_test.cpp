@@ -308,6 +308,47 @@ TEST_CASE("acquire() with a limit throws Timeout naming the element that holds t
   sink.finish();
 }
 
+TEST_CASE("the pool's limit holds against the GstBuffers alive downstream, counted by GStreamer") {
+  // Budget for exactly 3 frames; appsink (never pulled yet) keeps every buffer. The buffers alive
+  // are counted from GStreamer's side (a probe and a weak reference per buffer), not the pool's.
+  const Size size{32, 16};
+  const std::size_t frame = default_layout(PixelFormat::GRAY8, size).size;
+  AppSrcSink sink{"appsink name=out sync=false enable-last-sample=false",
+                  {.pool_size = 1,
+                   .max_pool_bytes = 3 * detail::SlotPool::cost_of(frame),
+                   .acquire_timeout = 300ms,
+                   .appsrc_name = "src"}};
+  sink.start({PixelFormat::GRAY8, size, kRate});
+  CHECK(sink.slot_limit() == 3);
+  const detail::GstObjectPtr<GstPad> pad(
+      gst_element_get_static_pad(sink.element("src").get(), "src"));
+  const test::LiveBufferCounter live(pad.get());
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    sink.acquire<PixelFormat::GRAY8>();
+    sink.submit(FrameTime::at(i, kRate));
+    // Each frame left appsrc before the next was asked for, so the pool grew for it.
+    REQUIRE(wait_until([&] { return live.alive() == i + 1; }));
+  }
+  CHECK(sink.slots_allocated() == 3);
+  CHECK_THROWS_AS(sink.acquire<PixelFormat::GRAY8>(), Timeout);  // no fourth frame
+  CHECK(live.alive() == 3);
+  CHECK(live.peak() == 3);
+  CHECK(sink.slots_in_use() == live.alive());
+  // Two pulls free the first buffer (appsink keeps the last one it returned).
+  const ElementRef appsink = sink.element("out");
+  test::pull_sample(appsink.get()).reset();
+  test::pull_sample(appsink.get()).reset();
+  REQUIRE(wait_until([&] { return live.alive() == 2; }));
+  sink.acquire<PixelFormat::GRAY8>();  // the freed slot, not a new one
+  CHECK(sink.slots_allocated() == 3);
+  sink.abort();
+  // After the stop, whatever appsink still keeps (its reused last sample) is exactly what the
+  // pool still lends.
+  CHECK(wait_until([&] { return sink.slots_in_use() == live.alive(); }));
+  CHECK(live.alive() <= 1);
+  CHECK(live.peak() == 3);
+}
+
 TEST_CASE("the pool outlives the sink while downstream still holds a buffer") {
   detail::SamplePtr kept;
   std::uint8_t* data = nullptr;
@@ -725,6 +766,8 @@ TEST_CASE("a sink that cannot open its file throws StreamError naming it") {
     CHECK(what.find("writer") != std::string::npos);
     CHECK(what.find(e.message()) != std::string::npos);
     CHECK(e.domain() == "gst-resource-error-quark");
+    CHECK(what.find("/nonexistent-dir/x/y.raw") !=
+          std::string::npos);  // the path it could not open
   }
   CHECK(std::chrono::steady_clock::now() - started < 5s);
 }
