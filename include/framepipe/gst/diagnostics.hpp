@@ -51,8 +51,11 @@ inline FrameHolders find_frame_holders(GstElement* pipeline) {
         auto* element = GST_ELEMENT(g_value_get_object(&item));
         const std::string klass = element_klass(element);
         const std::string factory = factory_name(element);
-        const std::string entry =
-            "\"" + object_name(GST_OBJECT_CAST(element)) + "\" (" + factory + ")";
+        std::string entry(1, '"');  // appended piecewise: GCC 12 misreads "x" + s (-Wrestrict)
+        entry += object_name(GST_OBJECT_CAST(element));
+        entry += "\" (";
+        entry += factory;
+        entry += ')';
         if (klass.find("Encoder") != std::string::npos) {
           found.encoders.push_back(entry);
         } else if (factory == "queue" || factory == "queue2" || factory == "multiqueue") {
