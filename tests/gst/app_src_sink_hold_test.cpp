@@ -21,6 +21,18 @@ namespace {
 
 constexpr FrameRate kRate{30, 1};
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#  else
+constexpr bool kAddressSanitizer = false;
+#  endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 template <class Condition>
 bool wait_until(Condition done, std::chrono::milliseconds limit = 5s) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -240,10 +252,11 @@ TEST_CASE("100 attach/detach cycles on one caller pipeline: every pool is releas
     REQUIRE(detail::SlotPool::live_bytes() == baseline);  // the pool went with the sink
     if (cycle == 0) rss_after_first = test::resident_bytes();
   }
-  // A leaked pool is 4 VGA frames, 1.8 MB: 100 of them would add 180 MB.
+  // A leaked pool is 4 VGA frames, 1.8 MB: 100 of them would add 180 MB. (Not under ASan, whose
+  // quarantine keeps freed memory resident on purpose; live_bytes() above holds there too.)
   const std::size_t rss = test::resident_bytes();
   MESSAGE("RSS after 1 cycle " << rss_after_first << ", after 100 " << rss);
-  CHECK(rss < rss_after_first + 40 * 1024 * 1024);
+  if (!kAddressSanitizer) CHECK(rss < rss_after_first + 40 * 1024 * 1024);
   GstState state = GST_STATE_VOID_PENDING;
   gst_element_get_state(built.get(), &state, nullptr, 0);
   CHECK(state == GST_STATE_NULL);
