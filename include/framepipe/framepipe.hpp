@@ -1,6 +1,6 @@
 // framepipe: every public header that the available components allow.
 //
-// framepipe::core (always), framepipe::opencv (TextClockGenerator) and framepipe::gst
+// framepipe::core (always), framepipe::opencv (TextClockGenerator, Mat interop) and framepipe::gst
 // (AppSrcSink) define FRAMEPIPE_HAS_OPENCV / FRAMEPIPE_HAS_GST; without CMake, the headers'
 // availability decides.
 #pragma once
@@ -9,12 +9,14 @@
 
 // core: std only
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/core/color_space.hpp"
 #include "framepipe/convert/function_converter.hpp"
 #include "framepipe/convert/i420_packer.hpp"
+#include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/dispatch.hpp"
 #include "framepipe/convert/nv12_packer.hpp"
 #include "framepipe/convert/rgb_to_yuv_packer.hpp"
+#include "framepipe/core/chain.hpp"
+#include "framepipe/core/color_space.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
@@ -37,9 +39,9 @@
 #  endif
 #endif
 #if FRAMEPIPE_HAS_OPENCV
-#  include "framepipe/opencv/text_clock_generator.hpp"
 #  include "framepipe/opencv/mat_generator.hpp"
 #  include "framepipe/opencv/mat_view.hpp"
+#  include "framepipe/opencv/text_clock_generator.hpp"
 #endif
 
 #ifndef FRAMEPIPE_HAS_GST
@@ -52,7 +54,11 @@
 #endif
 #if FRAMEPIPE_HAS_GST
 #  include "framepipe/gst/app_src_sink.hpp"
+#  include "framepipe/gst/app_src_sink_options.hpp"
+#  include "framepipe/gst/bus.hpp"
 #  include "framepipe/gst/caps.hpp"
+#  include "framepipe/gst/diagnostics.hpp"
 #  include "framepipe/gst/error.hpp"
 #  include "framepipe/gst/runtime.hpp"
+#  include "framepipe/gst/slot_pool.hpp"
 #endif

@@ -125,6 +125,17 @@ bool wait_slots_in_use(const AppSrcSink& sink, std::size_t expected,
   return true;
 }
 
+/// Waits (bounded) until `done()` holds.
+template <class Condition>
+bool wait_until(Condition done, std::chrono::milliseconds limit = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
 /// What reached fakesink: a buffer's data pointer and pts. fakesink keeps no reference afterwards
 /// (with enable-last-sample=false), so every slot is back in the pool once the buffer is rendered.
 struct HandoffEntry {
@@ -208,7 +219,7 @@ TEST_CASE("every slot comes back once GStreamer lets go of the buffer") {
 TEST_CASE("a Pipeline hands the generator's memory to GStreamer unchanged") {
   std::vector<const std::uint8_t*> drawn;
   FunctionGenerator<PixelFormat::I420> generator{
-      {.width = 64, .height = 48}, [&drawn](FrameView<PixelFormat::I420> f, const FrameTime& t) {
+      {.size = {64, 48}}, [&drawn](FrameView<PixelFormat::I420> f, const FrameTime& t) {
         drawn.push_back(f.plane(0));
         std::fill_n(f.plane(0), default_layout(PixelFormat::I420, f.size()).size,
                     static_cast<std::uint8_t>(t.index));
@@ -239,45 +250,103 @@ TEST_CASE("a Pipeline hands the generator's memory to GStreamer unchanged") {
 
 TEST_CASE("acquire() blocks while every slot is in flight, until GStreamer frees one") {
   AppSrcSink sink{"appsink name=out sync=false enable-last-sample=false",
-                  {.pool_size = 2, .acquire_timeout = kAcquireGuard}};
+                  {.pool_size = 2, .max_pool_bytes = 0, .acquire_timeout = kAcquireGuard}};
   CHECK(sink.pool_size() == 2);
   const Size size{32, 16};
   sink.start({PixelFormat::GRAY8, size, kRate});
+  CHECK(sink.slot_limit() == 2);  // max_pool_bytes = 0: a fixed pool
   const ElementRef appsink = sink.element("out");
   for (std::uint64_t i = 0; i < 2; ++i) {
     sink.acquire<PixelFormat::GRAY8>();
     sink.submit(FrameTime::at(i, kRate));
   }
   CHECK(wait_slots_in_use(sink, 2));  // appsink queues both until they are pulled
-  std::thread releaser([&] {
-    std::this_thread::sleep_for(300ms);
-    // The second pull makes appsink drop the first buffer (see the zero-copy test).
-    test::pull_sample(appsink.get()).reset();
-    test::pull_sample(appsink.get()).reset();
+  std::atomic<bool> acquired{false};
+  std::uint8_t* third = nullptr;
+  std::thread producer([&] {
+    third = sink.acquire<PixelFormat::GRAY8>().plane(0);
+    acquired = true;
   });
-  const auto before = std::chrono::steady_clock::now();
-  const FrameView<PixelFormat::GRAY8> third = sink.acquire<PixelFormat::GRAY8>();
-  const auto waited = std::chrono::steady_clock::now() - before;
-  releaser.join();
-  CHECK(waited >= 250ms);
+  // Release nothing until acquire() is known to wait (no sleep decides the order).
+  const bool waiting = wait_until([&] { return sink.acquire_waiting(); });
+  CHECK(waiting);
+  CHECK(!acquired.load());
+  // The second pull makes appsink drop the first buffer (see the zero-copy test).
+  detail::SamplePtr first = test::pull_sample(appsink.get());
+  const std::uint8_t* first_data = mapped_data(gst_sample_get_buffer(first.get()));
+  first.reset();
+  test::pull_sample(appsink.get()).reset();
+  producer.join();
+  CHECK(acquired.load());
+  CHECK(third == first_data);  // the slot GStreamer gave back, not a new one
+  CHECK(sink.slots_allocated() == 2);
   CHECK(sink.slots_in_use() == 2);
-  CHECK(third.plane(0) != nullptr);
   sink.submit(FrameTime::at(2, kRate));
   test::pull_sample(appsink.get()).reset();
   sink.finish();
 }
 
-TEST_CASE("acquire() with a limit throws Timeout when nothing comes back") {
-  AppSrcSink sink{"appsink name=out sync=false", {.pool_size = 1, .acquire_timeout = 200ms}};
+TEST_CASE("acquire() with a limit throws Timeout naming the element that holds the frames") {
+  AppSrcSink sink{"appsink name=hoarder sync=false",
+                  {.pool_size = 1, .max_pool_bytes = 0, .acquire_timeout = 200ms}};
   sink.start({PixelFormat::GRAY8, {4, 4}, kRate});
   sink.acquire<PixelFormat::GRAY8>();
   sink.submit(FrameTime::at(0, kRate));  // nobody pulls: appsink holds the only slot
   const auto before = std::chrono::steady_clock::now();
-  CHECK_THROWS_AS(sink.acquire<PixelFormat::GRAY8>(), Timeout);
+  try {
+    sink.acquire<PixelFormat::GRAY8>();
+    FAIL("no Timeout");
+  } catch (const Timeout& e) {
+    const std::string what = e.what();
+    CHECK(e.limit() == 200ms);
+    CHECK(what.find("\"hoarder\" (appsink)") != std::string::npos);
+    CHECK(what.find("max_pool_bytes") != std::string::npos);
+  }
   CHECK(std::chrono::steady_clock::now() - before >= 150ms);
   // appsink holds EOS back until its queue is pulled empty.
-  test::pull_sample(sink.element("out").get()).reset();
+  test::pull_sample(sink.element("hoarder").get()).reset();
   sink.finish();
+}
+
+TEST_CASE("the pool's limit holds against the GstBuffers alive downstream, counted by GStreamer") {
+  // Budget for exactly 3 frames; appsink (never pulled yet) keeps every buffer. The buffers alive
+  // are counted from GStreamer's side (a probe and a weak reference per buffer), not the pool's.
+  const Size size{32, 16};
+  const std::size_t frame = default_layout(PixelFormat::GRAY8, size).size;
+  AppSrcSink sink{"appsink name=out sync=false enable-last-sample=false",
+                  {.pool_size = 1,
+                   .max_pool_bytes = 3 * detail::SlotPool::cost_of(frame),
+                   .acquire_timeout = 300ms,
+                   .appsrc_name = "src"}};
+  sink.start({PixelFormat::GRAY8, size, kRate});
+  CHECK(sink.slot_limit() == 3);
+  const detail::GstObjectPtr<GstPad> pad(
+      gst_element_get_static_pad(sink.element("src").get(), "src"));
+  const test::LiveBufferCounter live(pad.get());
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    sink.acquire<PixelFormat::GRAY8>();
+    sink.submit(FrameTime::at(i, kRate));
+    // Each frame left appsrc before the next was asked for, so the pool grew for it.
+    REQUIRE(wait_until([&] { return live.alive() == i + 1; }));
+  }
+  CHECK(sink.slots_allocated() == 3);
+  CHECK_THROWS_AS(sink.acquire<PixelFormat::GRAY8>(), Timeout);  // no fourth frame
+  CHECK(live.alive() == 3);
+  CHECK(live.peak() == 3);
+  CHECK(sink.slots_in_use() == live.alive());
+  // Two pulls free the first buffer (appsink keeps the last one it returned).
+  const ElementRef appsink = sink.element("out");
+  test::pull_sample(appsink.get()).reset();
+  test::pull_sample(appsink.get()).reset();
+  REQUIRE(wait_until([&] { return live.alive() == 2; }));
+  sink.acquire<PixelFormat::GRAY8>();  // the freed slot, not a new one
+  CHECK(sink.slots_allocated() == 3);
+  sink.abort();
+  // After the stop, whatever appsink still keeps (its reused last sample) is exactly what the
+  // pool still lends.
+  CHECK(wait_until([&] { return sink.slots_in_use() == live.alive(); }));
+  CHECK(live.alive() <= 1);
+  CHECK(live.peak() == 3);
 }
 
 TEST_CASE("the pool outlives the sink while downstream still holds a buffer") {
@@ -372,7 +441,7 @@ ReceivedCaps caps_at_appsink(const StreamSpec& spec) {
   sink.start(spec);
   const ElementRef appsink = sink.element("out");
   sink.acquire<PixelFormat::I420>();
-  sink.submit(FrameTime::at(0, spec.rate));
+  sink.submit(FrameTime::at(0, spec.fps));
   const detail::SamplePtr sample = test::pull_sample(appsink.get());
   sink.finish();
   ReceivedCaps r;
@@ -651,9 +720,9 @@ TEST_CASE("bad arguments throw InvalidArgument") {
   CHECK_THROWS_AS(sink.acquire<PixelFormat::I420>(), Error);  // not started
   CHECK_THROWS_AS(sink.submit(FrameTime{}), Error);
   CHECK_THROWS_AS(sink.element("nothing_called_this"), InvalidArgument);
-  CHECK_THROWS_AS(Frame<PixelFormat::I420>(0, 10), InvalidArgument);
+  CHECK_THROWS_AS(Frame<PixelFormat::I420>({0, 10}), InvalidArgument);
   CHECK_THROWS_AS(FrameView<PixelFormat::I420>::wrap(nullptr, {0, 10}), InvalidArgument);
-  CHECK_THROWS_AS((FunctionGenerator<PixelFormat::BGR24>{{.width = 0, .height = 240}, {}}),
+  CHECK_THROWS_AS((FunctionGenerator<PixelFormat::BGR24>{{.size = {0, 240}}, {}}),
                   InvalidArgument);
 
   sink.start({PixelFormat::I420, {16, 16}, kRate});
@@ -697,6 +766,8 @@ TEST_CASE("a sink that cannot open its file throws StreamError naming it") {
     CHECK(what.find("writer") != std::string::npos);
     CHECK(what.find(e.message()) != std::string::npos);
     CHECK(e.domain() == "gst-resource-error-quark");
+    CHECK(what.find("/nonexistent-dir/x/y.raw") !=
+          std::string::npos);  // the path it could not open
   }
   CHECK(std::chrono::steady_clock::now() - started < 5s);
 }

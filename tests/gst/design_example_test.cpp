@@ -13,7 +13,7 @@ namespace {
 framepipe::Stats design_example() {
   using namespace framepipe;
   Pipeline<TextClockGenerator, I420Packer, AppSrcSink> p{
-      TextClockGenerator{{.width = 320, .height = 240}}, I420Packer{},
+      TextClockGenerator{{.size = {320, 240}}}, I420Packer{},
       AppSrcSink{"videoconvert ! vp8enc deadline=1 ! webmmux ! filesink location=clock.webm"}};
   Stats s = p.run({.frames = 150, .fps = {30, 1}});  // sends EOS, waits for it, returns counters
   return s;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -19,12 +20,14 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/pixel_format.hpp"
+#include "framepipe/gst/app_src_sink.hpp"
 #include "framepipe/gst/runtime.hpp"
 
 namespace framepipe::test {
@@ -180,6 +183,165 @@ inline DecodedVideo decode_file(const std::filesystem::path& path,
     if (std::chrono::steady_clock::now() > deadline) fail("timed out");
   }
   return video;
+}
+
+/// True when a GStreamer element factory named `name` is installed (`gst_element_factory_find`).
+inline bool have_element(const char* name) {
+  ensure_gstreamer_initialized();
+  GstElementFactory* factory = gst_element_factory_find(name);
+  if (factory == nullptr) return false;
+  gst_object_unref(factory);
+  return true;
+}
+
+/// Counts the frames `filesrc location=<path> ! <middle> ! fakesink` renders, e.g. with
+/// `middle = "decodebin ! video/x-raw"` the decoded frames. Throws std::runtime_error with
+/// GStreamer's message when the pipeline fails, and when it takes longer than `timeout`.
+inline std::uint64_t count_frames(const std::filesystem::path& path,
+                                  const std::string& middle = "decodebin ! video/x-raw",
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  ensure_gstreamer_initialized();
+  GError* raw_error = nullptr;
+  const std::string description =
+      "filesrc name=src ! " + middle + " ! fakesink name=out sync=false signal-handoffs=true";
+  GstElement* parsed = gst_parse_launch(description.c_str(), &raw_error);
+  const detail::GErrorPtr error(raw_error);
+  if (parsed != nullptr) gst_object_ref_sink(parsed);
+  const detail::ElementPtr pipeline(parsed);
+  if (error || !pipeline) {
+    throw std::runtime_error("count_frames: " +
+                             std::string(error ? error->message : "gst_parse_launch failed"));
+  }
+  const detail::ElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
+  const detail::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
+  g_object_set(src.get(), "location", path.c_str(), nullptr);
+  auto count = std::make_shared<std::atomic<std::uint64_t>>(0);
+  g_signal_connect_data(
+      sink.get(), "handoff",
+      G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer data) noexcept {
+        static_cast<std::shared_ptr<std::atomic<std::uint64_t>>*>(data)->get()->fetch_add(1);
+      }),
+      new std::shared_ptr<std::atomic<std::uint64_t>>(count),
+      +[](gpointer data, GClosure*) noexcept {
+        delete static_cast<std::shared_ptr<std::atomic<std::uint64_t>>*>(data);
+      },
+      static_cast<GConnectFlags>(0));
+  const detail::BusPtr bus(gst_element_get_bus(pipeline.get()));
+  struct StopOnExit {
+    GstElement* p;
+    ~StopOnExit() { gst_element_set_state(p, GST_STATE_NULL); }
+  } stop{pipeline.get()};
+  if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    throw std::runtime_error("count_frames(" + path.string() + "): cannot start");
+  }
+  const detail::MessagePtr message(
+      gst_bus_timed_pop_filtered(bus.get(), to_clock_time(timeout),
+                                 static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR)));
+  if (!message) throw std::runtime_error("count_frames(" + path.string() + "): timed out");
+  if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
+    GError* e = nullptr;
+    gchar* debug = nullptr;
+    gst_message_parse_error(message.get(), &e, &debug);
+    const detail::GErrorPtr owned(e);
+    throw std::runtime_error("count_frames(" + path.string() +
+                             "): " + detail::object_name(GST_MESSAGE_SRC(message.get())) + ": " +
+                             (owned ? owned->message : "") + " (" + detail::take_gchar(debug) +
+                             ")");
+  }
+  return count->load();
+}
+
+/// Counts the GstBuffers that left `pad` (a probe) and are still alive (a weak reference on
+/// each): what downstream holds, seen from GStreamer's side rather than from a pool's counters.
+class LiveBufferCounter {
+ public:
+  explicit LiveBufferCounter(GstPad* pad) : pad_(pad), state_(std::make_shared<State>()) {
+    gst_object_ref(pad_);
+    probe_ = gst_pad_add_probe(pad_, GST_PAD_PROBE_TYPE_BUFFER, &LiveBufferCounter::on_buffer,
+                               new std::shared_ptr<State>(state_), &LiveBufferCounter::free_data);
+  }
+  LiveBufferCounter(const LiveBufferCounter&) = delete;
+  LiveBufferCounter& operator=(const LiveBufferCounter&) = delete;
+  ~LiveBufferCounter() {
+    gst_pad_remove_probe(pad_, probe_);
+    gst_object_unref(pad_);
+  }
+
+  /// Buffers that left the pad and are not freed yet.
+  std::size_t alive() const { return state_->alive.load(); }
+  /// The most ever alive at once.
+  std::size_t peak() const { return state_->peak.load(); }
+
+ private:
+  struct State {
+    std::atomic<std::size_t> alive{0};
+    std::atomic<std::size_t> peak{0};
+  };
+  static GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (buffer == nullptr) return GST_PAD_PROBE_OK;
+    const auto& state = *static_cast<std::shared_ptr<State>*>(data);
+    const std::size_t now = state->alive.fetch_add(1) + 1;
+    std::size_t peak = state->peak.load();
+    while (now > peak && !state->peak.compare_exchange_weak(peak, now)) {
+    }
+    // The weak reference holds the state alive until the buffer is freed.
+    gst_mini_object_weak_ref(GST_MINI_OBJECT_CAST(buffer), &LiveBufferCounter::on_freed,
+                             new std::shared_ptr<State>(state));
+    return GST_PAD_PROBE_OK;
+  }
+  static void on_freed(gpointer data, GstMiniObject*) noexcept {
+    auto* state = static_cast<std::shared_ptr<State>*>(data);
+    (*state)->alive.fetch_sub(1);
+    delete state;
+  }
+  static void free_data(gpointer data) noexcept {
+    delete static_cast<std::shared_ptr<State>*>(data);
+  }
+
+  GstPad* pad_;
+  gulong probe_ = 0;
+  std::shared_ptr<State> state_;
+};
+
+/// This process's resident set size in bytes (/proc/self/statm), 0 when unknown.
+inline std::size_t resident_bytes() {
+  std::FILE* file = std::fopen("/proc/self/statm", "r");
+  if (file == nullptr) return 0;
+  unsigned long size = 0;
+  unsigned long resident = 0;
+  const int read = std::fscanf(file, "%lu %lu", &size, &resident);
+  std::fclose(file);
+  return read == 2 ? static_cast<std::size_t>(resident) * 4096 : 0;
+}
+
+/// What stream_frames() saw of the sink's pool, read before finish().
+struct PoolUse {
+  std::size_t peak_in_use = 0;
+  std::size_t allocated = 0;
+  std::size_t bytes = 0;
+};
+
+/// Starts `sink` on I420 frames of `size` at 30/1, lends, fills (a moving gradient, so encoders
+/// see real content) and submits `frames` frames, then finishes: the way Pipeline drives a sink.
+inline PoolUse stream_frames(AppSrcSink& sink, Size size, std::uint64_t frames) {
+  constexpr FrameRate kRate{30, 1};
+  sink.start({PixelFormat::I420, size, kRate});
+  const PlaneLayout layout = default_layout(PixelFormat::I420, size);
+  for (std::uint64_t i = 0; i < frames; ++i) {
+    const FrameView<PixelFormat::I420> f = sink.acquire<PixelFormat::I420>();
+    for (int y = 0; y < size.height; ++y) {
+      std::uint8_t* row = f.row(0, y);
+      for (int x = 0; x < size.width; ++x) {
+        row[x] = static_cast<std::uint8_t>((x + y + static_cast<int>(i) * 4) & 0xff);
+      }
+    }
+    std::memset(f.plane(1), 128, layout.size - static_cast<std::size_t>(f.plane(1) - f.plane(0)));
+    sink.submit(FrameTime::at(i, kRate));
+  }
+  const PoolUse use{sink.peak_slots_in_use(), sink.slots_allocated(), sink.pool_bytes()};
+  sink.finish();
+  return use;
 }
 
 /// The directory tests write into: $FRAMEPIPE_TEST_TMPDIR when set, else the system's.

@@ -1,5 +1,6 @@
 // AppSrcSink: the sink that lends frames living in GStreamer-ready memory and pushes them, without
-// a copy, into `appsrc ! <your pipeline>`.
+// a copy, into `appsrc ! <your pipeline>`. Its pool is in gst/slot_pool.hpp, its options in
+// gst/app_src_sink_options.hpp, its reading of the bus in gst/bus.hpp.
 #pragma once
 
 #include <gst/app/gstappsrc.h>
@@ -9,17 +10,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <functional>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
@@ -27,262 +25,50 @@
 #include "framepipe/core/pixel_format.hpp"
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
+#include "framepipe/gst/app_src_sink_options.hpp"
+#include "framepipe/gst/bus.hpp"
 #include "framepipe/gst/caps.hpp"
+#include "framepipe/gst/diagnostics.hpp"
 #include "framepipe/gst/error.hpp"
 #include "framepipe/gst/runtime.hpp"
+#include "framepipe/gst/slot_pool.hpp"
 
 namespace framepipe {
 
-/// What AppSrcSink::acquire() does when every frame of its pool is in flight.
-enum class Backpressure {
-  /// Wait until GStreamer gives a frame back: nothing is lost, the producer slows down to
-  /// downstream's pace (files, benchmarks).
-  Block,
-  /// Never wait (live sources): keep at most max(1, pool_size - 2) frames queued inside appsrc
-  /// (`max-buffers`, `leaky-type=downstream`, GStreamer >= 1.20), so that pushing a new frame into
-  /// a full queue discards the oldest frame still waiting there; if every frame of the pool is held
-  /// further downstream all the same, the new frame is dropped instead. Either way the newest
-  /// frames win, and every loss is counted.
-  DropOldest,
-  /// Never wait (live sources): when no frame of the pool is free, acquire() lends a spare scratch
-  /// frame, and submit() discards it instead of pushing it. Every loss is counted.
-  DropNewest,
-};
-
 namespace detail {
 
-/// Counters an AppSrcSink shares with its pools (buffers may outlive the sink); atomics because
-/// GStreamer's threads free buffers.
-struct SinkTally {
-  std::atomic<std::uint64_t> pushed{0};   ///< buffers accepted by gst_app_src_push_buffer
-  std::atomic<std::uint64_t> dropped{0};  ///< frames lost: not pushed, or freed inside appsrc
-};
-
-/// A fixed number of frame-sized, 64-byte aligned blocks ("slots") that are lent to the
-/// producer, then to GStreamer, and come back when GStreamer drops its last reference. Shared:
-/// each buffer in flight keeps the pool alive, so downstream may hold a buffer after the sink
-/// that made it is gone.
-class SlotPool : public std::enable_shared_from_this<SlotPool> {
- public:
-  struct Slot {
-    AlignedBytes data;
-    SlotPool* pool = nullptr;
-    /// Set while GStreamer holds the slot: the buffer's own reference to the pool.
-    std::shared_ptr<SlotPool> keep_alive;
-    /// Set when the buffer left appsrc (a probe on its src pad); a buffer freed without it was
-    /// dropped inside appsrc (leaky queue, or flushed by a stop) and is counted as lost.
-    std::atomic<bool> left_appsrc{false};
-  };
-
-  SlotPool(std::size_t count, std::size_t bytes, std::shared_ptr<SinkTally> tally)
-      : slots_(std::make_unique<Slot[]>(count)),
-        count_(count),
-        bytes_(bytes),
-        tally_(std::move(tally)) {
-    free_.reserve(count);  // release() then never allocates
-    for (std::size_t i = 0; i < count; ++i) {
-      slots_[i].data = allocate_aligned(bytes);
-      slots_[i].pool = this;
-      free_.push_back(&slots_[i]);
-    }
-  }
-  SlotPool(const SlotPool&) = delete;
-  SlotPool& operator=(const SlotPool&) = delete;
-
-  /// A free slot, waiting up to `wait` for one; null if none came back in that time.
-  Slot* try_take(std::chrono::milliseconds wait) {
-    std::unique_lock lock(mutex_);
-    if (!freed_.wait_for(lock, wait, [this] { return !free_.empty(); })) return nullptr;
-    Slot* slot = free_.back();
-    free_.pop_back();
-    peak_in_use_ = std::max(peak_in_use_, count_ - free_.size());
-    return slot;
-  }
-
-  /// Returns a slot that was taken but never handed to GStreamer.
-  void give_back(Slot* slot) noexcept {
-    {
-      const std::lock_guard lock(mutex_);
-      free_.push_back(slot);
-    }
-    freed_.notify_all();
-  }
-
-  /// Wraps a taken slot into a new GstBuffer without copying (`gst_buffer_new_wrapped_full`);
-  /// the slot comes back to the pool when the buffer is freed. The buffer holds a reference to
-  /// the pool until then.
-  GstBuffer* wrap(Slot* slot) {
-    slot->keep_alive = shared_from_this();
-    slot->left_appsrc.store(false, std::memory_order_relaxed);
-    GstBuffer* buffer =
-        gst_buffer_new_wrapped_full(static_cast<GstMemoryFlags>(0), slot->data.get(), bytes_, 0,
-                                    bytes_, slot, &SlotPool::on_buffer_freed);
-    if (buffer == nullptr) {
-      slot->keep_alive.reset();
-      give_back(slot);
-      throw Error("framepipe: gst_buffer_new_wrapped_full() failed");
-    }
-    return buffer;
-  }
-
-  /// Slots not in the free list: lent to the producer or held by GStreamer.
-  std::size_t in_use() const {
-    const std::lock_guard lock(mutex_);
-    return count_ - free_.size();
-  }
-  /// The most slots ever in use at once.
-  std::size_t peak_in_use() const {
-    const std::lock_guard lock(mutex_);
-    return peak_in_use_;
-  }
-  std::size_t count() const noexcept { return count_; }
-  std::size_t slot_bytes() const noexcept { return bytes_; }
-
- private:
-  /// The GDestroyNotify of every wrapped buffer; runs on whichever thread drops the last
-  /// reference.
-  static void on_buffer_freed(gpointer data) noexcept {
-    auto* slot = static_cast<Slot*>(data);
-    // Keep the pool alive until after the notify: this may be the last reference to it.
-    const std::shared_ptr<SlotPool> pool = std::move(slot->keep_alive);
-    if (!slot->left_appsrc.load(std::memory_order_acquire)) {
-      pool->tally_->dropped.fetch_add(1, std::memory_order_relaxed);
-    }
-    slot->pool->give_back(slot);
-  }
-
- public:
-  /// The GstPadProbeCallback on appsrc's src pad: marks the slot of every buffer leaving appsrc.
-  /// `data` is a std::shared_ptr<SlotPool>*.
-  static GstPadProbeReturn on_buffer_leaving(GstPad*, GstPadProbeInfo* info,
-                                             gpointer data) noexcept {
-    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-    if (buffer == nullptr || gst_buffer_n_memory(buffer) != 1) return GST_PAD_PROBE_OK;
-    GstMapInfo map;
-    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;
-    const std::uint8_t* bytes = map.data;
-    gst_buffer_unmap(buffer, &map);
-    SlotPool& pool = **static_cast<std::shared_ptr<SlotPool>*>(data);
-    for (std::size_t i = 0; i < pool.count_; ++i) {
-      if (pool.slots_[i].data.get() == bytes) {
-        pool.slots_[i].left_appsrc.store(true, std::memory_order_release);
-        break;
-      }
-    }
-    return GST_PAD_PROBE_OK;
-  }
-  static void free_probe_data(gpointer data) noexcept {
-    delete static_cast<std::shared_ptr<SlotPool>*>(data);
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable freed_;
-  std::unique_ptr<Slot[]> slots_;
-  std::vector<Slot*> free_;
-  std::size_t count_;
-  std::size_t bytes_;
-  std::size_t peak_in_use_ = 0;
-  std::shared_ptr<SinkTally> tally_;
-};
-
-/// What an ERROR, WARNING or INFO bus message says (`gst_message_parse_error()` and friends).
-struct BusReport {
-  std::string element;
-  std::string message;
-  std::string debug;
-  std::string domain;
-  int code = 0;
-  bool not_negotiated = false;
-};
-
-inline BusReport parse_bus_report(GstMessage* message) {
-  GError* raw_error = nullptr;
-  gchar* raw_debug = nullptr;
-  switch (GST_MESSAGE_TYPE(message)) {
-    case GST_MESSAGE_ERROR:
-      gst_message_parse_error(message, &raw_error, &raw_debug);
-      break;
-    case GST_MESSAGE_WARNING:
-      gst_message_parse_warning(message, &raw_error, &raw_debug);
-      break;
-    case GST_MESSAGE_INFO:
-      gst_message_parse_info(message, &raw_error, &raw_debug);
-      break;
-    default:
-      break;
-  }
-  const GErrorPtr error(raw_error);
-  BusReport report;
-  report.element = object_name(GST_MESSAGE_SRC(message));
-  report.debug = take_gchar(raw_debug);
-  if (error) {
-    report.message = error->message != nullptr ? error->message : "";
-    report.domain = g_quark_to_string(error->domain);
-    report.code = error->code;
-    report.not_negotiated =
-        error->domain == GST_CORE_ERROR && error->code == GST_CORE_ERROR_NEGOTIATION;
-  }
-  // A source whose streaming thread stops posts GST_ELEMENT_FLOW_ERROR: STREAM/FAILED with the
-  // flow return in the details ("flow-return") and in the debug text.
-  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
-    const GstStructure* details = nullptr;
-    gst_message_parse_error_details(message, &details);
-    gint flow = 0;
-    if (details != nullptr && gst_structure_get_int(details, "flow-return", &flow) &&
-        flow == GST_FLOW_NOT_NEGOTIATED) {
-      report.not_negotiated = true;
-    }
-  }
-  if (report.debug.find("not-negotiated") != std::string::npos) report.not_negotiated = true;
-  return report;
+/// True when `name` can follow `name=` in a gst-launch description as one token: ASCII letters,
+/// digits, '_' and '-' (no spaces, '!', '=', '.', quotes...).
+inline bool is_element_name_token(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
 }
 
 }  // namespace detail
 
-/// Options of an AppSrcSink; every member has a default, so designated initialisers can set any
-/// subset: `AppSrcSink{"fakesink", {.pool_size = 8}}`.
-struct AppSrcSinkOptions {
-  /// Frames in flight: lent to the producer or held by GStreamer. acquire() blocks when all are
-  /// in use (back-pressure), so memory is bounded by pool_size frames. Count what downstream
-  /// keeps: an appsink fed directly keeps the last sample it returned (GStreamer 1.22 reuses it
-  /// for the next pull), so pulling one frame at a time from it needs at least 2.
-  std::size_t pool_size = 4;
-  /// What acquire() does when all pool_size frames are in flight: wait (Block), or drop and count
-  /// (DropOldest, DropNewest) for live sources. See Backpressure.
-  Backpressure backpressure = Backpressure::Block;
-  /// How long finish() (and the destructor) wait for EOS to reach the sinks.
-  std::chrono::milliseconds eos_timeout{10000};
-  /// How long acquire() waits for a frame to come back from GStreamer before it throws Timeout;
-  /// zero waits as long as it takes (a live pipeline may legitimately pause). Pipeline errors end
-  /// the wait either way. Only Backpressure::Block waits; the drop policies never do.
-  std::chrono::milliseconds acquire_timeout{0};
-  /// Name of the appsrc: the one framepipe creates, or the one it looks for in a given pipeline.
-  std::string appsrc_name = "framepipe_src";
-  /// Receives the bus's WARNING and INFO messages. Unset: warnings go to stderr, infos nowhere.
-  std::function<void(LogLevel, const std::string&)> on_log{};
-  /// Attach mode only: true (default) lets the sink drive the pipeline's state and read its bus,
-  /// as for a pipeline it built; false leaves both to the caller, who sets the pipeline PLAYING,
-  /// watches its bus (errors then surface there, and as StreamError when a push is refused) and,
-  /// after finish() has sent EOS, waits for it and sets the pipeline to NULL.
-  bool owns_state = true;
-};
-
 /// A framepipe Sink that hands frames to GStreamer through an `appsrc`, without copying them.
 ///
-/// Frames live in a fixed pool of `pool_size` blocks laid out as GStreamer's default layout for
-/// the caps (so no GstVideoMeta is needed). acquire() lends a free block, the last stage writes
-/// into it, and submit() wraps that very block into a GstBuffer (`gst_buffer_new_wrapped_full`)
-/// and pushes it (`gst_app_src_push_buffer`, which takes ownership). The block comes back to the
-/// pool when GStreamer frees the buffer.
+/// Frames live in a pool of blocks laid out as GStreamer's default layout for the caps (so no
+/// GstVideoMeta is needed). acquire() lends a free block, the last stage writes into it, and
+/// submit() wraps that very block into a GstBuffer (`gst_buffer_new_wrapped_full`) and pushes it
+/// (`gst_app_src_push_buffer`, which takes ownership). The block comes back to the pool when
+/// GStreamer frees the buffer. With Backpressure::Block the pool grows on demand within
+/// Options::max_pool_bytes, so encoders and sinks that hold many frames (x264enc's look-ahead,
+/// filesink's 64 KiB of pending writes, a sink's last sample) get them without a copy; past that
+/// budget acquire() waits, at most Options::acquire_timeout.
 /// \code
-///   Pipeline p{TextClockGenerator{{.width = 320, .height = 240}}, I420Packer{},
+///   Pipeline p{TextClockGenerator{{.size = {320, 240}}}, I420Packer{},
 ///              AppSrcSink{"videoconvert ! vp8enc ! webmmux ! filesink location=a.webm"}};
 ///   p.run({.frames = 150, .fps = {30, 1}});
 /// \endcode
 /// Errors of the pipeline surface as exceptions (StreamError, NotNegotiated, Timeout) from
-/// start(), acquire(), submit() or finish(). Movable, not copyable; like every stage, used from one
-/// thread at a time (GStreamer's threads only ever touch the pool).
+/// start(), acquire(), submit() or finish(); once one was thrown, acquire() and submit() throw it
+/// again until the next start(). Movable, not copyable; like every stage, used from one thread at
+/// a time, except interrupt() (any thread) and the counters (GStreamer's threads only ever touch
+/// the pool).
 class AppSrcSink {
  public:
   using Options = AppSrcSinkOptions;
@@ -293,8 +79,9 @@ class AppSrcSink {
 
   /// Builds `appsrc name=<options.appsrc_name> ! <downstream_description>` with
   /// `gst_parse_launch_full()`, so that a bad description fails here rather than at the first
-  /// frame. Throws InvalidArgument (empty description, pool_size 0), MissingElement (an element
-  /// no plugin provides) or ParseError (anything else GStreamer rejects).
+  /// frame. Throws InvalidArgument (empty description, pool_size 0, an appsrc_name that is not a
+  /// name token), MissingElement (an element no plugin provides) or ParseError (anything else
+  /// GStreamer rejects).
   explicit AppSrcSink(std::string downstream_description, Options options = {})
       : state_(std::make_unique<State>(std::move(options))) {
     if (!state_->options.owns_state) {
@@ -307,7 +94,8 @@ class AppSrcSink {
 
   /// Attaches to the appsrc named `options.appsrc_name` inside a pipeline the caller built
   /// (`gst_bin_get_by_name`). The sink then drives the pipeline's state and reads its bus, unless
-  /// `options.owns_state` is false, which leaves both to the caller.
+  /// `options.owns_state` is false, which leaves both to the caller. The destructor removes what
+  /// the sink added to that appsrc (a pad probe), so attaching again and again costs nothing.
   /// Throws InvalidArgument when `pipeline` is not a GstPipeline or has no such appsrc.
   explicit AppSrcSink(ElementRef pipeline, Options options = {})
       : state_(std::make_unique<State>(std::move(options))) {
@@ -317,26 +105,28 @@ class AppSrcSink {
   AppSrcSink(AppSrcSink&&) noexcept = default;
   AppSrcSink& operator=(AppSrcSink&&) noexcept = default;
   /// If the stream was started and not finished, sends EOS and waits up to eos_timeout for it
-  /// (so that a file being written is finalised), then stops the pipeline. Never throws.
+  /// (so that a file being written is finalised; only briefly when acquire() already timed out),
+  /// then stops the pipeline. Never throws.
   ~AppSrcSink() = default;
 
   /// Sets the appsrc's caps from `spec` (caps_of()), `format=time`, `stream-type=stream` and
-  /// `is-live` (for Pacing::RealTime), allocates the pool and sets the pipeline to PLAYING
-  /// (`gst_element_set_state`). Throws StreamError when the pipeline cannot start.
+  /// `is-live` with its latency (for Pacing::RealTime), allocates the pool and sets the pipeline
+  /// to PLAYING (`gst_element_set_state`). Clears an earlier interrupt() and error. Throws
+  /// StreamError when the pipeline cannot start.
   void start(const StreamSpec& spec) { state("start").start(spec); }
 
-  /// Lends a free frame of the pool. With Backpressure::Block, blocks while all pool_size frames
-  /// are in flight; while blocked, reads the bus so that a pipeline error is thrown rather than
-  /// waited on forever, and throws Timeout after Options::acquire_timeout (when set). With a drop
+  /// Lends a free frame of the pool. With Backpressure::Block, when none is free it allocates one
+  /// while the pool is within max_pool_bytes, else it blocks until GStreamer frees one; while
+  /// blocked, reads the bus so that a pipeline error is thrown rather than waited on forever,
+  /// throws Interrupted at once after interrupt(), and throws Timeout after
+  /// Options::acquire_timeout, naming the elements that likely hold the frames. With a drop
   /// policy it never waits: when no frame is free it lends a scratch frame that submit() drops.
   /// Calling it again before submit() returns the same frame. `F` must be the format given to
   /// start().
   template <PixelFormat F>
   FrameView<F> acquire() {
     State& s = state("acquire");
-    if (!s.streaming) {
-      throw Error("framepipe::AppSrcSink: acquire() before start() (or after finish())");
-    }
+    if (!s.streaming) s.throw_not_streaming("acquire");
     if (F != s.spec.format) {
       throw InvalidArgument("framepipe::AppSrcSink: acquire<" + std::string(format_name(F)) +
                             ">() but the stream was started with " +
@@ -354,9 +144,24 @@ class AppSrcSink {
 
   /// Ends the stream (`gst_app_src_end_of_stream`), waits up to eos_timeout for EOS to reach the
   /// sinks, then sets the pipeline to NULL. Throws StreamError if the pipeline reports an error
-  /// first, Timeout if EOS does not come in time. Idempotent; does nothing before start(), and
-  /// only stops the pipeline after an error was already thrown.
+  /// first, Timeout if EOS does not come in time (after an acquire() Timeout it waits at most a
+  /// second: downstream is known to be stuck). Idempotent; does nothing before start(), and only
+  /// stops the pipeline after an error was already thrown.
   void finish() { state("finish").finish(); }
+
+  /// Makes a blocked acquire() throw Interrupted at once, and every later acquire() too, until
+  /// the next start(). Thread-safe: meant for another thread (e.g. Pipeline::request_stop()).
+  void interrupt() noexcept {
+    if (state_) state_->interrupt();
+  }
+
+  /// Ends the stream on an error path, within a short bound, and never throws: when the pipeline
+  /// is healthy, sends EOS and waits up to 2 s (at most eos_timeout) so that a file being written
+  /// stays playable; when the sink already saw an error or an acquire() Timeout, stops at once.
+  /// start() works again afterwards. Does nothing when no stream runs.
+  void abort() noexcept {
+    if (state_) state_->abort();
+  }
 
   /// The pipeline's element named `name` (`gst_bin_get_by_name`, which searches nested bins).
   /// Throws InvalidArgument when there is none.
@@ -377,12 +182,35 @@ class AppSrcSink {
     const State& s = state("slots_in_use");
     return s.pool ? s.pool->in_use() : 0;
   }
-  /// The most frames of the current pool ever in use at once: never more than pool_size().
+  /// The most frames of the current pool ever in use at once.
   std::size_t peak_slots_in_use() const {
     const State& s = state("peak_slots_in_use");
     return s.pool ? s.pool->peak_in_use() : 0;
   }
-  /// Frames in the pool (Options::pool_size).
+  /// Frames the current pool has allocated so far (pool_size() at start, more as it grows).
+  std::size_t slots_allocated() const {
+    const State& s = state("slots_allocated");
+    return s.pool ? s.pool->count() : 0;
+  }
+  /// Bytes of frame memory the current pool has allocated so far.
+  std::size_t pool_bytes() const {
+    const State& s = state("pool_bytes");
+    return s.pool ? s.pool->allocated_bytes() : 0;
+  }
+  /// The most frames the current pool may hold (from max_pool_bytes, or pool_size for a drop
+  /// policy); 0 before start().
+  std::size_t slot_limit() const {
+    const State& s = state("slot_limit");
+    return s.pool ? s.pool->limit() : 0;
+  }
+  /// True while acquire() waits for a frame to come back. Safe to call from any thread that does
+  /// not move or destroy the sink meanwhile.
+  bool acquire_waiting() const {
+    const State& s = state("acquire_waiting");
+    const std::lock_guard lock(s.pool_mutex);
+    return s.pool && s.pool->someone_waiting();
+  }
+  /// Options::pool_size: the frames allocated at start, the least the pool holds.
   std::size_t pool_size() const { return state("pool_size").options.pool_size; }
   /// Frames pushed into appsrc so far, over the sink's life (`gst_app_src_push_buffer` returned
   /// OK). Safe to call from any thread that does not move or destroy the sink meanwhile.
@@ -405,15 +233,23 @@ class AppSrcSink {
   static constexpr std::chrono::milliseconds kBusPollInterval{50};
   /// How long to wait for the ERROR message that explains a failed state change or push.
   static constexpr GstClockTime kErrorGrace = 1 * GST_SECOND;
+  /// abort()'s wait for EOS on a healthy pipeline (at most eos_timeout).
+  static constexpr std::chrono::milliseconds kAbortEosWait{2000};
+  /// finish()'s wait for EOS after acquire() timed out (at most eos_timeout).
+  static constexpr std::chrono::milliseconds kStuckEosWait{1000};
 
   struct State {
     Options options;
     detail::ElementPtr pipeline;
     detail::GstObjectPtr<GstAppSrc> appsrc;
+    detail::GstObjectPtr<GstPad> src_pad;  // appsrc's, carrying `probe`
     detail::BusPtr bus;
     std::shared_ptr<detail::SinkTally> tally = std::make_shared<detail::SinkTally>();
+    /// Guards the `pool` pointer against interrupt() and acquire_waiting() from other threads;
+    /// only start() replaces it.
+    mutable std::mutex pool_mutex;
     std::shared_ptr<detail::SlotPool> pool;
-    gulong probe = 0;  // on appsrc's src pad, for the current pool (SlotPool::on_buffer_leaving)
+    gulong probe = 0;  // SlotPool::mark_leaving on src_pad
     /// The frame lent when a drop policy finds no free slot; never pushed.
     detail::SlotPool::Slot scratch;
     detail::SlotPool::Slot* current = nullptr;  // lent by acquire(), not yet submitted
@@ -421,6 +257,9 @@ class AppSrcSink {
     std::string caps;
     std::size_t scratch_bytes = 0;
     bool streaming = false;  // between a successful start() and finish()/an error
+    bool stuck = false;      // acquire() timed out in this stream: downstream holds every frame
+    std::atomic<bool> interrupted{false};
+    std::exception_ptr failure;  // the downstream error thrown, repeated until the next start()
 
     explicit State(Options o) : options(std::move(o)) {
       if (options.pool_size == 0) {
@@ -444,6 +283,11 @@ class AppSrcSink {
     ~State() { shutdown(); }
 
     void build(const std::string& description) {
+      if (!detail::is_element_name_token(options.appsrc_name)) {
+        throw InvalidArgument("framepipe::AppSrcSink: AppSrcSinkOptions::appsrc_name \"" +
+                              options.appsrc_name +
+                              "\" is not an element name token (use letters, digits, '_' and '-')");
+      }
       if (description.find_first_not_of(" \t\r\n") == std::string::npos) {
         throw InvalidArgument(
             "framepipe::AppSrcSink: the downstream pipeline description is empty");
@@ -492,6 +336,11 @@ class AppSrcSink {
                               options.appsrc_name + "\"");
       }
       appsrc.reset(GST_APP_SRC(src));
+      src_pad.reset(gst_element_get_static_pad(src, "src"));
+      if (!src_pad) throw Error("framepipe::AppSrcSink: appsrc has no src pad");
+      // Marks the slot of every buffer leaving appsrc; holds nothing, removed by the destructor.
+      probe = gst_pad_add_probe(src_pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+                                &detail::SlotPool::mark_leaving, nullptr, nullptr);
       bus.reset(gst_element_get_bus(p.get()));
       pipeline = std::move(p);
     }
@@ -500,6 +349,9 @@ class AppSrcSink {
       if (streaming) {
         throw Error("framepipe::AppSrcSink: start() while a stream is running; finish() it first");
       }
+      failure = nullptr;
+      stuck = false;
+      interrupted.store(false, std::memory_order_release);
       const GstVideoInfo info = video_info_of(s);
       const PlaneLayout layout = default_layout(s.format, s.size);
       if (const std::string diff = detail::layout_mismatch(info, layout); !diff.empty()) {
@@ -512,21 +364,31 @@ class AppSrcSink {
       caps = detail::take_gchar(gst_caps_to_string(new_caps.get()));
       gst_app_src_set_caps(appsrc.get(), new_caps.get());
       gst_app_src_set_stream_type(appsrc.get(), GST_APP_STREAM_TYPE_STREAM);
-      g_object_set(appsrc.get(), "format", GST_FORMAT_TIME, "is-live",
-                   s.pacing == Pacing::RealTime ? TRUE : FALSE, nullptr);
+      const bool live = s.pacing == Pacing::RealTime;
+      g_object_set(appsrc.get(), "format", GST_FORMAT_TIME, "is-live", live ? TRUE : FALSE,
+                   nullptr);
+      std::size_t queued = 0;  // appsrc's queue limit in frames, 0 for none
 #if GST_CHECK_VERSION(1, 20, 0)
       if (options.backpressure == Backpressure::DropOldest) {
         // Room for the frame being produced and one held downstream: the rest may queue.
-        const std::size_t queued = std::max<std::size_t>(1, options.pool_size - 2);
+        queued = std::max<std::size_t>(1, options.pool_size - 2);
         g_object_set(appsrc.get(), "max-buffers", static_cast<guint64>(queued), "max-bytes",
                      guint64{0}, "max-time", guint64{0}, nullptr);
         gst_app_src_set_leaky_type(appsrc.get(), GST_APP_LEAKY_TYPE_DOWNSTREAM);
       }
 #endif
+      if (live) set_live_latency(s.rate, queued);
+      const std::size_t limit = options.backpressure == Backpressure::Block
+                                    ? detail::SlotPool::slots_within(options.max_pool_bytes,
+                                                                     layout.size, options.pool_size)
+                                    : options.pool_size;
       // A pool whose blocks are still held downstream (by a previous run) stays alive on its own.
-      if (!pool || pool->slot_bytes() != layout.size || pool->in_use() != 0) {
-        pool = std::make_shared<detail::SlotPool>(options.pool_size, layout.size, tally);
-        watch_pool();
+      if (!pool || pool->slot_bytes() != layout.size || pool->limit() != limit ||
+          pool->in_use() != 0) {
+        auto fresh =
+            std::make_shared<detail::SlotPool>(layout.size, options.pool_size, limit, tally);
+        const std::lock_guard lock(pool_mutex);
+        pool = std::move(fresh);
       }
       if (options.backpressure != Backpressure::Block &&
           (!scratch.data || scratch_bytes != layout.size)) {
@@ -541,27 +403,36 @@ class AppSrcSink {
       if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
         detail::MessagePtr error(
             gst_bus_timed_pop_filtered(bus.get(), kErrorGrace, GST_MESSAGE_ERROR));
-        stop();
         if (error) throw_error(error.get());
-        throw StreamError(detail::object_name(GST_OBJECT_CAST(pipeline.get())),
-                          "the pipeline could not be set to PLAYING", "");
+        fail(std::make_exception_ptr(
+            StreamError(detail::object_name(GST_OBJECT_CAST(pipeline.get())),
+                        "the pipeline could not be set to PLAYING", "")));
       }
       streaming = true;
     }
 
-    /// Moves the probe that marks buffers leaving appsrc onto the current pool.
-    void watch_pool() {
-      const detail::GstObjectPtr<GstPad> pad(
-          gst_element_get_static_pad(GST_ELEMENT_CAST(appsrc.get()), "src"));
-      if (!pad) throw Error("framepipe::AppSrcSink: appsrc has no src pad");
-      if (probe != 0) gst_pad_remove_probe(pad.get(), probe);
-      probe = gst_pad_add_probe(
-          pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &detail::SlotPool::on_buffer_leaving,
-          new std::shared_ptr<detail::SlotPool>(pool), &detail::SlotPool::free_probe_data);
+    /// A live appsrc reports its latency: none of its own (min 0), and as much buffering as it
+    /// has (max: unbounded, or the leaky queue's frames). Without it, appsrc answers max 0 and a
+    /// synchronised sink warns "Pipeline construction is invalid, please add queues".
+    void set_live_latency(FrameRate rate, std::size_t queued_frames) {
+      gint64 max = -1;
+      if (queued_frames > 0 && rate.num > 0) {
+        max = static_cast<gint64>(
+            gst_util_uint64_scale(static_cast<guint64>(queued_frames) * GST_SECOND,
+                                  static_cast<guint64>(rate.den), static_cast<guint64>(rate.num)));
+      }
+      g_object_set(appsrc.get(), "min-latency", gint64{0}, "max-latency", max, nullptr);
+    }
+
+    [[noreturn]] void throw_not_streaming(const char* what) const {
+      if (failure) std::rethrow_exception(failure);
+      throw Error(std::string("framepipe::AppSrcSink: ") + what +
+                  "() before start() (or after finish())");
     }
 
     void take_slot() {
       if (current != nullptr) return;
+      if (interrupted.load(std::memory_order_acquire)) throw_interrupted();
       if (options.backpressure != Backpressure::Block) {
         current = pool->try_take(std::chrono::milliseconds(0));
         if (current == nullptr) current = &scratch;  // dropped at submit()
@@ -569,22 +440,36 @@ class AppSrcSink {
       }
       const auto started = std::chrono::steady_clock::now();
       while (current == nullptr) {
-        current = pool->try_take(kBusPollInterval);
+        current = pool->try_take(kBusPollInterval, &interrupted);
         if (current != nullptr) return;
+        if (interrupted.load(std::memory_order_acquire)) throw_interrupted();
         read_bus();
         if (options.acquire_timeout.count() > 0 &&
             std::chrono::steady_clock::now() - started >= options.acquire_timeout) {
-          throw Timeout(options.acquire_timeout,
-                        "no frame of the pool came back from GStreamer (all " +
-                            std::to_string(pool->count()) + " are held downstream)");
+          stuck = true;
+          throw Timeout(
+              options.acquire_timeout, "no frame of the pool came back from GStreamer",
+              detail::stuck_pool_advice(pipeline.get(), pool->count(), pool->allocated_bytes()));
         }
       }
     }
 
-    void submit(const FrameTime& time) {
-      if (!streaming) {
-        throw Error("framepipe::AppSrcSink: submit() before start() (or after finish())");
+    [[noreturn]] static void throw_interrupted() {
+      throw Interrupted("framepipe::AppSrcSink: acquire() interrupted (interrupt() was called)");
+    }
+
+    void interrupt() noexcept {
+      interrupted.store(true, std::memory_order_release);
+      std::shared_ptr<detail::SlotPool> p;
+      {
+        const std::lock_guard lock(pool_mutex);
+        p = pool;
       }
+      if (p) p->wake();
+    }
+
+    void submit(const FrameTime& time) {
+      if (!streaming) throw_not_streaming("submit");
       if (current == nullptr) throw Error("framepipe::AppSrcSink: submit() without acquire()");
       if (current == &scratch) {
         current = nullptr;
@@ -603,11 +488,10 @@ class AppSrcSink {
         detail::MessagePtr error(options.owns_state ? gst_bus_timed_pop_filtered(
                                                           bus.get(), kErrorGrace, GST_MESSAGE_ERROR)
                                                     : nullptr);
-        stop();
         if (error) throw_error(error.get());
-        throw StreamError(
+        fail(std::make_exception_ptr(StreamError(
             detail::object_name(GST_OBJECT_CAST(appsrc.get())),
-            std::string("gst_app_src_push_buffer() returned ") + gst_flow_get_name(flow), "");
+            std::string("gst_app_src_push_buffer() returned ") + gst_flow_get_name(flow), "")));
       }
       tally->pushed.fetch_add(1, std::memory_order_relaxed);
       read_bus();
@@ -621,7 +505,21 @@ class AppSrcSink {
         streaming = false;
         return;
       }
-      const auto deadline = std::chrono::steady_clock::now() + options.eos_timeout;
+      const std::chrono::milliseconds wait =
+          stuck ? std::min(options.eos_timeout, kStuckEosWait) : options.eos_timeout;
+      if (!wait_for_eos(wait)) {
+        stop();
+        throw Timeout(wait, stuck ? "EOS did not reach the pipeline's sinks (after acquire() "
+                                    "timed out: downstream holds every frame)"
+                                  : "EOS did not reach the pipeline's sinks");
+      }
+      stop();
+    }
+
+    /// Waits up to `wait` for EOS on the bus, logging warnings and infos; false when it did not
+    /// come; throws (after stopping) on an ERROR.
+    bool wait_for_eos(std::chrono::milliseconds wait) {
+      const auto deadline = std::chrono::steady_clock::now() + wait;
       for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
             deadline - std::chrono::steady_clock::now());
@@ -629,16 +527,30 @@ class AppSrcSink {
             bus.get(), static_cast<GstClockTime>(std::max<std::int64_t>(left.count(), 0)),
             static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING |
                                         GST_MESSAGE_INFO)));
-        if (!message) {
-          stop();
-          throw Timeout(options.eos_timeout, "EOS did not reach the pipeline's sinks");
+        if (!message) return false;
+        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_EOS) return true;
+        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) throw_error(message.get());
+        detail::log_bus_message(message.get(), options.on_log);
+      }
+    }
+
+    void abort() noexcept {
+      if (!streaming) {
+        stop();
+        return;
+      }
+      return_current();
+      if (!options.owns_state) {  // the caller's pipeline: end the stream, the caller waits
+        gst_app_src_end_of_stream(appsrc.get());
+        streaming = false;
+        return;
+      }
+      if (!stuck) {
+        gst_app_src_end_of_stream(appsrc.get());
+        try {
+          wait_for_eos(std::min(options.eos_timeout, kAbortEosWait));
+        } catch (...) {  // an error now only means the stream ends here
         }
-        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_EOS) break;
-        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
-          stop();
-          throw_error(message.get());
-        }
-        log(message.get());
       }
       stop();
     }
@@ -651,34 +563,28 @@ class AppSrcSink {
             bus.get(), static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_WARNING |
                                                    GST_MESSAGE_INFO)));
         if (!message) return;
-        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
-          stop();
-          throw_error(message.get());
-        }
-        log(message.get());
+        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) throw_error(message.get());
+        detail::log_bus_message(message.get(), options.on_log);
       }
     }
 
-    [[noreturn]] void throw_error(GstMessage* message) const {
+    /// Stops, remembers and throws the exception an ERROR message becomes, with framepipe's
+    /// guess at its cause (an odd size an encoder refuses, the path a sink could not open).
+    [[noreturn]] void throw_error(GstMessage* message) {
       const detail::BusReport r = detail::parse_bus_report(message);
-      if (r.not_negotiated)
-        throw NotNegotiated(r.element, r.message, r.debug, caps, r.domain, r.code);
-      throw StreamError(r.element, r.message, r.debug, r.domain, r.code);
+      std::string hint = detail::odd_size_hint(r, message, spec.size);
+      if (const std::string where = detail::location_hint(r, message); !where.empty()) {
+        hint += (hint.empty() ? "" : "; ") + where;
+      }
+      fail(detail::to_exception(r, caps, hint));
     }
 
-    void log(GstMessage* message) const {
-      const bool warning = GST_MESSAGE_TYPE(message) == GST_MESSAGE_WARNING;
-      const detail::BusReport r = detail::parse_bus_report(message);
-      std::string text = std::string("GStreamer ") + (warning ? "warning" : "info");
-      if (!r.element.empty()) text += " from element \"" + r.element + "\"";
-      text += ": " + r.message;
-      if (!r.debug.empty()) text += " (debug: " + r.debug + ")";
-      const LogLevel level = warning ? LogLevel::Warning : LogLevel::Info;
-      if (options.on_log) {
-        options.on_log(level, text);
-      } else if (warning) {
-        std::fprintf(stderr, "framepipe: %s\n", text.c_str());
-      }
+    /// Stops the pipeline, then throws `error`, which acquire() and submit() repeat until the
+    /// next start().
+    [[noreturn]] void fail(std::exception_ptr error) {
+      stop();
+      failure = error;
+      std::rethrow_exception(std::move(error));
     }
 
     void return_current() noexcept {
@@ -693,7 +599,8 @@ class AppSrcSink {
       if (pipeline && options.owns_state) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
     }
 
-    /// The destructor's end: EOS and a bounded wait when a stream is running, then NULL.
+    /// The destructor's end: EOS and a bounded wait when a stream is running, then NULL; removes
+    /// the probe from appsrc (in attach mode the pipeline outlives the sink).
     void shutdown() noexcept {
       if (streaming) {
         try {
@@ -702,6 +609,8 @@ class AppSrcSink {
         }
       }
       stop();
+      if (src_pad && probe != 0) gst_pad_remove_probe(src_pad.get(), probe);
+      probe = 0;
     }
   };
 
@@ -715,5 +624,7 @@ class AppSrcSink {
 
   std::unique_ptr<State> state_;
 };
+
+static_assert(Sink<AppSrcSink> && SinkFor<AppSrcSink, PixelFormat::I420>);
 
 }  // namespace framepipe

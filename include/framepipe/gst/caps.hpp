@@ -70,10 +70,10 @@ inline GstVideoColorimetry colorimetry_of(ColorSpec color) {
 /// Throws InvalidArgument for a bad size or rate.
 inline GstVideoInfo video_info_of(const StreamSpec& spec) {
   check_frame_size(spec.size);
-  check_frame_rate(spec.rate);
-  if (spec.rate.num > INT_MAX || spec.rate.den > INT_MAX) {
-    throw InvalidArgument("framepipe: frame rate " + std::to_string(spec.rate.num) + "/" +
-                          std::to_string(spec.rate.den) +
+  check_frame_rate(spec.fps);
+  if (spec.fps.num > INT_MAX || spec.fps.den > INT_MAX) {
+    throw InvalidArgument("framepipe: frame rate " + std::to_string(spec.fps.num) + "/" +
+                          std::to_string(spec.fps.den) +
                           " does not fit GStreamer's 32-bit fraction");
   }
   ensure_gstreamer_initialized();
@@ -87,8 +87,8 @@ inline GstVideoInfo video_info_of(const StreamSpec& spec) {
                           std::to_string(spec.size.width) + "x" + std::to_string(spec.size.height));
   }
   GST_VIDEO_INFO_INTERLACE_MODE(&info) = GST_VIDEO_INTERLACE_MODE_PROGRESSIVE;
-  GST_VIDEO_INFO_FPS_N(&info) = static_cast<gint>(spec.rate.num);
-  GST_VIDEO_INFO_FPS_D(&info) = static_cast<gint>(spec.rate.den);
+  GST_VIDEO_INFO_FPS_N(&info) = static_cast<gint>(spec.fps.num);
+  GST_VIDEO_INFO_FPS_D(&info) = static_cast<gint>(spec.fps.den);
   GST_VIDEO_INFO_PAR_N(&info) = 1;
   GST_VIDEO_INFO_PAR_D(&info) = 1;
   if (format_info(spec.format).yuv) {

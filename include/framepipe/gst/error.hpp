@@ -175,12 +175,18 @@ class NotNegotiated : public StreamError {
 };
 
 /// Something framepipe waits for did not happen within its time limit: EOS reaching the sinks
-/// (finish()), or a pool frame coming back (acquire() with a limit).
+/// (finish()), or a pool frame coming back (acquire()).
 class Timeout : public Error {
  public:
   /// `what_failed` completes "framepipe: ... within N ms", e.g. "EOS did not reach the sinks".
   Timeout(std::chrono::milliseconds limit, const std::string& what_failed)
       : Error("framepipe: " + what_failed + " within " + std::to_string(limit.count()) + " ms"),
+        limit_(limit) {}
+  /// As above, followed by ": " and `explanation` (the likely cause and how to fix it).
+  Timeout(std::chrono::milliseconds limit, const std::string& what_failed,
+          const std::string& explanation)
+      : Error("framepipe: " + what_failed + " within " + std::to_string(limit.count()) +
+              " ms: " + explanation),
         limit_(limit) {}
 
   /// The limit that was exceeded.

@@ -94,9 +94,11 @@ class ElementRef {
     if (element != nullptr && g_object_is_floating(element)) gst_object_ref_sink(element);
     return ElementRef(element);
   }
-  /// Takes a new reference to an element the caller does not own (`gst_object_ref`).
+  /// Takes a new reference to an element the caller keeps owning (`gst_object_ref`): the
+  /// caller's own reference stays valid and is still the caller's to drop. A floating reference
+  /// stays floating (use adopt() to take it over).
   static ElementRef ref(GstElement* element) {
-    if (element != nullptr) gst_object_ref_sink(element);
+    if (element != nullptr) gst_object_ref(element);
     return ElementRef(element);
   }
 
