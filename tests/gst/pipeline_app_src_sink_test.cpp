@@ -5,10 +5,12 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "framepipe/convert/i420_packer.hpp"
 #include "framepipe/core/pipeline.hpp"
 #include "framepipe/generators/function_generator.hpp"
+#include "framepipe/generators/test_pattern_generator.hpp"
 #include "framepipe/gst/app_src_sink.hpp"
 #include "support/gst_test_support.hpp"
 
@@ -64,4 +66,28 @@ TEST_CASE("request_stop() ends a run into AppSrcSink through EOS: the file is pl
   CHECK(s.frames >= 6);
   CHECK(s.frames <= 7);
   CHECK(test::decode_file(file).frames.size() == s.frames);
+}
+
+TEST_CASE(
+    "request_stop() ends a run whose sink waits for frames downstream holds, within a bound") {
+  // Nobody pulls from the appsink, so it keeps every frame; with a fixed pool of 4 the run soon
+  // waits in acquire() for a frame that never comes back.
+  Pipeline p{TestPatternGenerator{{.size = {64, 48}}}, I420Packer{},
+             AppSrcSink{"appsink name=out sync=false max-buffers=0",
+                        {.pool_size = 4, .max_pool_bytes = 0, .acquire_timeout = 60s}}};
+  Stats result;
+  std::thread runner([&] { result = p.run({.frames = 1000}); });
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!p.sink().acquire_waiting() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  REQUIRE(p.sink().acquire_waiting());
+  const auto asked = std::chrono::steady_clock::now();
+  p.request_stop();
+  runner.join();
+  // Far below the 60 s acquire_timeout and the 10 s eos_timeout: the wait was cut short and the
+  // stream ended through the bounded abort().
+  CHECK(std::chrono::steady_clock::now() - asked < 8s);
+  CHECK(result.frames == 4);
+  CHECK(p.sink().slots_in_use() == 0);  // the pipeline was stopped: every frame came back
 }

@@ -377,7 +377,7 @@ class AppSrcSink {
         gst_app_src_set_leaky_type(appsrc.get(), GST_APP_LEAKY_TYPE_DOWNSTREAM);
       }
 #endif
-      if (live) set_live_latency(s.rate, queued);
+      if (live) set_live_latency(s.fps, queued);
       const std::size_t limit = options.backpressure == Backpressure::Block
                                     ? detail::SlotPool::slots_within(options.max_pool_bytes,
                                                                      layout.size, options.pool_size)
