@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh           g++ and clang, CMake, GStreamer, OpenCV core/imgproc, doctest,
 #                                     Google Benchmark, clang-format
+#   scripts/install-deps.sh --test    also what the tests' external tools need (CI, test.sh)
 #   scripts/install-deps.sh --bench   also libyuv and swscale, the benchmarks' comparison points
 #
 # --no-install-recommends is safe here: what the plugins need at run time (libvpx for vp8enc,
@@ -19,13 +20,15 @@ required=(
   doctest-dev libbenchmark-dev
 )
 bench=(libyuv-dev libswscale-dev)
+test=()
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
 packages=("${required[@]}")
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=("${bench[@]}") ;;
+    --test) packages+=("${test[@]}") ;;
     -h | --help) usage; exit 0 ;;
     *) echo "install-deps.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
   esac
