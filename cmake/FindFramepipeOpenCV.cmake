@@ -4,6 +4,14 @@
 #
 #   FramepipeOpenCV::OpenCV   imported INTERFACE target (include dirs + libraries)
 #   FramepipeOpenCV_FOUND     and FramepipeOpenCV_VERSION (when known)
+#   FramepipeOpenCV_INCLUDE_DIRS, FramepipeOpenCV_LIBRARIES   the same as plain paths (for
+#                             framepipe.pc)
+#
+# OpenCV's include directories reach consumers as SYSTEM directories (-isystem): OpenCV 4.6's
+# headers trip GCC's C++20 -Wdeprecated-enum-enum-conversion about 30 times (over 100 lines of
+# output) in every translation unit that includes them with plain -I, and those warnings are
+# OpenCV's, not the consumer's. Imported targets' include directories are SYSTEM by default; the
+# target also lists them in INTERFACE_SYSTEM_INCLUDE_DIRECTORIES to say so explicitly.
 #
 # Why not plain find_package(OpenCV): Debian's minimal libopencv-core-dev and
 # libopencv-imgproc-dev ship neither OpenCVConfig.cmake nor opencv4.pc; both come only with
@@ -30,8 +38,28 @@ if(OpenCV_FOUND)
     VERSION_VAR FramepipeOpenCV_VERSION)
   if(FramepipeOpenCV_FOUND)
     add_library(FramepipeOpenCV::OpenCV INTERFACE IMPORTED)
-    # OpenCV's config attaches include directories to its own imported targets.
+    # OpenCV's config attaches include directories to its own imported targets (SYSTEM, being
+    # imported).
     target_link_libraries(FramepipeOpenCV::OpenCV INTERFACE opencv_core opencv_imgproc)
+    set(FramepipeOpenCV_INCLUDE_DIRS "${OpenCV_INCLUDE_DIRS}")
+    set(FramepipeOpenCV_LIBRARIES "")
+    foreach(_framepipe_cv_target IN ITEMS opencv_imgproc opencv_core)
+      set(_framepipe_cv_location "")
+      foreach(_framepipe_cv_config IN ITEMS RELEASE RELWITHDEBINFO NOCONFIG DEBUG)
+        get_target_property(_framepipe_cv_location ${_framepipe_cv_target}
+                            IMPORTED_LOCATION_${_framepipe_cv_config})
+        if(_framepipe_cv_location)
+          break()
+        endif()
+      endforeach()
+      if(NOT _framepipe_cv_location)
+        set(_framepipe_cv_location "-l${_framepipe_cv_target}")
+      endif()
+      list(APPEND FramepipeOpenCV_LIBRARIES "${_framepipe_cv_location}")
+    endforeach()
+    unset(_framepipe_cv_target)
+    unset(_framepipe_cv_location)
+    unset(_framepipe_cv_config)
   endif()
   unset(_framepipe_opencv_via)
   return()
@@ -66,11 +94,14 @@ find_package_handle_standard_args(FramepipeOpenCV
   VERSION_VAR FramepipeOpenCV_VERSION)
 
 if(FramepipeOpenCV_FOUND)
+  set(FramepipeOpenCV_INCLUDE_DIRS "${FramepipeOpenCV_INCLUDE_DIR}")
+  set(FramepipeOpenCV_LIBRARIES "${FramepipeOpenCV_IMGPROC_LIBRARY};${FramepipeOpenCV_CORE_LIBRARY}")
   add_library(FramepipeOpenCV::OpenCV INTERFACE IMPORTED)
-  # Include directories of imported targets are treated as system directories, so OpenCV's
-  # own headers never trip our -Wpedantic -Werror.
+  # SYSTEM (see the top of this file): OpenCV's own headers must not trip the consumer's
+  # warnings, nor our -Wpedantic -Werror.
   set_target_properties(FramepipeOpenCV::OpenCV PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${FramepipeOpenCV_INCLUDE_DIR}"
+    INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${FramepipeOpenCV_INCLUDE_DIR}"
     # imgproc depends on core: keep this order for static linking.
     INTERFACE_LINK_LIBRARIES "${FramepipeOpenCV_IMGPROC_LIBRARY};${FramepipeOpenCV_CORE_LIBRARY}")
 endif()

@@ -1,4 +1,4 @@
-// framepipe version, kept in step with project(VERSION) in CMakeLists.txt.
+// framepipe version: the one place it is set (CMakeLists.txt reads MAJOR/MINOR/PATCH from here).
 #pragma once
 
 #define FRAMEPIPE_VERSION_MAJOR 0

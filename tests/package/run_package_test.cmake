@@ -1,6 +1,7 @@
 # cmake -DMODE=<mode> -DFRAMEPIPE_SOURCE_DIR=... -DFRAMEPIPE_BINARY_DIR=... -DWORK_DIR=...
 #       -DGENERATOR=... -DCXX_COMPILER=... [-DBUILD_TYPE=...] [-DCONFIG=...] [-DWERROR=ON]
 #       [-DMAKE_PROGRAM=...] [-DPKG_CONFIG=...] [-DFRAMEPIPE_INSTALL_PKGCONFIGDIR=...]
+#       [-DHAVE_OPENCV=ON]
 #       -P run_package_test.cmake
 #
 # One package test (see CMakeLists.txt next to this file). WORK_DIR is wiped first, so every run
@@ -40,6 +41,20 @@ function(step what)
   set(step_output "${output}" PARENT_SCOPE)
 endfunction()
 
+# The flags of a strict consumer. -Wdeprecated: OpenCV 4.6's headers, included with plain -I,
+# print dozens of C++20 -Wdeprecated-enum-enum-conversion warnings; framepipe must bring them in
+# as system headers so that none of that reaches its users.
+set(strict_warnings -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wdeprecated)
+
+# expect_no_warnings(<what>): fails if the last step's output has a compiler warning -- even
+# without -Werror, so that OpenCV's (system header) warnings are caught in every build type.
+function(expect_no_warnings what)
+  if(step_output MATCHES "[^\n]*warning:[^\n]*")
+    message(FATAL_ERROR "${MODE}: ${what} printed a warning: ${CMAKE_MATCH_0}\n"
+                        "--- output ---\n${step_output}")
+  endif()
+endfunction()
+
 set(config_args "")
 if(CONFIG)
   set(config_args --config "${CONFIG}")
@@ -48,6 +63,27 @@ endif()
 if(MODE MATCHES "^(find_package|core_only|pkg_config|clang)$")
   step("install framepipe into ${prefix}"
        "${CMAKE_COMMAND}" --install "${FRAMEPIPE_BINARY_DIR}" --prefix "${prefix}" ${config_args})
+  # Consumers of the installed package need only CMake 3.22 (Ubuntu 22.04). The exported targets
+  # file is where a newer requirement would creep in (an exported FILE_SET makes it demand
+  # 3.23): no file sets, and no version check above 3.22.
+  file(GLOB_RECURSE targets_files "${prefix}/*/framepipeTargets.cmake")
+  if(NOT targets_files)
+    message(FATAL_ERROR "${MODE}: no framepipeTargets.cmake under ${prefix}")
+  endif()
+  foreach(targets_file IN LISTS targets_files)
+    file(READ "${targets_file}" targets_text)
+    if(targets_text MATCHES "FILE_SET")
+      message(FATAL_ERROR "${MODE}: ${targets_file} exports a FILE_SET (needs CMake 3.23)")
+    endif()
+    string(REGEX MATCHALL "CMAKE_VERSION VERSION_LESS \"?[0-9.]+" checks "${targets_text}")
+    foreach(check IN LISTS checks)
+      string(REGEX MATCH "[0-9.]+$" needed "${check}")
+      if(needed VERSION_GREATER 3.22)
+        message(FATAL_ERROR "${MODE}: ${targets_file} requires CMake ${needed}; consumers on "
+                            "3.22 could not use it")
+      endif()
+    endforeach()
+  endforeach()
 endif()
 
 if(MODE STREQUAL "pkg_config")
@@ -62,8 +98,17 @@ if(MODE STREQUAL "pkg_config")
   string(STRIP "${step_output}" libs)
   message(STATUS "pkg_config: --cflags: ${cflags}")
   message(STATUS "pkg_config: --libs:   ${libs}")
-  if(NOT cflags MATCHES "-std=c\\+\\+20")
-    message(FATAL_ERROR "pkg_config: --cflags lacks -std=c++20: ${cflags}")
+  # The .pc states that C++20 is required; it must not choose the standard for the consumer.
+  if(cflags MATCHES "-std=")
+    message(FATAL_ERROR "pkg_config: --cflags forces a language standard: ${cflags}")
+  endif()
+  # OpenCV, when this build has it, comes in as -isystem (its C++20 deprecation warnings are not
+  # the consumer's); never as -I.
+  if(cflags MATCHES "-I[^ ]*opencv")
+    message(FATAL_ERROR "pkg_config: --cflags gives OpenCV as -I, not -isystem: ${cflags}")
+  endif()
+  if(HAVE_OPENCV AND NOT cflags MATCHES "-isystem [^ ]*opencv")
+    message(FATAL_ERROR "pkg_config: --cflags lacks -isystem <OpenCV include dir>: ${cflags}")
   endif()
   # The -I must lead into this prefix, however pkg-config spells the path.
   string(REGEX MATCH "-I([^ ]*prefix[^ ]*)" include_flag "${cflags}")
@@ -75,13 +120,15 @@ if(MODE STREQUAL "pkg_config")
   endif()
   separate_arguments(cflags UNIX_COMMAND "${cflags}")
   separate_arguments(libs UNIX_COMMAND "${libs}")
-  set(warnings -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion)
+  # The consumer picks the standard itself (the .pc says C++20 or later is required).
+  set(warnings -std=c++20 ${strict_warnings})
   if(WERROR)
     list(APPEND warnings -Werror)
   endif()
   step("compile consumer/main.cpp with pkg-config's flags"
        "${CXX_COMPILER}" ${cflags} ${warnings} "${here}/consumer/main.cpp"
        -o "${WORK_DIR}/consumer" ${libs})
+  expect_no_warnings("compiling consumer/main.cpp")
   step("run the consumer" "${WORK_DIR}/consumer")
   message(STATUS "${step_output}")
   return()
@@ -115,6 +162,7 @@ if(MAKE_PROGRAM)
 endif()
 step("configure ${project_dir}" "${CMAKE_COMMAND}" ${configure_args})
 step("build" "${CMAKE_COMMAND}" --build "${build}" --parallel 2 ${config_args})
+expect_no_warnings("the consumer's build")
 step("run the consumer" "${build}/bin/${executable}")
 message(STATUS "${step_output}")
 
