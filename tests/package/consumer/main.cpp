@@ -6,8 +6,8 @@
 
 int main() {
   using namespace framepipe;
-  Frame<PixelFormat::BGR24> src(64, 48);
-  Frame<PixelFormat::I420> dst(64, 48);
+  Frame<PixelFormat::BGR24> src({64, 48});
+  Frame<PixelFormat::I420> dst({64, 48});
   const auto in = src.view();
   for (int y = 0; y < in.height(); ++y) {
     std::memset(in.plane(0) + static_cast<std::size_t>(y) * in.stride(0), 255,

@@ -19,8 +19,8 @@
 
 int main() {
   using namespace framepipe;
-  Frame<PixelFormat::BGR24> src(33, 17);
-  Frame<PixelFormat::I420> dst(33, 17);
+  Frame<PixelFormat::BGR24> src({33, 17});
+  Frame<PixelFormat::I420> dst({33, 17});
   const auto in = src.view();
   for (int y = 0; y < in.height(); ++y) {
     std::memset(in.plane(0) + static_cast<std::size_t>(y) * in.stride(0), 255,
@@ -35,7 +35,7 @@ int main() {
   std::printf("core_only: white BGR packed to Y = %d\n", luma);
 
   // A whole chain too, so that the run loop is instantiated under the consumer's warning flags.
-  Pipeline chain{TestPatternGenerator{{.width = 33, .height = 17}}, Nv12Packer{}, NullSink{}};
+  Pipeline chain{TestPatternGenerator{{.size = {33, 17}}}, Nv12Packer{}, NullSink{}};
   const Stats stats = chain.run({.frames = 3, .fps = {30000, 1001}});
   if (stats.frames != 3) {
     std::fprintf(stderr, "core_only: the pipeline ran %llu frames, expected 3\n",
