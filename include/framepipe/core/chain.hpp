@@ -231,16 +231,19 @@ class ChainEngine {
     return std::get<I>(stages_);
   }
 
-  /// Opens a stream of `size` frames: allocates the intermediate frames (kept from a previous
-  /// stream of the same size) and starts the sink with the format it receives, the colour the
-  /// last converter states and the rate and pacing given. Throws what the sink's start() throws.
-  void open(Size size, FrameRate fps, Pacing pacing) {
-    check_frame_size(size);
-    check_frame_rate(fps);
-    allocate(size, std::make_index_sequence<kConverters>{});
-    size_ = size;
-    frame_bytes_ = default_layout(sink_format, size).size;
-    const StreamSpec spec{sink_format, size, fps, color_of_sink_input(size), pacing};
+  /// Opens a stream whose frames of format `In` are described by `input` (size, fps, colour,
+  /// chroma siting, pacing; `input.format` is set to `In`): allocates the intermediate frames
+  /// (kept from a previous stream of the same size), tells each converter that has
+  /// `start(const StreamSpec&)` the stream it will receive, and starts the sink with the stream
+  /// it receives. Throws what a start() throws.
+  void open(StreamSpec input) {
+    check_frame_size(input.size);
+    check_frame_rate(input.fps);
+    input.format = In;
+    allocate(input.size, std::make_index_sequence<kConverters>{});
+    size_ = input.size;
+    frame_bytes_ = default_layout(sink_format, input.size).size;
+    const StreamSpec spec = start_converters(input, std::make_index_sequence<kConverters>{});
     if constexpr (requires(Sink & s) { s.start(spec); }) sink().start(spec);
     sink_dropped_before_ = sink_counters(sink()).dropped;
     stop_.sink_interrupted.store(false);
@@ -327,12 +330,32 @@ class ChainEngine {
   bool sink_interrupted() const noexcept { return stop_.sink_interrupted.load(); }
 
  private:
-  std::optional<ColorSpec> color_of_sink_input([[maybe_unused]] Size size) const {
-    if constexpr (kConverters == 0) {
-      return std::nullopt;  // the source's own colour, if any, is the caller's to state
-    } else {
-      return stage_color_spec(std::get<kConverters - 1>(stages_), size);
+  /// Starts converters 0.. in order, each told the stream it receives; returns the sink's.
+  template <std::size_t... I>
+  StreamSpec start_converters(StreamSpec spec, std::index_sequence<I...>) {
+    ((spec = start_converter<I>(spec)), ...);
+    return spec;
+  }
+
+  /// Tells converter I its input (its optional `start(const StreamSpec&)`) and returns the stream
+  /// it makes: its output format; the colour it states (`color_spec(size)`, e.g. a packer's), or
+  /// for Y'CbCr in and out the input's colour and siting unchanged, and none for RGB or gray.
+  template <std::size_t I>
+  StreamSpec start_converter(const StreamSpec& in) {
+    auto& c = converter<I>();
+    if constexpr (requires { c.start(in); }) c.start(in);
+    StreamSpec out = in;
+    out.format = formats[I + 1];
+    const bool yuv_in = format_info(in.format).yuv;
+    const bool yuv_out = format_info(out.format).yuv;
+    if (const std::optional<ColorSpec> stated = stage_color_spec(c, in.size)) {
+      out.color = stated;
+      out.chroma_site = ChromaSite::Center;
+    } else if (!(yuv_in && yuv_out)) {
+      out.color.reset();
+      out.chroma_site = ChromaSite::Center;
     }
+    return out;
   }
 
   template <std::size_t... I>

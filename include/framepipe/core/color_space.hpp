@@ -21,6 +21,17 @@ enum class Range {
   Full,     ///< "PC"/JPEG range: all of 0..255
 };
 
+/// Where a 4:2:0 frame's chroma samples sit relative to the luma samples they cover (GStreamer's
+/// caps `chroma-site`). Packers write Center; decoders of MPEG-2, H.264 and most video say Left.
+enum class ChromaSite {
+  Center,  ///< centred in each 2x2 block ("jpeg"): JPEG, and framepipe's box-averaging packers
+  Left,    ///< with the left column, centred vertically ("mpeg2"): MPEG-2, H.264, HEVC, VP8/9
+};
+
+constexpr std::string_view chroma_site_name(ChromaSite site) {
+  return site == ChromaSite::Left ? "mpeg2 (left)" : "jpeg (centre)";
+}
+
 /// An 8-bit R'G'B' colour, e.g. for drawing: {255, 255, 255} is white.
 struct Rgb {
   std::uint8_t r = 0;

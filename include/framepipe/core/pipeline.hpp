@@ -143,7 +143,10 @@ class Pipeline {
     const std::uint64_t frame_count =
         options.frames != 0 ? options.frames : frames_within(options.duration, options.fps);
 
-    engine_.open(generator_.size(), options.fps, options.pacing);
+    engine_.open({.size = generator_.size(),
+                  .fps = options.fps,
+                  .color = detail::stage_color_spec(generator_, generator_.size()),
+                  .pacing = options.pacing});
     const detail::ScopeExit end_stream{[this]() noexcept { engine_.abort(); }};  // once closed, a
                                                                                  // no-op
     Stats stats;

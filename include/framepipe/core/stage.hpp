@@ -33,6 +33,8 @@ struct StreamSpec {
   /// The matrix and range of Y'CbCr frames, stated by the stage that produced them; unset for
   /// RGB and gray, or when the producer does not say (sinks then state default_color_spec()).
   std::optional<ColorSpec> color{};
+  /// Where 4:2:0 chroma sits (Y'CbCr formats only); framepipe's packers write Center.
+  ChromaSite chroma_site = ChromaSite::Center;
   Pacing pacing = Pacing::AsFastAsPossible;
 };
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -34,6 +35,10 @@ struct WriterOptions {
   FrameRate fps{30, 1};
   Timestamps timestamps = Timestamps::FrameIndex;
   Pacing pacing = Pacing::AsFastAsPossible;
+  /// For Y'CbCr frames written as they are: the matrix and range that made them, and where their
+  /// chroma sits (what the sink states in its caps). Unset: default_color_spec().
+  std::optional<ColorSpec> color{};
+  ChromaSite chroma_site = ChromaSite::Center;
 };
 
 /// The inverse of Pipeline: instead of a generator, the caller writes frames of format `In`.
@@ -68,7 +73,11 @@ class Writer {
       : options_(options),
         engine_(std::move(stages)...),
         exceptions_at_open_(std::uncaught_exceptions()) {
-    engine_.open(options_.size, options_.fps, options_.pacing);
+    engine_.open({.size = options_.size,
+                  .fps = options_.fps,
+                  .color = options_.color,
+                  .chroma_site = options_.chroma_site,
+                  .pacing = options_.pacing});
     start_ = SteadyClock::now();
   }
 

@@ -65,8 +65,10 @@ inline GstVideoColorimetry colorimetry_of(ColorSpec color) {
 
 /// The GstVideoInfo of the frames `spec` describes (`gst_video_info_set_format()`): progressive,
 /// square pixels, the rate of `spec`; for Y'CbCr formats the colorimetry of stated_color_spec()
-/// and `chroma-site=jpeg` (chroma centred between its 2x2 luma samples, which is what framepipe's
-/// box-averaging packers compute); RGB formats keep GStreamer's default (sRGB), gray its default.
+/// and the chroma siting of `spec.chroma_site` (`jpeg`, centred between its 2x2 luma samples, is
+/// what framepipe's box-averaging packers compute; `mpeg2`, left-sited, is what decoders of
+/// MPEG-2, H.264 and their kin give); RGB formats keep GStreamer's default (sRGB), gray its
+/// default.
 /// Throws InvalidArgument for a bad size or rate.
 inline GstVideoInfo video_info_of(const StreamSpec& spec) {
   check_frame_size(spec.size);
@@ -93,7 +95,9 @@ inline GstVideoInfo video_info_of(const StreamSpec& spec) {
   GST_VIDEO_INFO_PAR_D(&info) = 1;
   if (format_info(spec.format).yuv) {
     info.colorimetry = colorimetry_of(stated_color_spec(spec));
-    GST_VIDEO_INFO_CHROMA_SITE(&info) = GST_VIDEO_CHROMA_SITE_JPEG;
+    GST_VIDEO_INFO_CHROMA_SITE(&info) = spec.chroma_site == ChromaSite::Left
+                                            ? GST_VIDEO_CHROMA_SITE_MPEG2
+                                            : GST_VIDEO_CHROMA_SITE_JPEG;
   }
   return info;
 }
