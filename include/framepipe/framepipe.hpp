@@ -22,6 +22,8 @@
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/core/pipeline.hpp"
 #include "framepipe/core/pixel_format.hpp"
+#include "framepipe/core/source.hpp"
+#include "framepipe/core/source_reader.hpp"
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
 #include "framepipe/core/writer.hpp"

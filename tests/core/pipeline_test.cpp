@@ -183,7 +183,7 @@ struct DroppingSink {
     if (t.index % 3 == 2) ++lost;
   }
   void finish() {}
-  SinkCounters counters() const { return {lost}; }
+  StageCounters counters() const { return {lost}; }
 };
 
 }  // namespace

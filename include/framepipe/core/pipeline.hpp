@@ -15,6 +15,7 @@
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/source.hpp"
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
 
@@ -64,25 +65,36 @@ class ScopeExit {
 
 }  // namespace detail
 
-/// A generator, zero or more converters and a sink, composed at compile time:
+/// A generator or a lending source, zero or more converters and a sink, composed at compile time:
 /// \code
 ///   Pipeline<TextClockGenerator, I420Packer, AppSrcSink> p{gen, packer, sink};
 ///   Stats s = p.run({.frames = 150, .fps = {30, 1}});
 /// \endcode
 /// Adjacent stages must agree on the pixel format (checked by static_assert). Intermediate frames
-/// are owned by the chain engine and reused: the steady state allocates nothing per frame.
+/// are owned by the chain engine and reused: the steady state allocates nothing per frame. A
+/// generator draws into memory the pipeline owns; a lending Source (core/source.hpp) lends its
+/// own frames, which the first converter reads in place.
 template <class G, class... Stages>
 class Pipeline {
   static_assert(sizeof...(Stages) >= 1, "framepipe::Pipeline needs a generator and a sink");
-  // The Generator concept (core/stage.hpp), one named trait at a time.
+  static constexpr bool kLends = detail::MeansToLend<G>;
+  // The Generator concept (core/stage.hpp), or the Source concept (core/source.hpp) for a first
+  // stage that has next(), one named trait at a time.
   static_assert(HasOutputFormat<G>,
-                "framepipe: the first stage (generator) must declare "
+                "framepipe: the first stage (generator or lending source) must declare "
                 "`static constexpr PixelFormat output`");
-  static_assert(HasFrameSize<G>,
+  static_assert(kLends || HasFrameSize<G>,
                 "framepipe: the first stage (generator) must have `Size size() const`");
-  static_assert(!HasOutputFormat<G> || GeneratesFrames<G>,
+  static_assert(kLends || !HasOutputFormat<G> || GeneratesFrames<G>,
                 "framepipe: the first stage (generator) must have "
                 "`void generate(FrameView<output>, const FrameTime&)`");
+  static_assert(!kLends || OpensStream<G>,
+                "framepipe: the first stage (lending source) must have `StreamSpec start()`");
+  static_assert(!kLends || !HasOutputFormat<G> || LendsFrames<G>,
+                "framepipe: the first stage (lending source) must have "
+                "`std::optional<LentFrame<output>> next()`");
+  static_assert(!kLends || HasStop<G>,
+                "framepipe: the first stage (lending source) must have `void stop()`");
 
   using Engine = detail::ChainEngine<G, detail::generator_output<G>(), Stages...>;
   using Sink = typename Engine::Sink;
@@ -96,7 +108,9 @@ class Pipeline {
   explicit Pipeline(G generator, Stages... stages)
       : generator_(std::move(generator)), engine_(std::move(stages)...) {}
 
+  /// The first stage: the generator, or the lending source.
   G& generator() { return generator_; }
+  G& source() { return generator_; }
   Sink& sink() { return engine_.sink(); }
   /// Converter `I` (0-based, in chain order).
   template <std::size_t I>
@@ -106,6 +120,8 @@ class Pipeline {
 
   /// Produces the frames `options` asks for, hands each to the sink, then calls the sink's
   /// finish() (which for AppSrcSink sends EOS and waits for it). Returns the run's counters.
+  /// With a lending source, the source's stream sets size, rate and colour: `frames` (0: all)
+  /// and `duration` (0: all) only cut it short, and `fps` is not used.
   ///
   /// Every way out ends the stream: a normal end and request_stop() through finish(); an
   /// exception from any stage, from `on_progress` or from the sink through the sink's abort()
@@ -129,12 +145,60 @@ class Pipeline {
   /// sink's interrupt() cuts that wait short). run() then ends the stream as usual -- through the
   /// sink's finish(), or its bounded abort() when the wait was cut -- and returns. A request made
   /// before run() starts stops that run before its first frame; each request ends at most one run.
-  void request_stop() noexcept { engine_.request_stop(); }
+  void request_stop() noexcept {
+    engine_.request_stop();
+    if constexpr (requires { generator_.interrupt(); }) generator_.interrupt();
+  }
 
  private:
   using SteadyClock = std::chrono::steady_clock;
 
   Stats run_checked(const RunOptions& options) {
+    if constexpr (kLends) {
+      return run_source(options);
+    } else {
+      return run_generator(options);
+    }
+  }
+
+  /// A lending source's stream, frame after frame until its end (or `frames`, `duration`, a stop).
+  Stats run_source(const RunOptions& options) {
+    StreamSpec spec = generator_.start();
+    const detail::ScopeExit stop_source{[this]() noexcept { generator_.stop(); }};
+    spec.pacing = options.pacing;
+    engine_.open(spec);
+    const detail::ScopeExit end_stream{[this]() noexcept { engine_.abort(); }};
+    const std::uint64_t source_dropped_before = detail::stage_counters(generator_).dropped;
+    Stats stats;
+    live_.store(stats);
+    const auto start = SteadyClock::now();
+    auto last_progress = start;
+    const auto limit = static_cast<std::uint64_t>(options.duration.count());
+    try {
+      for (std::uint64_t i = 0; options.frames == 0 || i < options.frames; ++i) {
+        if (engine_.take_stop()) break;
+        const auto t0 = SteadyClock::now();
+        std::optional<LentFrame<detail::generator_output<G>()>> frame = generator_.next();
+        stats.generate += SteadyClock::now() - t0;
+        if (!frame || (limit != 0 && frame->time().pts >= limit)) break;
+        stats.source_dropped = detail::stage_counters(generator_).dropped - source_dropped_before;
+        engine_.push(frame->view(), frame->time(), stats);
+        frame->release();  // back to the source before the counters are published
+        const auto now = publish(stats, start);
+        if (options.on_progress && now - last_progress >= options.progress_interval) {
+          last_progress = now;
+          options.on_progress(stats);
+        }
+      }
+    } catch (const Interrupted&) {
+      if (engine_.sink_interrupted()) engine_.abort();  // as in run_generator
+    }
+    engine_.close(stats);
+    publish(stats, start);
+    return stats;
+  }
+
+  Stats run_generator(const RunOptions& options) {
     check_frame_rate(options.fps);
     if (options.frames == 0 && options.duration <= std::chrono::nanoseconds::zero()) {
       throw InvalidArgument(
