@@ -20,6 +20,7 @@
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/handoff_ring.hpp"
 #include "framepipe/core/pipeline.hpp"
 #include "framepipe/core/pixel_format.hpp"
 #include "framepipe/core/source.hpp"

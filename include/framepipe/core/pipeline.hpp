@@ -5,16 +5,20 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "framepipe/core/chain.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/handoff_ring.hpp"
 #include "framepipe/core/source.hpp"
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
@@ -36,6 +40,13 @@ struct RunOptions {
   /// Called from the run's thread about once per `progress_interval` with the counters so far.
   std::function<void(const Stats&)> on_progress{};
   std::chrono::milliseconds progress_interval{1000};
+  /// Overlapped stages: the generator draws frame i + 1 on a thread of its own while the run's
+  /// thread converts frame i and hands it to the sink, with two frames in flight between the two
+  /// (memory: two more frames of the generator's format). Order, exact timestamps, pacing,
+  /// back-pressure, request_stop() and the handling of errors are those of a sequential run.
+  /// Needs a converter: with none the generator draws into the sink's own frame, and the run
+  /// stays sequential. Ignored with a lending source.
+  bool overlap = false;
 };
 
 namespace detail {
@@ -216,27 +227,15 @@ class Pipeline {
     Stats stats;
     live_.store(stats);
     const auto start = SteadyClock::now();
-    auto last_progress = start;
     try {
-      for (std::uint64_t i = 0; i < frame_count; ++i) {
-        if (engine_.take_stop()) break;
-        const FrameTime time = FrameTime::at(i, options.fps);
-        if (options.pacing == Pacing::RealTime) {
-          const auto due = start + std::chrono::nanoseconds(time.pts);
-          if (SteadyClock::now() > due + std::chrono::nanoseconds(time.duration)) {
-            ++stats.late;
-            ++stats.dropped;
-            publish(stats, start);
-            continue;  // too late to be worth producing
-          }
-          if (!sleep_until_or_stop(due)) break;
+      if constexpr (Engine::kConverters > 0) {
+        if (options.overlap) {
+          draw_overlapped(options, frame_count, stats, start);
+        } else {
+          draw_sequentially(options, frame_count, stats, start);
         }
-        engine_.push_drawn([&](auto frame) { generator_.generate(frame, time); }, time, stats);
-        const auto now = publish(stats, start);
-        if (options.on_progress && now - last_progress >= options.progress_interval) {
-          last_progress = now;
-          options.on_progress(stats);
-        }
+      } else {
+        draw_sequentially(options, frame_count, stats, start);
       }
     } catch (const Interrupted&) {
       // request_stop() while the sink could not lend a frame: downstream holds every frame, so
@@ -248,6 +247,107 @@ class Pipeline {
     return stats;
   }
 
+  /// Paces frame `time` (Pacing::RealTime): Draw once it is due (sleeping until then), Late when
+  /// its time is more than a period past (it is skipped and counted), Stop on request_stop().
+  enum class Slot { Draw, Late, Stop };
+  Slot pace(const RunOptions& options, const FrameTime& time, SteadyClock::time_point start,
+            bool take_stop) {
+    if (options.pacing != Pacing::RealTime) return Slot::Draw;
+    const auto due = start + std::chrono::nanoseconds(time.pts);
+    if (SteadyClock::now() > due + std::chrono::nanoseconds(time.duration)) return Slot::Late;
+    return sleep_until_or_stop(due, take_stop) ? Slot::Draw : Slot::Stop;
+  }
+
+  /// Draws, converts and hands over one frame after the other, on the run's thread.
+  void draw_sequentially(const RunOptions& options, std::uint64_t frame_count, Stats& stats,
+                         SteadyClock::time_point start) {
+    auto last_progress = start;
+    for (std::uint64_t i = 0; i < frame_count; ++i) {
+      if (engine_.take_stop()) break;
+      const FrameTime time = FrameTime::at(i, options.fps);
+      const Slot slot = pace(options, time, start, true);
+      if (slot == Slot::Stop) break;
+      if (slot == Slot::Late) {
+        ++stats.late;
+        ++stats.dropped;
+        publish(stats, start);
+        continue;  // too late to be worth producing
+      }
+      engine_.push_drawn([&](auto frame) { generator_.generate(frame, time); }, time, stats);
+      progress(options, stats, start, last_progress);
+    }
+  }
+
+  /// The generator draws on a thread of its own into one of two frames, while this thread
+  /// converts and hands over the one before (RunOptions::overlap).
+  void draw_overlapped(const RunOptions& options, std::uint64_t frame_count, Stats& stats,
+                       SteadyClock::time_point start) {
+    constexpr std::size_t kInFlight = 2;
+    const Size size = generator_.size();
+    if (drawn_.size() != kInFlight || drawn_[0].size() != size) {
+      drawn_.clear();
+      for (std::size_t i = 0; i < kInFlight; ++i) drawn_.emplace_back(size);
+    }
+    detail::HandoffRing<FrameTime> ring(kInFlight);
+    // Written by the drawing thread, read here: relaxed, each exact on its own.
+    std::atomic<std::uint64_t> late{0};
+    std::atomic<std::int64_t> generate_ns{0};
+    std::thread drawer([&]() noexcept {
+      try {
+        for (std::uint64_t i = 0; i < frame_count; ++i) {
+          if (engine_.stop_requested()) break;
+          const FrameTime time = FrameTime::at(i, options.fps);
+          const Slot paced = pace(options, time, start, false);
+          if (paced == Slot::Stop) break;
+          if (paced == Slot::Late) {
+            late.fetch_add(1, std::memory_order_relaxed);
+            continue;
+          }
+          const std::optional<std::size_t> slot = ring.take_free();
+          if (!slot) return;  // closed: the run ended
+          const auto t0 = SteadyClock::now();
+          generator_.generate(drawn_[*slot].view(), time);
+          generate_ns.fetch_add((SteadyClock::now() - t0).count(), std::memory_order_relaxed);
+          if (!ring.hand_over(*slot, time)) return;
+        }
+        ring.finish();
+      } catch (...) {
+        ring.fail(std::current_exception());
+      }
+    });
+    // Declared after the thread: on every way out, the hand-off closes and the thread is joined
+    // before the frames it draws into (members) or the ring go away.
+    const detail::ScopeExit join{[&]() noexcept {
+      ring.close();
+      drawer.join();
+    }};
+    const auto merge_drawer = [&] {
+      stats.late = late.load(std::memory_order_relaxed);
+      stats.generate = std::chrono::nanoseconds(generate_ns.load(std::memory_order_relaxed));
+    };
+    auto last_progress = start;
+    while (!engine_.stop_requested()) {
+      const std::optional<detail::HandoffRing<FrameTime>::Item> item = ring.take_filled();
+      if (!item) break;
+      merge_drawer();
+      engine_.push(drawn_[item->slot].view(), item->value, stats);
+      ring.give_back(item->slot);
+      progress(options, stats, start, last_progress);
+    }
+    merge_drawer();  // close() counts the drops, late ones included
+    if (const std::exception_ptr error = ring.error()) std::rethrow_exception(error);
+  }
+
+  /// Publishes the counters, and calls on_progress when its interval has passed.
+  void progress(const RunOptions& options, Stats& stats, SteadyClock::time_point start,
+                SteadyClock::time_point& last_progress) {
+    const auto now = publish(stats, start);
+    if (options.on_progress && now - last_progress >= options.progress_interval) {
+      last_progress = now;
+      options.on_progress(stats);
+    }
+  }
+
   /// Publishes the counters so far (Pipeline::stats()); returns the time it took for "now".
   SteadyClock::time_point publish(Stats& stats, SteadyClock::time_point start) {
     const auto now = SteadyClock::now();
@@ -257,11 +357,11 @@ class Pipeline {
   }
 
   /// Sleeps until `due`, waking every few milliseconds to honour request_stop(); false when a
-  /// stop was requested (and takes the request).
-  bool sleep_until_or_stop(SteadyClock::time_point due) {
+  /// stop was requested (and takes the request when `take_stop`).
+  bool sleep_until_or_stop(SteadyClock::time_point due, bool take_stop) {
     constexpr auto kSlice = std::chrono::milliseconds(5);
     for (;;) {
-      if (engine_.take_stop()) return false;
+      if (take_stop ? engine_.take_stop() : engine_.stop_requested()) return false;
       const auto now = SteadyClock::now();
       if (now >= due) return true;
       if (due - now <= kSlice) {
@@ -283,6 +383,8 @@ class Pipeline {
 
   G generator_;
   Engine engine_;
+  /// The frames an overlapped run's generator draws into (RunOptions::overlap).
+  std::vector<Frame<detail::generator_output<G>()>> drawn_;
   detail::AtomicStats live_;
 };
 
