@@ -15,6 +15,7 @@
 #include "framepipe/convert/kernels/dispatch.hpp"
 #include "framepipe/convert/nv12_packer.hpp"
 #include "framepipe/convert/rgb_to_yuv_packer.hpp"
+#include "framepipe/core/band_pool.hpp"
 #include "framepipe/core/chain.hpp"
 #include "framepipe/core/color_space.hpp"
 #include "framepipe/core/error.hpp"

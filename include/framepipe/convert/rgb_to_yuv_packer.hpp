@@ -1,12 +1,14 @@
 // The shared engine of I420Packer and Nv12Packer: RGB-family frames -> 4:2:0 Y'CbCr.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/dispatch.hpp"
+#include "framepipe/core/band_pool.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 
@@ -17,6 +19,10 @@ struct PackerOptions {
   /// The colour matrix; unset picks default_color_spec() (BT.601 at every size; see there why).
   std::optional<Matrix> matrix{};
   Range range = Range::Limited;
+  /// Threads that share each frame, in bands of whole row pairs: 1 (default) converts on the
+  /// caller's thread only; 0 uses the hardware's cores. The output is the same bytes whatever the
+  /// count. The threads are the packer's own, started at its first frame and kept until it goes.
+  unsigned threads = 1;
 };
 
 /// Converts BGR24/RGB24/BGRA32/RGBA32 frames into a 4:2:0 format `Out` (I420 or NV12) with 2x2
@@ -57,12 +63,41 @@ class RgbToYuvPacker {
                             std::to_string(src.height()) + " but destination is " +
                             std::to_string(dst.width()) + "x" + std::to_string(dst.height()));
     }
-    kernels::pack_yuv420_frame(src, dst, pack_coefficients(color_spec(src.size())), isa_);
+    const PackCoefficients k = pack_coefficients(color_spec(src.size()));
+    if (options_.threads == 1) {
+      kernels::pack_yuv420_frame(src, dst, k, isa_);
+      return;
+    }
+    if (!bands_.value) bands_.value = std::make_unique<detail::BandPool>(options_.threads);
+    struct Job {
+      FrameView<In> src;
+      FrameView<Out> dst;
+      const PackCoefficients& k;
+      Isa isa;
+      int bands;
+    } job{src, dst, k, isa_, static_cast<int>(bands_.value->threads())};
+    bands_.value->run(
+        job.bands,
+        [](void* context, int band) {
+          const Job& j = *static_cast<const Job*>(context);
+          const auto [begin, end] = detail::BandPool::band_rows(band, j.bands, j.src.height(), 2);
+          kernels::pack_yuv420_rows(j.src, j.dst, j.k, j.isa, begin, end);
+        },
+        &job);
+  }
+
+  /// Threads that share each frame (PackerOptions::threads, with 0 resolved to the cores).
+  unsigned threads() const {
+    return options_.threads == 1 ? 1
+                                 : (bands_.value ? bands_.value->threads()
+                                                 : detail::BandPool::resolve(options_.threads));
   }
 
  private:
   Options options_;
   Isa isa_;
+  /// The band threads, made at the first frame; a copy of the packer starts without them.
+  mutable detail::Scratch<std::unique_ptr<detail::BandPool>> bands_;
 };
 
 }  // namespace framepipe

@@ -46,22 +46,30 @@ PackRowsFn select_pack_rows(Isa isa) {
   return kNv12 ? &pack_nv12_rows_scalar<In> : &pack_i420_rows_scalar<In>;
 }
 
-/// Packs a whole frame into the 4:2:0 format `Out` (I420 or NV12) on path `isa`: picks the row
-/// kernel once, then walks the frame two source rows at a time (an odd last row pairs with
-/// itself). Sizes must match (the packers check). Here rather than in the packer class so that the
-/// loop, too, is compiled once per ISA level.
+/// Packs rows [y_begin, y_end) of a frame into the 4:2:0 format `Out` (I420 or NV12) on path
+/// `isa`: picks the row kernel once, then walks the rows two at a time (an odd last row pairs with
+/// itself). `y_begin` must be even, so that each band of rows owns whole chroma rows. Sizes must
+/// match (the packers check). Here rather than in the packer class so that the loop, too, is
+/// compiled once per ISA level.
 template <PixelFormat In, PixelFormat Out>
-void pack_yuv420_frame(FrameView<In> src, FrameView<Out> dst, const PackCoefficients& k, Isa isa) {
+void pack_yuv420_rows(FrameView<In> src, FrameView<Out> dst, const PackCoefficients& k, Isa isa,
+                      int y_begin, int y_end) {
   static_assert(Out == PixelFormat::I420 || Out == PixelFormat::NV12);
   const PackRowsFn rows = select_pack_rows<In, Out>(isa);
   const int w = src.width();
   const int h = src.height();
-  for (int y = 0; y < h; y += 2) {
+  for (int y = y_begin; y < y_end; y += 2) {
     const int y_next = y + 1 < h ? y + 1 : y;
     std::uint8_t* u = dst.row(1, y / 2);
     std::uint8_t* v = Out == PixelFormat::I420 ? dst.row(2, y / 2) : u + 1;
     rows(src.row(0, y), src.row(0, y_next), dst.row(0, y), dst.row(0, y_next), u, v, w, k);
   }
+}
+
+/// Packs a whole frame (pack_yuv420_rows over every row).
+template <PixelFormat In, PixelFormat Out>
+void pack_yuv420_frame(FrameView<In> src, FrameView<Out> dst, const PackCoefficients& k, Isa isa) {
+  pack_yuv420_rows(src, dst, k, isa, 0, src.height());
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
