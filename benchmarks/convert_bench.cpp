@@ -22,6 +22,7 @@
 #include <framepipe/convert/i420_packer.hpp>
 #include <framepipe/convert/kernels/dispatch.hpp>
 #include <framepipe/convert/nv12_packer.hpp>
+#include <framepipe/core/band_pool.hpp>
 #include <framepipe/core/frame.hpp>
 #include <functional>
 #include <map>
@@ -178,8 +179,8 @@ class FramepipeRows final : public Converter {
 /// The public API as a user calls it: I420Packer on the path it picks itself.
 class FramepipePacker final : public Converter {
  public:
-  explicit FramepipePacker(const Frame<PixelFormat::BGR24>& src)
-      : src_(src.view()), dst_(src.size()) {}
+  explicit FramepipePacker(const Frame<PixelFormat::BGR24>& src, unsigned threads = 1)
+      : packer_({.threads = threads}), src_(src.view()), dst_(src.size()) {}
   void run() override { packer_.convert(src_, dst_.view()); }
   Planes out() const override { return planes_of(dst_); }
   framepipe::ColorSpec spec() const override { return packer_.color_spec(src_.size()); }
@@ -351,8 +352,7 @@ class Libyuv final : public Converter {
 /// the given flags (SWS_POINT or SWS_FAST_BILINEAR). swscale's default: BT.601 limited range.
 class Swscale final : public Converter {
  public:
-  Swscale(const Frame<PixelFormat::BGR24>& src, int flags)
-      : src_(src.view()), dst_(src.size()) {
+  Swscale(const Frame<PixelFormat::BGR24>& src, int flags) : src_(src.view()), dst_(src.size()) {
     context_ = sws_getContext(src.width(), src.height(), AV_PIX_FMT_BGR24, src.width(),
                               src.height(), AV_PIX_FMT_YUV420P, flags, nullptr, nullptr, nullptr);
     if (context_ == nullptr) throw std::runtime_error("sws_getContext failed");
@@ -383,9 +383,21 @@ class Swscale final : public Converter {
 /// that the conversion reads plus writes (so memcpy moves twice the traffic).
 class Memcpy final : public Converter {
  public:
-  explicit Memcpy(std::size_t bytes) : from_(bytes, 1), to_(bytes) {}
+  /// `bytes` copied by `threads` threads (a detail::BandPool, as the band-parallel packer uses).
+  explicit Memcpy(std::size_t bytes, unsigned threads = 1)
+      : from_(bytes, 1), to_(bytes), pool_(threads) {}
   void run() override {
-    std::memcpy(to_.data(), from_.data(), from_.size());
+    pool_.run(
+        static_cast<int>(pool_.threads()),
+        [](void* context, int band) {
+          auto& self = *static_cast<Memcpy*>(context);
+          const std::size_t n = self.from_.size();
+          const std::size_t bands = self.pool_.threads();
+          const std::size_t first = n * static_cast<std::size_t>(band) / bands;
+          const std::size_t last = n * (static_cast<std::size_t>(band) + 1) / bands;
+          std::memcpy(self.to_.data() + first, self.from_.data() + first, last - first);
+        },
+        this);
     benchmark::ClobberMemory();
   }
   framepipe::ColorSpec spec() const override { return {}; }
@@ -393,6 +405,7 @@ class Memcpy final : public Converter {
  private:
   std::vector<std::uint8_t> from_;
   std::vector<std::uint8_t> to_;
+  framepipe::detail::BandPool pool_;
 };
 
 // --- Benchmarks ---------------------------------------------------------------------------------
@@ -421,11 +434,15 @@ void run_benchmark(benchmark::State& state, const Factory& make, int w, int h,
 
 void add(const std::string& name, Factory make, int w, int h, std::size_t source_bytes,
          std::string skip_reason = {}) {
-  benchmark::RegisterBenchmark(
-      (name + "/" + size_name(w, h)).c_str(),
-      [make = std::move(make), w, h, source_bytes, skip_reason = std::move(skip_reason)](
-          benchmark::State& state) { run_benchmark(state, make, w, h, source_bytes, skip_reason); })
-      ->Unit(benchmark::kMillisecond);
+  auto* b =
+      benchmark::RegisterBenchmark((name + "/" + size_name(w, h)).c_str(),
+                                   [make = std::move(make), w, h, source_bytes,
+                                    skip_reason = std::move(skip_reason)](benchmark::State& state) {
+                                     run_benchmark(state, make, w, h, source_bytes, skip_reason);
+                                   });
+  b->Unit(benchmark::kMillisecond);
+  // Several threads: the calling thread's CPU time would hide the others' work, so wall time.
+  if (name.ends_with("_2threads")) b->UseRealTime();
 }
 
 std::string isa_skip_reason(Isa isa) {
@@ -452,6 +469,10 @@ void register_benchmarks() {
         bgr + "framepipe_I420Packer",
         [](int fw, int fh) { return std::make_unique<FramepipePacker>(sources(fw, fh).bgr); }, w, h,
         bgr_bytes);
+    add(
+        bgr + "framepipe_I420Packer_2threads",
+        [](int fw, int fh) { return std::make_unique<FramepipePacker>(sources(fw, fh).bgr, 2); }, w,
+        h, bgr_bytes);
 #if FRAMEPIPE_BENCH_HAVE_LIBYUV
     add(
         bgr + "libyuv_RGB24ToI420",
@@ -490,6 +511,13 @@ void register_benchmarks() {
         [](int fw, int fh) {
           return std::make_unique<Memcpy>(static_cast<std::size_t>(fw) *
                                           static_cast<std::size_t>(fh) * 9 / 2);
+        },
+        w, h, bgr_bytes);
+    add(
+        bgr + "memcpy_4.5B_per_px_2threads",
+        [](int fw, int fh) {
+          return std::make_unique<Memcpy>(
+              static_cast<std::size_t>(fw) * static_cast<std::size_t>(fh) * 9 / 2, 2);
         },
         w, h, bgr_bytes);
   }

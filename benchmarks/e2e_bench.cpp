@@ -119,8 +119,7 @@ void BM_E2E_Framepipe(benchmark::State& state) {
   const cv::Mat& bgr = source();
   SteadyCount steady;
   FunctionGenerator<PixelFormat::BGR24> generator{
-      {.size = {kWidth, kHeight}},
-      [&](FrameView<PixelFormat::BGR24> f, const FrameTime& t) {
+      {.size = {kWidth, kHeight}}, [&](FrameView<PixelFormat::BGR24> f, const FrameTime& t) {
         steady.at(t.index);
         if (t.index == 0) {  // the pipeline's BGR frame persists: fill it once per stream
           for (int y = 0; y < kHeight; ++y) std::memcpy(f.row(0, y), bgr.ptr(y), 3 * kWidth);

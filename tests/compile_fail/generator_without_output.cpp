@@ -1,4 +1,4 @@
-// expect: first stage \(generator or lending source\) must declare `static constexpr PixelFormat output`
+// expect: first stage \(generator or lending source\) must declare `static constexpr
 // A custom generator that forgot to say which pixel format it draws.
 #include <framepipe/core/pipeline.hpp>
 #include <framepipe/sinks/null_sink.hpp>

@@ -17,8 +17,7 @@ TEST_CASE("FunctionGenerator calls its function with the frame and its time") {
   gen.generate(frame.view(), FrameTime::at(9, {30, 1}));
   CHECK(frame.view().row(0, 1)[4] == 42);
   CHECK(last_index == 9);
-  CHECK_THROWS_AS(
-      FunctionGenerator<PixelFormat::GRAY8>({.size = {0, 2}},
-                                            [](FrameView<PixelFormat::GRAY8>, const FrameTime&) {}),
-      InvalidArgument);
+  CHECK_THROWS_AS(FunctionGenerator<PixelFormat::GRAY8>(
+                      {.size = {0, 2}}, [](FrameView<PixelFormat::GRAY8>, const FrameTime&) {}),
+                  InvalidArgument);
 }

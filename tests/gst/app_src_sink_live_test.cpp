@@ -37,8 +37,7 @@ constexpr std::uint64_t kSlowFrames = 2000;
 /// frame it is, and that its memory was not reused while GStreamer held it.
 FunctionGenerator<PixelFormat::I420> stamping_generator() {
   return FunctionGenerator<PixelFormat::I420>{
-      {.size = {kVga.width, kVga.height}},
-      [](FrameView<PixelFormat::I420> f, const FrameTime& t) {
+      {.size = {kVga.width, kVga.height}}, [](FrameView<PixelFormat::I420> f, const FrameTime& t) {
         std::memcpy(f.plane(0), &t.index, sizeof t.index);
       }};
 }

@@ -722,8 +722,7 @@ TEST_CASE("bad arguments throw InvalidArgument") {
   CHECK_THROWS_AS(sink.element("nothing_called_this"), InvalidArgument);
   CHECK_THROWS_AS(Frame<PixelFormat::I420>({0, 10}), InvalidArgument);
   CHECK_THROWS_AS(FrameView<PixelFormat::I420>::wrap(nullptr, {0, 10}), InvalidArgument);
-  CHECK_THROWS_AS((FunctionGenerator<PixelFormat::BGR24>{{.size = {0, 240}}, {}}),
-                  InvalidArgument);
+  CHECK_THROWS_AS((FunctionGenerator<PixelFormat::BGR24>{{.size = {0, 240}}, {}}), InvalidArgument);
 
   sink.start({PixelFormat::I420, {16, 16}, kRate});
   CHECK_THROWS_AS(sink.acquire<PixelFormat::NV12>(), InvalidArgument);  // not the stream's format

@@ -89,6 +89,5 @@ TEST_CASE("TextClockGenerator scales its font with the frame, and works at tiny 
 
 TEST_CASE("TextClockGenerator rejects bad options") {
   CHECK_THROWS_AS(TextClockGenerator({.size = {0, 240}}), InvalidArgument);
-  CHECK_THROWS_AS(TextClockGenerator({.size = {320, 240}, .font_scale = -1}),
-                  InvalidArgument);
+  CHECK_THROWS_AS(TextClockGenerator({.size = {320, 240}, .font_scale = -1}), InvalidArgument);
 }

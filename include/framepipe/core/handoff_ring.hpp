@@ -79,7 +79,9 @@ class HandoffRing {
   }
 
   /// Producer: no more slots will come; the consumer drains what was handed over.
-  void finish() noexcept { end([this] { finished_ = true; }); }
+  void finish() noexcept {
+    end([this] { finished_ = true; });
+  }
   /// Producer: it failed; the consumer drains, then error() holds the reason.
   void fail(std::exception_ptr error) noexcept {
     end([this, &error] {
@@ -88,7 +90,9 @@ class HandoffRing {
     });
   }
   /// Either side: stop now; every wait returns at once, and what is in flight is abandoned.
-  void close() noexcept { end([this] { closed_ = true; }); }
+  void close() noexcept {
+    end([this] { closed_ = true; });
+  }
 
   /// The producer's failure, once the consumer has seen the end.
   std::exception_ptr error() const {
