@@ -4,7 +4,8 @@
 #
 #   framepipe_warning_flags(<var>)       the warning flags, as a list (for directory scopes)
 #   framepipe_add_warnings(<target>)     -Wall -Wextra -Wpedantic (+ -Werror if FRAMEPIPE_WERROR)
-#   framepipe_add_sanitizers(<target>)   ASan + UBSan on compile and link if FRAMEPIPE_SANITIZE
+#   framepipe_add_sanitizers(<target>)   ASan + UBSan on compile and link if FRAMEPIPE_SANITIZE,
+#                                        ThreadSanitizer if FRAMEPIPE_TSAN
 
 include_guard(GLOBAL)
 
@@ -29,13 +30,19 @@ function(framepipe_add_warnings target)
 endfunction()
 
 function(framepipe_add_sanitizers target)
-  if(NOT FRAMEPIPE_SANITIZE)
+  if(FRAMEPIPE_SANITIZE AND FRAMEPIPE_TSAN)
+    message(FATAL_ERROR "FRAMEPIPE_SANITIZE (ASan) and FRAMEPIPE_TSAN cannot be combined")
+  endif()
+  if(FRAMEPIPE_SANITIZE)
+    set(flags -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  elseif(FRAMEPIPE_TSAN)
+    set(flags -fsanitize=thread -fno-omit-frame-pointer)
+  else()
     return()
   endif()
   if(MSVC)
-    message(FATAL_ERROR "FRAMEPIPE_SANITIZE supports GCC and Clang only")
+    message(FATAL_ERROR "FRAMEPIPE_SANITIZE and FRAMEPIPE_TSAN support GCC and Clang only")
   endif()
-  set(flags -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_compile_options(${target} PRIVATE ${flags})
   get_target_property(type ${target} TYPE)
   if(NOT type STREQUAL "OBJECT_LIBRARY")
