@@ -11,7 +11,9 @@
 #                                      clang-format, OpenCV videoio, Google Benchmark, ffmpeg (an
 #                                      independent decoder), x264enc (-ugly), -bad (y4mdec, ...),
 #                                      -libav (avdec_h264, avenc_ffv1), the X11 sinks, the RTSP
-#                                      server library and plugins
+#                                      server library and plugins, and the AArch64 cross compiler
+#                                      and qemu-aarch64 (g++-aarch64-linux-gnu, qemu-user) that
+#                                      the NEON kernel test (kernels_test_neon_qemu) runs under
 #   scripts/install-deps.sh --bench    also libyuv and swscale, the benchmarks' comparison points
 #
 # --no-install-recommends is safe here: what the plugins need at run time (libvpx for vp8enc,
@@ -33,10 +35,11 @@ test=(
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
   gstreamer1.0-x
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
+  g++-aarch64-linux-gnu qemu-user
 )
 bench=(libyuv-dev libswscale-dev)
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 packages=("${demo[@]}")
 for arg in "$@"; do

@@ -1,5 +1,6 @@
-// The name of the inline namespace that framepipe's compiled kernels live in. Its own header so
-// that any kernel header — SIMD or scalar — can use it without pulling in <immintrin.h>.
+// The name of the inline namespace that framepipe's compiled kernels live in, and whether the
+// AArch64 kernels are compiled in. Its own header so that any kernel header — SIMD or scalar —
+// can use it without pulling in <immintrin.h> or <arm_neon.h>.
 #pragma once
 
 // FRAMEPIPE_KERNELS_ABI: the inline namespace the kernels and their selectors live in, named
@@ -20,6 +21,20 @@
 #  define FRAMEPIPE_KERNELS_ABI tu_sse41
 #elif defined(__SSSE3__)
 #  define FRAMEPIPE_KERNELS_ABI tu_ssse3
+#elif defined(__aarch64__) && defined(__ARM_FEATURE_SVE)
+#  define FRAMEPIPE_KERNELS_ABI tu_aarch64_sve
+#elif defined(__aarch64__)
+#  define FRAMEPIPE_KERNELS_ABI tu_aarch64
 #else
 #  define FRAMEPIPE_KERNELS_ABI tu_base
+#endif
+
+// FRAMEPIPE_KERNELS_NEON: 1 when the AArch64 NEON kernels (neon.hpp) are compiled in, with GCC or
+// Clang on AArch64, where NEON is part of the base ISA (no target attribute and no run-time check
+// is needed to use it); 0 elsewhere. Here rather than in neon.hpp so that isa.hpp can name the
+// path without pulling in <arm_neon.h> and the kernels.
+#if defined(__aarch64__) && defined(__ARM_NEON) && defined(__GNUC__)
+#  define FRAMEPIPE_KERNELS_NEON 1
+#else
+#  define FRAMEPIPE_KERNELS_NEON 0
 #endif

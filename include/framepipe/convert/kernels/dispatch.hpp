@@ -12,6 +12,7 @@
 #include "framepipe/convert/kernels/abi.hpp"
 #include "framepipe/convert/kernels/avx2.hpp"
 #include "framepipe/convert/kernels/avx512.hpp"
+#include "framepipe/convert/kernels/neon.hpp"
 #include "framepipe/convert/kernels/scalar.hpp"
 #include "framepipe/convert/kernels/sse4.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
@@ -24,13 +25,13 @@ namespace kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
 
 /// The row kernel that packs source format `In` into the 4:2:0 format `Out` (I420 or NV12) on
-/// path `isa`. Never returns a path above detected_isa(): asking for more gives the best this CPU
-/// and build have.
+/// path `isa`. Never returns a path this CPU cannot take (isa_within): asking for one gives the
+/// best this CPU and build have. On AArch64 that is NEON, a baseline feature, so no CPU check.
 template <PixelFormat In, PixelFormat Out>
 PackRowsFn select_pack_rows(Isa isa) {
   static_assert(Out == PixelFormat::I420 || Out == PixelFormat::NV12);
   constexpr bool kNv12 = Out == PixelFormat::NV12;
-  if (isa > detected_isa()) isa = detected_isa();
+  if (!isa_within(isa, detected_isa())) isa = detected_isa();
 #if FRAMEPIPE_KERNELS_X86
   switch (isa) {
     case Isa::Avx512:
@@ -40,8 +41,11 @@ PackRowsFn select_pack_rows(Isa isa) {
     case Isa::Sse4:
       return kNv12 ? &pack_nv12_rows_sse4<In> : &pack_i420_rows_sse4<In>;
     case Isa::Scalar:
+    case Isa::Neon:
       break;
   }
+#elif FRAMEPIPE_KERNELS_NEON
+  if (isa == Isa::Neon) return kNv12 ? &pack_nv12_rows_neon<In> : &pack_i420_rows_neon<In>;
 #endif
   return kNv12 ? &pack_nv12_rows_scalar<In> : &pack_i420_rows_scalar<In>;
 }
