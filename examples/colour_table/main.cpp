@@ -32,35 +32,19 @@
 #include <string_view>
 #include <vector>
 
+#include "bars.hpp"
+
 namespace {
 
 using namespace framepipe;
 
-// 75% colour bars (EBU), left to right: white, yellow, cyan, green, magenta, red, blue, then a
-// dark grey (B, G, R). Not 100% bars: 0 and 255 clip, which would hide a range error.
-constexpr std::array<std::array<std::uint8_t, 3>, 8> kBars{{{191, 191, 191},
-                                                            {0, 191, 191},
-                                                            {191, 191, 0},
-                                                            {0, 191, 0},
-                                                            {191, 0, 191},
-                                                            {0, 0, 191},
-                                                            {191, 0, 0},
-                                                            {64, 64, 64}}};
-constexpr int kMargin = 16;
+using colour_bars::draw_bars;
+using colour_bars::kBars;
+using colour_bars::kMargin;
+
 // The frame measured is the last one: a lossy encoder's first frames are coarser (VP8 at its
 // default bitrate misses flat colours by up to 15 levels in its first HD frame).
 constexpr int kFrames = 30;
-
-void draw_bars(FrameView<PixelFormat::BGR24> frame) {
-  const int w = frame.width();
-  for (int y = 0; y < frame.height(); ++y) {
-    std::uint8_t* row = frame.row(0, y);
-    for (int x = 0; x < w; ++x) {
-      const auto& c = kBars[static_cast<std::size_t>(x * 8 / w)];
-      std::memcpy(row + 3 * x, c.data(), 3);
-    }
-  }
-}
 
 /// A decoded frame: packed BGR, `width * 3` bytes a row.
 struct Bgr {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../../examples/colour_table/bars.hpp"
 #include "../../examples/text_clock/default_output.hpp"
 #include "framepipe/framepipe.hpp"
 #include "support/gst_test_support.hpp"
@@ -21,28 +22,11 @@ namespace {
 
 using namespace framepipe;
 
-// 75% bars (B, G, R): white, yellow, cyan, green, magenta, red, blue, dark grey. Not 0 and 255,
-// which clip and would hide a range error.
-constexpr std::array<std::array<std::uint8_t, 3>, 8> kBars{{{191, 191, 191},
-                                                            {0, 191, 191},
-                                                            {191, 191, 0},
-                                                            {0, 191, 0},
-                                                            {191, 0, 191},
-                                                            {0, 0, 191},
-                                                            {191, 0, 0},
-                                                            {64, 64, 64}}};
-// Bar edges are left out of the comparison: 4:2:0 chroma and the encoder's transform blur them.
-constexpr int kMargin = 16;
-constexpr int kMaxLevels = 3;
+using colour_bars::draw_bars;
+using colour_bars::kBars;
+using colour_bars::kMargin;
 
-void draw_bars(FrameView<PixelFormat::BGR24> frame) {
-  for (int y = 0; y < frame.height(); ++y) {
-    std::uint8_t* row = frame.row(0, y);
-    for (int x = 0; x < frame.width(); ++x) {
-      std::memcpy(row + 3 * x, kBars[static_cast<std::size_t>(x * 8 / frame.width())].data(), 3);
-    }
-  }
-}
+constexpr int kMaxLevels = 3;
 
 /// A packed BGR picture as a decoder returned it.
 struct Picture {

@@ -2,37 +2,15 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <optional>
 #include <string>
+
+#include "support/scoped_env.hpp"
 
 using framepipe::Isa;
 
 namespace {
 
 constexpr Isa kAllPaths[] = {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512, Isa::Neon};
-
-/// Sets FRAMEPIPE_ISA for one scope and restores what was there.
-class ScopedIsaEnv {
- public:
-  explicit ScopedIsaEnv(const char* value) {
-    if (const char* old = std::getenv("FRAMEPIPE_ISA")) old_ = old;
-    set(value);
-  }
-  ScopedIsaEnv(const ScopedIsaEnv&) = delete;
-  ScopedIsaEnv& operator=(const ScopedIsaEnv&) = delete;
-  ~ScopedIsaEnv() { set(old_ ? old_->c_str() : nullptr); }
-
- private:
-  static void set(const char* value) {
-    if (value == nullptr) {
-      unsetenv("FRAMEPIPE_ISA");
-    } else {
-      setenv("FRAMEPIPE_ISA", value, 1);
-    }
-  }
-  std::optional<std::string> old_;
-};
 
 }  // namespace
 
@@ -99,23 +77,23 @@ TEST_CASE("detected_isa() is the best path this CPU offers") {
 TEST_CASE("active_isa() is detected_isa(), lowered (never raised) by FRAMEPIPE_ISA") {
   const Isa best = framepipe::detected_isa();
   {
-    ScopedIsaEnv env(nullptr);
+    framepipe::test::ScopedEnv env("FRAMEPIPE_ISA", nullptr);
     CHECK(framepipe::active_isa() == best);
   }
   {
-    ScopedIsaEnv env("");
+    framepipe::test::ScopedEnv env("FRAMEPIPE_ISA", "");
     CHECK(framepipe::active_isa() == best);
   }
   for (Isa wanted : kAllPaths) {
     const std::string name(framepipe::isa_name(wanted));
     CAPTURE(name);
-    ScopedIsaEnv env(name.c_str());
+    framepipe::test::ScopedEnv env("FRAMEPIPE_ISA", name.c_str());
     // A path this CPU cannot take (above its best, or another architecture's) gives its best.
     CHECK(framepipe::active_isa() == (framepipe::isa_within(wanted, best) ? wanted : best));
     if (wanted == Isa::Scalar) CHECK(framepipe::active_isa() == Isa::Scalar);
   }
   {
-    ScopedIsaEnv env("avx1024");
+    framepipe::test::ScopedEnv env("FRAMEPIPE_ISA", "avx1024");
     CHECK_THROWS_AS(framepipe::active_isa(), framepipe::InvalidArgument);
   }
 }

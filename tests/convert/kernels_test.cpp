@@ -29,6 +29,7 @@
 #include "framepipe/convert/nv12_packer.hpp"
 #include "framepipe/core/frame.hpp"
 #include "support/color_reference.hpp"
+#include "support/scoped_env.hpp"
 
 #if defined(__linux__)
 #  include <sys/mman.h>
@@ -558,32 +559,6 @@ TEST_CASE("SIMD kernels read and write nothing outside the rows (rows against gu
 }
 #endif  // __linux__
 
-namespace {
-
-/// Sets FRAMEPIPE_ISA for one scope and restores what was there.
-class ScopedIsaEnv {
- public:
-  explicit ScopedIsaEnv(const char* value) {
-    if (const char* old = std::getenv("FRAMEPIPE_ISA")) old_ = old;
-    set(value);
-  }
-  ScopedIsaEnv(const ScopedIsaEnv&) = delete;
-  ScopedIsaEnv& operator=(const ScopedIsaEnv&) = delete;
-  ~ScopedIsaEnv() { set(old_ ? old_->c_str() : nullptr); }
-
- private:
-  static void set(const char* value) {
-    if (value == nullptr) {
-      unsetenv("FRAMEPIPE_ISA");
-    } else {
-      setenv("FRAMEPIPE_ISA", value, 1);
-    }
-  }
-  std::optional<std::string> old_;
-};
-
-}  // namespace
-
 TEST_CASE("Packers forced onto each path by FRAMEPIPE_ISA write the scalar packer's frames") {
   std::mt19937 rng(42);
   framepipe::Frame<PixelFormat::BGR24> src({1920, 1080});
@@ -597,7 +572,7 @@ TEST_CASE("Packers forced onto each path by FRAMEPIPE_ISA write the scalar packe
   framepipe::Frame<PixelFormat::I420> ref_i420({1920, 1080});
   framepipe::Frame<PixelFormat::NV12> ref_nv12({641, 361});
   {
-    ScopedIsaEnv env("scalar");
+    framepipe::test::ScopedEnv env("FRAMEPIPE_ISA", "scalar");
     REQUIRE(framepipe::I420Packer{}.isa() == Isa::Scalar);
     framepipe::I420Packer{}.convert(src.view(), ref_i420.view());
     framepipe::Nv12Packer{{.matrix = Matrix::BT2020, .range = Range::Full}}.convert(
@@ -605,7 +580,7 @@ TEST_CASE("Packers forced onto each path by FRAMEPIPE_ISA write the scalar packe
   }
   for (Isa isa : simd_paths_under_test()) {
     const std::string name = name_of(isa);
-    ScopedIsaEnv env(name.c_str());
+    framepipe::test::ScopedEnv env("FRAMEPIPE_ISA", name.c_str());
     const framepipe::I420Packer i420;
     const framepipe::Nv12Packer nv12{{.matrix = Matrix::BT2020, .range = Range::Full}};
     REQUIRE(i420.isa() == isa);
