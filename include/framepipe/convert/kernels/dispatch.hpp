@@ -1,7 +1,7 @@
 // Chooses the row kernels for a path (isa.hpp says which paths exist and how one is picked).
 // Header-only: no -march flag is needed.
 //
-// Mechanism (DESIGN.md, "Dispatch findings"): each SIMD kernel is an ordinary inline template
+// Mechanism (docs/architecture.md, "Colour"): each SIMD kernel is an ordinary inline template
 // compiled for its ISA by a per-function target attribute (x86.hpp), so every translation unit
 // holds all paths whatever its -m flags; the CPU is asked once, through __builtin_cpu_supports,
 // and the answer is kept in a function-local static. Converters then ask select_pack_rows() once

@@ -4,7 +4,7 @@
 // inline namespace FRAMEPIPE_KERNELS_ABI (abi.hpp), which keeps each translation unit's copy
 // apart.
 //
-// How the kernels are built (see DESIGN.md, "Dispatch findings"): every function that touches a
+// How the kernels are built (see docs/architecture.md, "Colour"): every function that touches a
 // vector type carries a `target` attribute for its ISA, so a plain -O2 build with no -march flag
 // still contains the AVX2 and AVX-512 code, and dispatch.hpp picks one at run time from
 // __builtin_cpu_supports. No target_clones (its resolver symbols clash across files with clang 14)

@@ -1,4 +1,4 @@
-// The example at the top of DESIGN.md and README.md is the API users copy: it must compile and
+// The example at the top of README.md is the API users copy: it must compile and
 // run exactly as written.
 #include <doctest/doctest.h>
 
