@@ -183,7 +183,7 @@ struct DroppingSink {
     if (t.index % 3 == 2) ++lost;
   }
   void finish() {}
-  SinkCounters counters() const { return {lost}; }
+  StageCounters counters() const { return {lost}; }
 };
 
 }  // namespace
@@ -427,6 +427,98 @@ TEST_CASE("request_stop() ends a run blocked in the sink's acquire(), through ab
   std::future<void> blocked = p.sink().blocked.get_future();
   Stats result;
   std::thread runner([&] { result = p.run({.frames = 1000}); });
+  REQUIRE(blocked.wait_for(10s) == std::future_status::ready);
+  p.request_stop();
+  runner.join();
+  CHECK(result.frames == 2);
+  CHECK(p.sink().calls == std::vector<std::string>{"start", "abort"});
+}
+
+namespace {
+
+/// A frame's bytes and time as the sink saw them.
+struct Seen {
+  std::vector<FrameTime> times;
+  std::vector<std::vector<std::uint8_t>> bytes;
+};
+
+CallbackSink<PF::GRAY8> recording(Seen& seen) {
+  return CallbackSink<PF::GRAY8>{[&seen](FrameView<PF::GRAY8> f, const FrameTime& t) {
+    seen.times.push_back(t);
+    seen.bytes.emplace_back(f.plane(0), f.plane(0) + f.stride(0) * std::size_t(f.height()));
+  }};
+}
+
+}  // namespace
+
+TEST_CASE("An overlapped run delivers the same frames with the same pts, in order") {
+  Seen sequential, overlapped;
+  Pipeline a{TestPatternGenerator{{.size = {37, 21}}}, GreenToGray{}, recording(sequential)};
+  Pipeline b{TestPatternGenerator{{.size = {37, 21}}}, GreenToGray{}, recording(overlapped)};
+  const Stats sa = a.run({.frames = 60, .fps = {30000, 1001}});
+  const Stats sb = b.run({.frames = 60, .fps = {30000, 1001}, .overlap = true});
+  CHECK(sa.frames == 60);
+  CHECK(sb.frames == 60);
+  CHECK(sb.bytes == sa.bytes);
+  CHECK(overlapped.times == sequential.times);
+  CHECK(overlapped.bytes == sequential.bytes);
+  CHECK(b.run({.frames = 5, .overlap = true}).frames == 5);  // and again
+}
+
+TEST_CASE("An overlapped run draws the next frame while the sink handles this one") {
+  // The sink holds frame 0 until the generator has started frame 1: a sequential run would never
+  // get there (the wait would time out); an overlapped one must.
+  std::promise<void> drawing_frame_1;
+  std::future<void> started = drawing_frame_1.get_future();
+  std::thread::id drew_on, sank_on;
+  bool overlapped = false;
+  FunctionGenerator<PF::BGR24> gen{{.size = {4, 4}}, [&](FrameView<PF::BGR24>, const FrameTime& t) {
+                                     drew_on = std::this_thread::get_id();
+                                     if (t.index == 1) drawing_frame_1.set_value();
+                                   }};
+  CallbackSink<PF::GRAY8> sink{[&](FrameView<PF::GRAY8>, const FrameTime& t) {
+    sank_on = std::this_thread::get_id();
+    if (t.index == 0) overlapped = started.wait_for(10s) == std::future_status::ready;
+  }};
+  Pipeline p{gen, GreenToGray{}, sink};
+  CHECK(p.run({.frames = 3, .overlap = true}).frames == 3);
+  CHECK(overlapped);
+  CHECK(drew_on != sank_on);
+}
+
+TEST_CASE("An overlapped run ends the stream on every way out") {
+  Log log;
+  SUBCASE("the generator throws: the frames before it are delivered, then abort") {
+    Pipeline p{gray_generator(3), FunctionConverter<PF::GRAY8, PF::GRAY8>{[](auto, auto) {}},
+               AbortingSink{&log}};
+    CHECK_THROWS_WITH(p.run({.frames = 10, .overlap = true}), "generator failed");
+    CHECK(log == log_of({"start", "submit", "submit", "submit", "abort"}));
+    log.clear();
+    CHECK(p.run({.frames = 2, .overlap = true}).frames == 2);  // runs again
+    CHECK(log == log_of({"start", "submit", "submit", "finish"}));
+  }
+  SUBCASE("the sink fails") {
+    Pipeline p{gray_generator(), FunctionConverter<PF::GRAY8, PF::GRAY8>{[](auto, auto) {}},
+               AbortingSink{&log, 2}};
+    CHECK_THROWS_WITH(p.run({.frames = 10, .overlap = true}), "downstream failed");
+    CHECK(log == log_of({"start", "submit", "submit", "abort"}));
+  }
+  SUBCASE("request_stop before the run: finish, no frame") {
+    Pipeline p{gray_generator(), FunctionConverter<PF::GRAY8, PF::GRAY8>{[](auto, auto) {}},
+               AbortingSink{&log}};
+    p.request_stop();
+    CHECK(p.run({.frames = 10, .overlap = true}).frames == 0);
+    CHECK(log == log_of({"start", "finish"}));
+  }
+}
+
+TEST_CASE(
+    "request_stop() ends an overlapped run blocked in the sink's acquire(), through abort()") {
+  Pipeline p{gray_generator(), FunctionConverter<PF::GRAY8, PF::GRAY8>{[](auto, auto) {}},
+             StuckSink{}};
+  std::future<void> blocked = p.sink().blocked.get_future();
+  Stats result;
+  std::thread runner([&] { result = p.run({.frames = 1000, .overlap = true}); });
   REQUIRE(blocked.wait_for(10s) == std::future_status::ready);
   p.request_stop();
   runner.join();

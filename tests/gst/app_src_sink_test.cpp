@@ -525,7 +525,7 @@ TEST_CASE("caps_string: stated colour, or the default (BT.601) when unset") {
 TEST_CASE("appsrc is set up as a timed stream, live only for real-time pacing") {
   for (const Pacing pacing : {Pacing::AsFastAsPossible, Pacing::RealTime}) {
     AppSrcSink sink{"fakesink sync=false", {.appsrc_name = "src"}};
-    sink.start({PixelFormat::I420, {16, 16}, kRate, std::nullopt, pacing});
+    sink.start({.format = PixelFormat::I420, .size = {16, 16}, .fps = kRate, .pacing = pacing});
     const ElementRef appsrc = sink.element("src");
     gboolean live = FALSE;
     GstFormat format = GST_FORMAT_UNDEFINED;

@@ -101,13 +101,13 @@ FrameView<In> sink_acquire(S& sink) {
   }
 }
 
-/// The sink's own counters (SinkCounters), or zeros for a sink that keeps none.
+/// A stage's own counters (StageCounters), or zeros for a stage that keeps none.
 template <class S>
-SinkCounters sink_counters(const S& sink) {
+StageCounters stage_counters(const S& stage) {
   if constexpr (requires {
-                  { sink.counters() } -> std::convertible_to<SinkCounters>;
+                  { stage.counters() } -> std::convertible_to<StageCounters>;
                 }) {
-    return sink.counters();
+    return stage.counters();
   } else {
     return {};
   }
@@ -245,7 +245,7 @@ class ChainEngine {
     frame_bytes_ = default_layout(sink_format, input.size).size;
     const StreamSpec spec = start_converters(input, std::make_index_sequence<kConverters>{});
     if constexpr (requires(Sink & s) { s.start(spec); }) sink().start(spec);
-    sink_dropped_before_ = sink_counters(sink()).dropped;
+    sink_dropped_before_ = stage_counters(sink()).dropped;
     stop_.sink_interrupted.store(false);
     open_ = true;
   }
@@ -420,7 +420,8 @@ class ChainEngine {
   }
 
   void count_drops(Stats& stats) const {
-    stats.dropped = stats.late + (sink_counters(sink()).dropped - sink_dropped_before_);
+    stats.dropped =
+        stats.late + stats.source_dropped + (stage_counters(sink()).dropped - sink_dropped_before_);
   }
 
   template <PixelFormat F>

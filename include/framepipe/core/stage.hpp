@@ -228,7 +228,7 @@ concept ConverterFor = Converter<C> &&(stage_accepts<C, In>());
 
 /// A Sink lends the frame the last stage writes into (`acquire`), takes it back filled
 /// (`submit`) and ends the stream (`finish`). Optional members the pipeline uses when present:
-/// `start(const StreamSpec&)`, `SinkCounters counters() const`, `interrupt()` and `abort()`
+/// `start(const StreamSpec&)`, `StageCounters counters() const`, `interrupt()` and `abort()`
 /// (see detail::SinkHooks in core/chain.hpp).
 template <class S>
 concept Sink = DeclaresInputs<S> && LendsEachInput<S> && TakesSubmit<S> && HasFinish<S>;

@@ -11,9 +11,11 @@ namespace framepipe {
 /// goes on with Pipeline::stats().
 struct Stats {
   std::uint64_t frames = 0;   ///< frames handed to the sink
-  std::uint64_t dropped = 0;  ///< frames lost: `late` ones plus those the sink dropped
-  std::uint64_t late = 0;     ///< frames Pacing::RealTime skipped because their time had passed
-  std::uint64_t bytes = 0;    ///< bytes of the frames handed to the sink
+  std::uint64_t dropped = 0;  ///< frames lost: `late` and `source_dropped` ones, plus those the
+                              ///< sink dropped
+  std::uint64_t source_dropped = 0;  ///< frames a lending source dropped before lending them
+  std::uint64_t late = 0;   ///< frames Pacing::RealTime skipped because their time had passed
+  std::uint64_t bytes = 0;  ///< bytes of the frames handed to the sink
   std::chrono::nanoseconds elapsed{0};   ///< wall time of the whole run, finish() included
   std::chrono::nanoseconds generate{0};  ///< time in the generator
   std::chrono::nanoseconds convert{0};   ///< time in the converters
@@ -22,7 +24,7 @@ struct Stats {
   std::chrono::nanoseconds finish{0};    ///< time in the sink's finish() (EOS and its wait)
 
   /// Frames the sink passed on: handed to it and not dropped by it.
-  std::uint64_t delivered() const { return frames - (dropped - late); }
+  std::uint64_t delivered() const { return frames - (dropped - late - source_dropped); }
   /// Wall time in seconds.
   double seconds() const { return std::chrono::duration<double>(elapsed).count(); }
   /// Frames handed to the sink per second of wall time (0 before any time has passed).
@@ -32,12 +34,15 @@ struct Stats {
   }
 };
 
-/// What a sink counts itself, for the Pipeline to merge into its Stats. A sink that offers
-/// `SinkCounters counters() const` (cumulative over the sink's life) gets its drops counted in
-/// Stats::dropped; the Pipeline reads it on the run's thread only.
-struct SinkCounters {
-  std::uint64_t dropped = 0;  ///< frames the sink received but did not pass on
+/// What a sink or a lending source counts itself, for the Pipeline to merge into its Stats. A
+/// stage that offers `StageCounters counters() const` (cumulative over the stage's life) gets its
+/// drops counted in Stats::dropped (a source's also in Stats::source_dropped); the Pipeline reads
+/// it on the run's thread only.
+struct StageCounters {
+  std::uint64_t dropped = 0;  ///< frames the stage received (or made) but did not pass on
 };
+/// The name StageCounters had when only sinks counted.
+using SinkCounters = StageCounters;
 
 namespace detail {
 
@@ -56,6 +61,7 @@ class AtomicStats {
     frames_.store(s.frames, std::memory_order_relaxed);
     dropped_.store(s.dropped, std::memory_order_relaxed);
     late_.store(s.late, std::memory_order_relaxed);
+    source_dropped_.store(s.source_dropped, std::memory_order_relaxed);
     bytes_.store(s.bytes, std::memory_order_relaxed);
     elapsed_.store(s.elapsed.count(), std::memory_order_relaxed);
     generate_.store(s.generate.count(), std::memory_order_relaxed);
@@ -71,6 +77,7 @@ class AtomicStats {
     s.frames = frames_.load(std::memory_order_relaxed);
     s.dropped = dropped_.load(std::memory_order_relaxed);
     s.late = late_.load(std::memory_order_relaxed);
+    s.source_dropped = source_dropped_.load(std::memory_order_relaxed);
     s.bytes = bytes_.load(std::memory_order_relaxed);
     s.elapsed = nanoseconds(elapsed_.load(std::memory_order_relaxed));
     s.generate = nanoseconds(generate_.load(std::memory_order_relaxed));
@@ -82,7 +89,7 @@ class AtomicStats {
   }
 
  private:
-  std::atomic<std::uint64_t> frames_{0}, dropped_{0}, late_{0}, bytes_{0};
+  std::atomic<std::uint64_t> frames_{0}, dropped_{0}, late_{0}, source_dropped_{0}, bytes_{0};
   std::atomic<std::int64_t> elapsed_{0}, generate_{0}, convert_{0}, acquire_{0}, submit_{0},
       finish_{0};
 };

@@ -225,7 +225,7 @@ class AppSrcSink {
     return state("dropped").tally->dropped.load(std::memory_order_relaxed);
   }
   /// The counters Pipeline merges into its Stats (Stats::dropped).
-  SinkCounters counters() const { return {dropped()}; }
+  StageCounters counters() const { return {dropped()}; }
   /// The caps set by the last start(), as a string ("" before).
   const std::string& caps() const { return state("caps").caps; }
 
