@@ -129,8 +129,11 @@ TEST_CASE("Reader: a file written by Writer reads back in order, with exact pts 
     Reader<PF::BGR24> reader{"filesrc location=" + path + " ! decodebin"};
     CHECK(reader.spec().size == size);
     CHECK(reader.spec().fps == FrameRate{25, 1});
-    REQUIRE(reader.spec().color.has_value());
-    CHECK(reader.spec().color->matrix == Matrix::BT601);  // framepipe's default, stated in caps
+    CHECK(reader.spec().format == PF::BGR24);
+    CHECK(reader.source_spec().format == PF::I420);
+    REQUIRE(reader.source_spec().color.has_value());
+    CHECK(reader.source_spec().color->matrix ==
+          Matrix::BT601);  // framepipe's default, stated in caps
     std::uint64_t i = 0;
     int worst = 0;
     while (auto frame = reader.read()) {
@@ -203,8 +206,8 @@ TEST_CASE("Reader: SMPTE bars read as their BGR values (BT.601 SD, BT.709 HD, li
       return std::array<double, 3>{q(b), q(g), q(r)};
     };
     Reader<PF::BGR24> reader{c.description};
-    REQUIRE(reader.spec().color.has_value());
-    CHECK(*reader.spec().color == c.color);
+    REQUIRE(reader.source_spec().color.has_value());
+    CHECK(*reader.source_spec().color == c.color);
     auto frame = reader.read();
     REQUIRE(frame.has_value());
     const cv::Mat m = mat_of(frame->view());

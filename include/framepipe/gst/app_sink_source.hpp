@@ -226,6 +226,8 @@ class AppSinkSource {
     for (const Slot& slot : s.slots) n += slot.sample != nullptr ? 1 : 0;
     return n;
   }
+  /// What the last start() returned: format, size, fps, colour and chroma siting of the stream.
+  const StreamSpec& spec() const { return state("spec").spec; }
   /// Whether the last start() inserted a videoconvert before the appsink.
   bool converting() const { return state("converting").converting; }
   /// The caps of the stream, as a string ("" before start()).
@@ -284,6 +286,7 @@ class AppSinkSource {
     GstVideoInfo info{};
     std::string caps;
     std::uint64_t period = 0;
+    StreamSpec spec{};
     std::exception_ptr failure;
 
     explicit State(Options o) : options(std::move(o)) {
@@ -519,7 +522,7 @@ class AppSinkSource {
       }
       if (current_caps != nullptr) gst_caps_unref(current_caps);
       current_caps = gst_caps_ref(sample_caps);
-      StreamSpec spec;
+      spec = StreamSpec{};
       spec.format = F;
       spec.size = {static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)),
                    static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info))};

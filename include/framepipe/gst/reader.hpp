@@ -77,7 +77,8 @@ class Reader {
   /// Timeout).
   explicit Reader(std::string upstream_description, Options options = {}, Converters... converters)
       : impl_(Chain::make(Source(std::move(upstream_description), std::move(options)),
-                          std::move(converters)...)) {}
+                          std::move(converters)...)),
+        source_spec_(impl_.source().spec()) {}
 
   /// As above with default options: `Reader<PixelFormat::BGR24, MyConverter>{"...",
   /// MyConverter{}}`.
@@ -90,8 +91,9 @@ class Reader {
   /// Reads from the appsink named `options.appsink_name` in a pipeline the caller built (see
   /// AppSinkSource's attach constructor).
   explicit Reader(ElementRef pipeline, Options options = {}, Converters... converters)
-      : impl_(Chain::make(Source(std::move(pipeline), std::move(options)),
-                          std::move(converters)...)) {}
+      : impl_(
+            Chain::make(Source(std::move(pipeline), std::move(options)), std::move(converters)...)),
+        source_spec_(impl_.source().spec()) {}
 
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
@@ -99,9 +101,11 @@ class Reader {
   /// The next frame, valid until the next read() (or close()); std::nullopt at the end of the
   /// stream and on every call after it. Throws what the source and the converters throw.
   auto read() { return impl_.read(); }
-  /// The stream as the source found it in the caps: its format (I420 for the RGB family), size,
-  /// rate, colour and chroma siting.
+  /// What read() hands out: format, size and rate (colour and siting for Y'CbCr output).
   const StreamSpec& spec() const { return impl_.spec(); }
+  /// The stream as the source found it in the caps: its format (I420 for the RGB family), size,
+  /// rate, colour (matrix and range) and chroma siting.
+  const StreamSpec& source_spec() const { return source_spec_; }
   /// Frames read, time spent, and frames the source dropped (AppSinkSourceOptions::drop).
   Stats stats() const { return impl_.stats(); }
   /// The AppSinkSource (its pipeline, counters, interrupt()).
@@ -111,6 +115,7 @@ class Reader {
 
  private:
   Impl impl_;
+  StreamSpec source_spec_;
 };
 
 }  // namespace framepipe
