@@ -1,0 +1,197 @@
+// AVX2 unpack kernels: unpack_row_avx2, byte-identical to unpack_row_scalar.
+//
+// The SSE4.1 kernel (unpack_sse4.hpp explains it) on 256-bit vectors: a block is 32 pixels.
+// Loads are flat, and every 128-bit lane of packuswb holds 16 consecutive pixels in [E|O] order,
+// so the in-lane pshufb tables are the SSE4.1 ones; only the final stores cross lanes
+// (vperm2i128). The SSE4.1 description follows.
+//
+// A block is 16 pixels, held as 8 even and 8 odd pixels in 16-bit lanes: one 16-byte luma load
+// gives both (even = word << 8, odd = word & 0xFF00: the Y' << 8 operand of pmulhuw), and lane i
+// of either half belongs to chroma column i, so the horizontal interpolation is three unaligned
+// loads of the vertical sums (at i - 1, i, i + 1) and adds. The formulas are
+// unpack_coefficients.hpp's, lane for lane; packuswb clamps and leaves each channel as 8 even
+// then 8 odd bytes, and pshufb puts them where the output format wants them. The segment loop,
+// vertical sums, edges and tails are unpack_row_any.hpp's.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "framepipe/color/unpack_coefficients.hpp"
+#include "framepipe/convert/kernels/unpack_row_any.hpp"
+#include "framepipe/convert/kernels/unpack_x86.hpp"
+#include "framepipe/convert/kernels/x86.hpp"
+#include "framepipe/core/color_space.hpp"
+#include "framepipe/core/pixel_format.hpp"
+
+#if FRAMEPIPE_KERNELS_X86
+
+namespace framepipe::kernels {
+inline namespace FRAMEPIPE_KERNELS_ABI {
+namespace unpack_avx2_detail {
+
+struct Consts {
+  __m256i yk, yoff, rv, gu, gv, bu, sign, high;
+};
+
+/// One channel per member, clamped bytes in [E|O] order (8 even pixels, then 8 odd).
+struct Rgb {
+  __m256i r, g, b;
+};
+
+FRAMEPIPE_INLINE_AVX2 __m256i splat(int value) {
+  return _mm256_set1_epi16(static_cast<short>(value));
+}
+
+FRAMEPIPE_INLINE_AVX2 __m256i load32(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+/// A 16-byte pshufb control in both 128-bit lanes.
+FRAMEPIPE_INLINE_AVX2 __m256i table16(const std::array<std::uint8_t, 16>& t) {
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data())));
+}
+
+FRAMEPIPE_INLINE_AVX2 Consts make_consts(const UnpackCoefficients& k) {
+  return {splat(k.y_k), splat(k.y_offset), splat(k.r_v),  splat(k.g_u),
+          splat(k.g_v), splat(k.b_u),      splat(-32768), splat(0xFF00)};
+}
+
+/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum.
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_AVX2 void chroma(const std::uint16_t* v, const Consts& c, __m256i& even,
+                                  __m256i& odd) {
+  const __m256i mid = load32(v);
+  const __m256i right = load32(v + 1);
+  if constexpr (Site == ChromaSite::Center) {
+    const __m256i mid3 = _mm256_add_epi16(_mm256_add_epi16(mid, mid), mid);
+    even = _mm256_add_epi16(mid3, load32(v - 1));
+    odd = _mm256_add_epi16(mid3, right);
+  } else {
+    even = _mm256_slli_epi16(mid, 2);
+    odd = _mm256_slli_epi16(_mm256_add_epi16(mid, right), 1);
+  }
+  even = _mm256_xor_si256(_mm256_slli_epi16(even, 4), c.sign);
+  odd = _mm256_xor_si256(_mm256_slli_epi16(odd, 4), c.sign);
+}
+
+FRAMEPIPE_INLINE_AVX2 __m256i channel(__m256i l, __m256i term) {
+  return _mm256_srai_epi16(_mm256_add_epi16(l, term), 5);
+}
+
+/// The 32 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_AVX2 Rgb convert32(const std::uint8_t* y, const std::uint16_t* vu,
+                                    const std::uint16_t* vv, const Consts& c) {
+  const __m256i y16 = load32(y);
+  const __m256i le = _mm256_add_epi16(_mm256_mulhi_epu16(_mm256_slli_epi16(y16, 8), c.yk), c.yoff);
+  const __m256i lo =
+      _mm256_add_epi16(_mm256_mulhi_epu16(_mm256_and_si256(y16, c.high), c.yk), c.yoff);
+  __m256i ue, uo, ve, vo;
+  chroma<Site>(vu, c, ue, uo);
+  chroma<Site>(vv, c, ve, vo);
+  const __m256i re = channel(le, _mm256_mulhi_epi16(ve, c.rv));
+  const __m256i ro = channel(lo, _mm256_mulhi_epi16(vo, c.rv));
+  const __m256i ge =
+      channel(le, _mm256_add_epi16(_mm256_mulhi_epi16(ue, c.gu), _mm256_mulhi_epi16(ve, c.gv)));
+  const __m256i go =
+      channel(lo, _mm256_add_epi16(_mm256_mulhi_epi16(uo, c.gu), _mm256_mulhi_epi16(vo, c.gv)));
+  const __m256i be = channel(le, _mm256_mulhi_epi16(ue, c.bu));
+  const __m256i bo = channel(lo, _mm256_mulhi_epi16(uo, c.bu));
+  return {_mm256_packus_epi16(re, ro), _mm256_packus_epi16(ge, go), _mm256_packus_epi16(be, bo)};
+}
+
+/// The channel that sits at byte `slot` of a pixel of format `Out`.
+template <PixelFormat Out>
+FRAMEPIPE_INLINE_AVX2 __m256i at_slot(const Rgb& rgb, int slot) {
+  constexpr FormatInfo f = format_info(Out);
+  return slot == f.r_index ? rgb.r : (slot == f.g_index ? rgb.g : rgb.b);
+}
+
+/// Output vector `part` (0..2) of 16 pixels of a 3-byte format from the channels at byte 0, 1, 2.
+template <int Part>
+FRAMEPIPE_INLINE_AVX2 __m256i rgb24_part(__m256i s0, __m256i s1, __m256i s2) {
+  using unpack_x86_detail::shuffle_rgb24;
+  static constexpr auto kM0 = shuffle_rgb24(Part, 0);
+  static constexpr auto kM1 = shuffle_rgb24(Part, 1);
+  static constexpr auto kM2 = shuffle_rgb24(Part, 2);
+  return _mm256_or_si256(
+      _mm256_or_si256(_mm256_shuffle_epi8(s0, table16(kM0)), _mm256_shuffle_epi8(s1, table16(kM1))),
+      _mm256_shuffle_epi8(s2, table16(kM2)));
+}
+
+template <PixelFormat Out>
+FRAMEPIPE_INLINE_AVX2 void store24(std::uint8_t* dst, const Rgb& rgb) {
+  const __m256i s0 = at_slot<Out>(rgb, 0);
+  const __m256i s1 = at_slot<Out>(rgb, 1);
+  const __m256i s2 = at_slot<Out>(rgb, 2);
+  // Lane L of part k holds output bytes 48 L + 16 k .. + 15.
+  const __m256i p0 = rgb24_part<0>(s0, s1, s2);
+  const __m256i p1 = rgb24_part<1>(s0, s1, s2);
+  const __m256i p2 = rgb24_part<2>(s0, s1, s2);
+  auto* out = reinterpret_cast<__m256i*>(dst);
+  _mm256_storeu_si256(out + 0, _mm256_permute2x128_si256(p0, p1, 0x20));
+  _mm256_storeu_si256(out + 1, _mm256_permute2x128_si256(p2, p0, 0x30));
+  _mm256_storeu_si256(out + 2, _mm256_permute2x128_si256(p1, p2, 0x31));
+}
+
+template <PixelFormat Out>
+FRAMEPIPE_INLINE_AVX2 void store32(std::uint8_t* dst, const Rgb& rgb) {
+  static constexpr auto kOrder = unpack_x86_detail::shuffle_eo_to_pixels();
+  const __m256i order = table16(kOrder);
+  const __m256i s0 = _mm256_shuffle_epi8(at_slot<Out>(rgb, 0), order);
+  const __m256i s1 = _mm256_shuffle_epi8(at_slot<Out>(rgb, 1), order);
+  const __m256i s2 = _mm256_shuffle_epi8(at_slot<Out>(rgb, 2), order);
+  const __m256i alpha = _mm256_set1_epi8(-1);
+  const __m256i a = _mm256_unpacklo_epi8(s0, s1);
+  const __m256i b = _mm256_unpackhi_epi8(s0, s1);
+  const __m256i c = _mm256_unpacklo_epi8(s2, alpha);
+  const __m256i d = _mm256_unpackhi_epi8(s2, alpha);
+  // Lane L of q0..q3 holds pixels 16 L + 0..3, 4..7, 8..11, 12..15.
+  const __m256i q0 = _mm256_unpacklo_epi16(a, c);
+  const __m256i q1 = _mm256_unpackhi_epi16(a, c);
+  const __m256i q2 = _mm256_unpacklo_epi16(b, d);
+  const __m256i q3 = _mm256_unpackhi_epi16(b, d);
+  auto* out = reinterpret_cast<__m256i*>(dst);
+  _mm256_storeu_si256(out + 0, _mm256_permute2x128_si256(q0, q1, 0x20));
+  _mm256_storeu_si256(out + 1, _mm256_permute2x128_si256(q2, q3, 0x20));
+  _mm256_storeu_si256(out + 2, _mm256_permute2x128_si256(q0, q1, 0x31));
+  _mm256_storeu_si256(out + 3, _mm256_permute2x128_si256(q2, q3, 0x31));
+}
+
+inline constexpr int kBlock = 32;
+
+/// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
+template <PixelFormat Out, ChromaSite Site>
+FRAMEPIPE_TARGET_AVX2 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
+                                         const std::uint16_t* vv, std::uint8_t* dst, int width,
+                                         const UnpackCoefficients& k) {
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  const Consts c = make_consts(k);
+  for (int x = 0; x < width; x += kBlock) {
+    const Rgb rgb = convert32<Site>(y + x, vu + x / 2, vv + x / 2, c);
+    if constexpr (kBpp == 3) {
+      store24<Out>(dst + x * kBpp, rgb);
+    } else {
+      store32<Out>(dst + x * kBpp, rgb);
+    }
+  }
+}
+
+}  // namespace unpack_avx2_detail
+
+/// AVX2 twin of unpack_row_scalar (same contract, same bytes).
+template <PixelFormat In, PixelFormat Out, ChromaSite Site>
+void unpack_row_avx2(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
+                     const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
+                     int width, const UnpackCoefficients& k) {
+  unpack_row_any<In, Out, unpack_avx2_detail::kBlock,
+                 &unpack_avx2_detail::unpack_blocks<Out, Site>>(y, u_near, u_far, v_near, v_far,
+                                                                dst, width, k);
+}
+
+}  // namespace FRAMEPIPE_KERNELS_ABI
+}  // namespace framepipe::kernels
+
+#endif  // FRAMEPIPE_KERNELS_X86

@@ -1,0 +1,91 @@
+// The row driver every SIMD unpack kernel shares (the unpack twin of row_any.hpp): it turns a wide
+// kernel, which only ever sees whole blocks and finished vertical sums, into an UnpackRowFn for any
+// width. Per segment of up to kUnpackSegment pixels it
+//   1. forms the vertical chroma sums V[i] = 3 near[i] + far[i] (0..1020, exact) of the segment's
+//      chroma columns, one column to the left and one to the right included (clamped to the
+//      frame: edges replicate), U and V into separate 16-bit rows -- NV12 is de-interleaved here,
+//      so the wide kernels are the same for I420 and NV12;
+//   2. runs the wide kernel on the segment's full blocks, straight from the luma row into the
+//      output row;
+//   3. runs it once more on a padded copy of the last partial block (if any) and copies the
+//      pixels that exist.
+// The sums live in two small arrays on the stack (a little over 2 KiB, in L1), so nothing is
+// allocated and frames of any width work. No ISA file handles an edge or a tail itself.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "framepipe/color/unpack_coefficients.hpp"
+#include "framepipe/convert/kernels/abi.hpp"
+#include "framepipe/core/pixel_format.hpp"
+
+namespace framepipe::kernels {
+inline namespace FRAMEPIPE_KERNELS_ABI {
+
+/// A wide unpack kernel: `width` (a positive multiple of its block) pixels from luma `y` into
+/// `dst`, with `vu`/`vv` the vertical chroma sums of chroma columns 0 .. width / 2 - 1 of this
+/// call. `vu[-1]` and `vu[width / 2]` (the neighbours, already clamped) must be readable, and so
+/// must a block's worth of entries after them (their values are ignored).
+using UnpackBlocksFn = void (*)(const std::uint8_t* y, const std::uint16_t* vu,
+                                const std::uint16_t* vv, std::uint8_t* dst, int width,
+                                const UnpackCoefficients& k);
+
+/// Pixels per segment of the row driver (a multiple of every wide kernel's block).
+inline constexpr int kUnpackSegment = 1024;
+
+/// The ANY driver (see the top of the file): an UnpackRowFn made from the wide kernel `Wide` of
+/// `Block` pixels per block, for input `In` (I420 or NV12) and output `Out`.
+template <PixelFormat In, PixelFormat Out, int Block, UnpackBlocksFn Wide>
+void unpack_row_any(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
+                    const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
+                    int width, const UnpackCoefficients& k) {
+  static_assert(Block > 0 && Block % 2 == 0 && kUnpackSegment % Block == 0);
+  constexpr int kStep = In == PixelFormat::NV12 ? 2 : 1;
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  constexpr std::size_t kSums = kUnpackSegment / 2 + 2 + Block / 2 + 1;
+  alignas(64) std::uint16_t vu[kSums];
+  alignas(64) std::uint16_t vv[kSums];
+  const int cw = (width + 1) / 2;
+
+  for (int x0 = 0; x0 < width; x0 += kUnpackSegment) {
+    const int n = std::min(kUnpackSegment, width - x0);
+    const int i0 = x0 / 2;
+    const int cn = (n + 1) / 2;
+    // vu[1 + i] holds chroma column i0 + i; vu[0] and vu[cn + 1] its clamped neighbours.
+    const std::uint8_t* un = u_near + i0 * kStep;
+    const std::uint8_t* uf = u_far + i0 * kStep;
+    const std::uint8_t* vn = v_near + i0 * kStep;
+    const std::uint8_t* vf = v_far + i0 * kStep;
+    for (int i = 0; i < cn; ++i) {
+      vu[1 + i] = static_cast<std::uint16_t>(3 * un[i * kStep] + uf[i * kStep]);
+      vv[1 + i] = static_cast<std::uint16_t>(3 * vn[i * kStep] + vf[i * kStep]);
+    }
+    const auto sum_at = [&](const std::uint8_t* near, const std::uint8_t* far, int col) {
+      col = std::clamp(col, 0, cw - 1);
+      return static_cast<std::uint16_t>(3 * near[col * kStep] + far[col * kStep]);
+    };
+    vu[0] = sum_at(u_near, u_far, i0 - 1);
+    vv[0] = sum_at(v_near, v_far, i0 - 1);
+    vu[cn + 1] = sum_at(u_near, u_far, i0 + cn);
+    vv[cn + 1] = sum_at(v_near, v_far, i0 + cn);
+    // Defined values for what a padded last block reads beyond the neighbour; never used.
+    std::fill(vu + cn + 2, vu + kSums, std::uint16_t{0});
+    std::fill(vv + cn + 2, vv + kSums, std::uint16_t{0});
+
+    const int full = n - n % Block;
+    if (full > 0) Wide(y + x0, vu + 1, vv + 1, dst + x0 * kBpp, full, k);
+    const int rest = n - full;
+    if (rest == 0) continue;
+    alignas(64) std::uint8_t padded_y[static_cast<std::size_t>(Block)] = {};
+    alignas(64) std::uint8_t padded_out[static_cast<std::size_t>(Block * kBpp)];
+    std::memcpy(padded_y, y + x0 + full, static_cast<std::size_t>(rest));
+    Wide(padded_y, vu + 1 + full / 2, vv + 1 + full / 2, padded_out, Block, k);
+    std::memcpy(dst + (x0 + full) * kBpp, padded_out, static_cast<std::size_t>(rest * kBpp));
+  }
+}
+
+}  // namespace FRAMEPIPE_KERNELS_ABI
+}  // namespace framepipe::kernels
