@@ -30,7 +30,7 @@ demo=(
 display=(gstreamer1.0-x)
 test=(
   clang clang-format
-  libopencv-videoio-dev libbenchmark-dev
+  libopencv-videoio-dev libopencv-imgcodecs-dev libbenchmark-dev
   ffmpeg
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
   gstreamer1.0-x

@@ -57,12 +57,15 @@
 #  endif
 #endif
 #if FRAMEPIPE_HAS_GST
+#  include "framepipe/gst/app_sink_source.hpp"
+#  include "framepipe/gst/app_sink_source_options.hpp"
 #  include "framepipe/gst/app_src_sink.hpp"
 #  include "framepipe/gst/app_src_sink_options.hpp"
 #  include "framepipe/gst/bus.hpp"
 #  include "framepipe/gst/caps.hpp"
 #  include "framepipe/gst/diagnostics.hpp"
 #  include "framepipe/gst/error.hpp"
+#  include "framepipe/gst/reader.hpp"
 #  include "framepipe/gst/runtime.hpp"
 #  include "framepipe/gst/slot_pool.hpp"
 #endif
