@@ -162,6 +162,41 @@ FRAMEPIPE_INLINE_AVX2 void store32(std::uint8_t* dst, const Rgb& rgb) {
 
 inline constexpr int kBlock = 32;
 
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 16;
+
+/// 3 near + far, per 16-bit lane.
+FRAMEPIPE_INLINE_AVX2 __m256i vertical_sum(__m256i near, __m256i far) {
+  return _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(near, near), near), far);
+}
+
+/// 16 bytes widened to 16-bit lanes.
+FRAMEPIPE_INLINE_AVX2 __m256i widen(const std::uint8_t* p) {
+  return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+FRAMEPIPE_TARGET_AVX2 void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                                         const std::uint8_t* v_near, const std::uint8_t* v_far,
+                                         std::uint16_t* vu, std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += 16) {
+    __m256i u, v;
+    if constexpr (Nv12) {
+      const __m256i n = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u_near + 2 * i));
+      const __m256i f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u_far + 2 * i));
+      const __m256i low = _mm256_set1_epi16(0xFF);
+      u = vertical_sum(_mm256_and_si256(n, low), _mm256_and_si256(f, low));
+      v = vertical_sum(_mm256_srli_epi16(n, 8), _mm256_srli_epi16(f, 8));
+    } else {
+      u = vertical_sum(widen(u_near + i), widen(u_far + i));
+      v = vertical_sum(widen(v_near + i), widen(v_far + i));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(vu + i), u);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(vv + i), v);
+  }
+}
+
 /// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat Out, ChromaSite Site>
 FRAMEPIPE_TARGET_AVX2 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
@@ -186,9 +221,10 @@ template <PixelFormat In, PixelFormat Out, ChromaSite Site>
 void unpack_row_avx2(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
                      const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
                      int width, const UnpackCoefficients& k) {
-  unpack_row_any<In, Out, unpack_avx2_detail::kBlock,
-                 &unpack_avx2_detail::unpack_blocks<Out, Site>>(y, u_near, u_far, v_near, v_far,
-                                                                dst, width, k);
+  unpack_row_any<In, Out, unpack_avx2_detail::kBlock, &unpack_avx2_detail::unpack_blocks<Out, Site>,
+                 unpack_avx2_detail::kSumBlock,
+                 &unpack_avx2_detail::vertical_sums<In == PixelFormat::NV12>>(
+      y, u_near, u_far, v_near, v_far, dst, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

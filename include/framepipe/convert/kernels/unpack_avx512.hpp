@@ -172,6 +172,41 @@ FRAMEPIPE_INLINE_AVX512 void store(std::uint8_t* dst, const Rgb& rgb) {
 
 inline constexpr int kBlock = 64;
 
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 32;
+
+/// 3 near + far, per 16-bit lane.
+FRAMEPIPE_INLINE_AVX512 __m512i vertical_sum(__m512i near, __m512i far) {
+  return _mm512_add_epi16(_mm512_add_epi16(_mm512_add_epi16(near, near), near), far);
+}
+
+/// 32 bytes widened to 16-bit lanes.
+FRAMEPIPE_INLINE_AVX512 __m512i widen(const std::uint8_t* p) {
+  return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+FRAMEPIPE_TARGET_AVX512 void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                                           const std::uint8_t* v_near, const std::uint8_t* v_far,
+                                           std::uint16_t* vu, std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += 32) {
+    __m512i u, v;
+    if constexpr (Nv12) {
+      const __m512i n = _mm512_loadu_si512(u_near + 2 * i);
+      const __m512i f = _mm512_loadu_si512(u_far + 2 * i);
+      const __m512i low = _mm512_set1_epi16(0xFF);
+      u = vertical_sum(_mm512_and_si512(n, low), _mm512_and_si512(f, low));
+      v = vertical_sum(_mm512_srli_epi16(n, 8), _mm512_srli_epi16(f, 8));
+    } else {
+      u = vertical_sum(widen(u_near + i), widen(u_far + i));
+      v = vertical_sum(widen(v_near + i), widen(v_far + i));
+    }
+    _mm512_storeu_si512(vu + i, u);
+    _mm512_storeu_si512(vv + i, v);
+  }
+}
+
 /// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat Out, ChromaSite Site>
 FRAMEPIPE_TARGET_AVX512 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
@@ -193,8 +228,9 @@ void unpack_row_avx512(const std::uint8_t* y, const std::uint8_t* u_near, const 
                        const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
                        int width, const UnpackCoefficients& k) {
   unpack_row_any<In, Out, unpack_avx512_detail::kBlock,
-                 &unpack_avx512_detail::unpack_blocks<Out, Site>>(y, u_near, u_far, v_near, v_far,
-                                                                  dst, width, k);
+                 &unpack_avx512_detail::unpack_blocks<Out, Site>, unpack_avx512_detail::kSumBlock,
+                 &unpack_avx512_detail::vertical_sums<In == PixelFormat::NV12>>(
+      y, u_near, u_far, v_near, v_far, dst, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

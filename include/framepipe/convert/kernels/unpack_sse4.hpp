@@ -144,6 +144,41 @@ FRAMEPIPE_INLINE_SSE4 void store32(std::uint8_t* dst, const Rgb& rgb) {
 
 inline constexpr int kBlock = 16;
 
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 8;
+
+/// 3 near + far, per 16-bit lane.
+FRAMEPIPE_INLINE_SSE4 __m128i vertical_sum(__m128i near, __m128i far) {
+  return _mm_add_epi16(_mm_add_epi16(_mm_add_epi16(near, near), near), far);
+}
+
+/// 8 bytes widened to 16-bit lanes.
+FRAMEPIPE_INLINE_SSE4 __m128i widen(const std::uint8_t* p) {
+  return _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+}
+
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+FRAMEPIPE_TARGET_SSE4 void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                                         const std::uint8_t* v_near, const std::uint8_t* v_far,
+                                         std::uint16_t* vu, std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += 8) {
+    __m128i u, v;
+    if constexpr (Nv12) {
+      const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u_near + 2 * i));
+      const __m128i f = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u_far + 2 * i));
+      const __m128i low = _mm_set1_epi16(0xFF);
+      u = vertical_sum(_mm_and_si128(n, low), _mm_and_si128(f, low));
+      v = vertical_sum(_mm_srli_epi16(n, 8), _mm_srli_epi16(f, 8));
+    } else {
+      u = vertical_sum(widen(u_near + i), widen(u_far + i));
+      v = vertical_sum(widen(v_near + i), widen(v_far + i));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(vu + i), u);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(vv + i), v);
+  }
+}
+
 /// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat Out, ChromaSite Site>
 FRAMEPIPE_TARGET_SSE4 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
@@ -168,9 +203,10 @@ template <PixelFormat In, PixelFormat Out, ChromaSite Site>
 void unpack_row_sse4(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
                      const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
                      int width, const UnpackCoefficients& k) {
-  unpack_row_any<In, Out, unpack_sse4_detail::kBlock,
-                 &unpack_sse4_detail::unpack_blocks<Out, Site>>(y, u_near, u_far, v_near, v_far,
-                                                                dst, width, k);
+  unpack_row_any<In, Out, unpack_sse4_detail::kBlock, &unpack_sse4_detail::unpack_blocks<Out, Site>,
+                 unpack_sse4_detail::kSumBlock,
+                 &unpack_sse4_detail::vertical_sums<In == PixelFormat::NV12>>(
+      y, u_near, u_far, v_near, v_far, dst, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
