@@ -73,7 +73,7 @@ constexpr PixelPermute pixel_permute(int bpp, int part) {
 }
 
 struct Consts {
-  __m512i yk, yoff, rv, gu, gv, bu, sign, high;
+  __m512i yk, yoff, rv, gu, gv, bu, high;
 };
 
 /// One channel per member, clamped bytes in [E|O] order (8 even pixels, then 8 odd).
@@ -92,14 +92,14 @@ FRAMEPIPE_INLINE_AVX512 __m512i table64(const std::array<std::uint8_t, 64>& t) {
 }
 
 FRAMEPIPE_INLINE_AVX512 Consts make_consts(const UnpackCoefficients& k) {
-  return {splat(k.y_k), splat(k.y_offset), splat(k.r_v),  splat(k.g_u),
-          splat(k.g_v), splat(k.b_u),      splat(-32768), splat(0xFF00)};
+  return {splat(k.y_k), splat(k.y_offset), splat(k.r_v), splat(k.g_u),
+          splat(k.g_v), splat(k.b_u),      splat(0xFF00)};
 }
 
-/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum.
+/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum, from the
+/// biased vertical sums (unpack_row_any.hpp's biased_sum: the weights add up to 4).
 template <ChromaSite Site>
-FRAMEPIPE_INLINE_AVX512 void chroma(const std::uint16_t* v, const Consts& c, __m512i& even,
-                                    __m512i& odd) {
+FRAMEPIPE_INLINE_AVX512 void chroma(const std::uint16_t* v, __m512i& even, __m512i& odd) {
   const __m512i mid = load64(v);
   const __m512i right = load64(v + 1);
   if constexpr (Site == ChromaSite::Center) {
@@ -110,8 +110,6 @@ FRAMEPIPE_INLINE_AVX512 void chroma(const std::uint16_t* v, const Consts& c, __m
     even = _mm512_slli_epi16(mid, 2);
     odd = _mm512_slli_epi16(_mm512_add_epi16(mid, right), 1);
   }
-  even = _mm512_xor_si512(_mm512_slli_epi16(even, 4), c.sign);
-  odd = _mm512_xor_si512(_mm512_slli_epi16(odd, 4), c.sign);
 }
 
 FRAMEPIPE_INLINE_AVX512 __m512i channel(__m512i l, __m512i term) {
@@ -127,8 +125,8 @@ FRAMEPIPE_INLINE_AVX512 Rgb convert64(const std::uint8_t* y, const std::uint16_t
   const __m512i lo =
       _mm512_add_epi16(_mm512_mulhi_epu16(_mm512_and_si512(y16, c.high), c.yk), c.yoff);
   __m512i ue, uo, ve, vo;
-  chroma<Site>(vu, c, ue, uo);
-  chroma<Site>(vv, c, ve, vo);
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
   const __m512i re = channel(le, _mm512_mulhi_epi16(ve, c.rv));
   const __m512i ro = channel(lo, _mm512_mulhi_epi16(vo, c.rv));
   const __m512i ge =
@@ -175,9 +173,10 @@ inline constexpr int kBlock = 64;
 /// Columns per block of the vertical-sum kernel.
 inline constexpr int kSumBlock = 32;
 
-/// 3 near + far, per 16-bit lane.
+/// biased_sum (unpack_row_any.hpp), per 16-bit lane.
 FRAMEPIPE_INLINE_AVX512 __m512i vertical_sum(__m512i near, __m512i far) {
-  return _mm512_add_epi16(_mm512_add_epi16(_mm512_add_epi16(near, near), near), far);
+  const __m512i sum = _mm512_add_epi16(_mm512_add_epi16(_mm512_add_epi16(near, near), near), far);
+  return _mm512_sub_epi16(_mm512_slli_epi16(sum, 4), _mm512_set1_epi16(8192));
 }
 
 /// 32 bytes widened to 16-bit lanes.

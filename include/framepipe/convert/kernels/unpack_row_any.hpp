@@ -27,19 +27,27 @@ namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
 
 /// A wide unpack kernel: `width` (a positive multiple of its block) pixels from luma `y` into
-/// `dst`, with `vu`/`vv` the vertical chroma sums of chroma columns 0 .. width / 2 - 1 of this
-/// call. `vu[-1]` and `vu[width / 2]` (the neighbours, already clamped) must be readable, and so
-/// must a block's worth of entries after them (their values are ignored).
+/// `dst`, with `vu`/`vv` the vertical chroma sums (biased_sum below) of chroma columns 0 .. width /
+/// 2 - 1 of this call. `vu[-1]` and `vu[width / 2]` (the neighbours, already clamped) must be
+/// readable, and so must a block's worth of entries after them (their values are ignored).
 using UnpackBlocksFn = void (*)(const std::uint8_t* y, const std::uint16_t* vu,
                                 const std::uint16_t* vv, std::uint8_t* dst, int width,
                                 const UnpackCoefficients& k);
 
-/// A wide vertical-sum kernel: V[i] = 3 near[i] + far[i] of chroma columns 0 .. columns - 1 into
+/// A wide vertical-sum kernel: biased_sum(near[i], far[i]) of chroma columns 0 .. columns - 1 into
 /// `vu` and `vv` (`columns` a positive multiple of its block). For NV12 (`Nv12` in the caller)
 /// `u_near` / `u_far` are the interleaved rows and the `v_*` pointers are not read.
 using UnpackSumsFn = void (*)(const std::uint8_t* u_near, const std::uint8_t* u_far,
                               const std::uint8_t* v_near, const std::uint8_t* v_far,
                               std::uint16_t* vu, std::uint16_t* vv, int columns);
+
+/// The vertical sum as the wide kernels take it: W = (V << 4) - 8192 with V = 3 near + far, a
+/// 16-bit lane value (-8192..8128, stored as its two's complement). The horizontal weights add up
+/// to 4, so 3 W + W' (Center) and 4 W, 2 W + 2 W' (Left) are (S << 4) - 32768 directly, the
+/// du / dv of unpack_coefficients.hpp, with no shift or bias left for the per-pixel work.
+constexpr std::uint16_t biased_sum(int near, int far) {
+  return static_cast<std::uint16_t>((((3 * near + far) << 4) - 8192) & 0xFFFF);
+}
 
 /// Pixels per segment of the row driver (a multiple of every wide kernel's block).
 inline constexpr int kUnpackSegment = 1024;
@@ -72,12 +80,12 @@ void unpack_row_any(const std::uint8_t* y, const std::uint8_t* u_near, const std
     const int simd_columns = cn - cn % SumBlock;
     if (simd_columns > 0) Sums(un, uf, vn, vf, vu + 1, vv + 1, simd_columns);
     for (int i = simd_columns; i < cn; ++i) {
-      vu[1 + i] = static_cast<std::uint16_t>(3 * un[i * kStep] + uf[i * kStep]);
-      vv[1 + i] = static_cast<std::uint16_t>(3 * vn[i * kStep] + vf[i * kStep]);
+      vu[1 + i] = biased_sum(un[i * kStep], uf[i * kStep]);
+      vv[1 + i] = biased_sum(vn[i * kStep], vf[i * kStep]);
     }
     const auto sum_at = [&](const std::uint8_t* near, const std::uint8_t* far, int col) {
       col = std::clamp(col, 0, cw - 1);
-      return static_cast<std::uint16_t>(3 * near[col * kStep] + far[col * kStep]);
+      return biased_sum(near[col * kStep], far[col * kStep]);
     };
     vu[0] = sum_at(u_near, u_far, i0 - 1);
     vv[0] = sum_at(v_near, v_far, i0 - 1);
