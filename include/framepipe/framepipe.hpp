@@ -9,12 +9,16 @@
 
 // core: std only
 #include "framepipe/color/coefficients.hpp"
+#include "framepipe/color/unpack_coefficients.hpp"
 #include "framepipe/convert/function_converter.hpp"
 #include "framepipe/convert/i420_packer.hpp"
 #include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/dispatch.hpp"
+#include "framepipe/convert/kernels/unpack_dispatch.hpp"
 #include "framepipe/convert/nv12_packer.hpp"
 #include "framepipe/convert/rgb_to_yuv_packer.hpp"
+#include "framepipe/convert/unpackers.hpp"
+#include "framepipe/convert/yuv_to_rgb_unpacker.hpp"
 #include "framepipe/core/band_pool.hpp"
 #include "framepipe/core/chain.hpp"
 #include "framepipe/core/color_space.hpp"

@@ -32,7 +32,7 @@ inline namespace FRAMEPIPE_KERNELS_ABI {
 namespace unpack_avx2_detail {
 
 struct Consts {
-  __m256i yk, yoff, rv, gu, gv, bu, sign, high;
+  __m256i yk, yoff, rv, gu, gv, bu, high;
 };
 
 /// One channel per member, clamped bytes in [E|O] order (8 even pixels, then 8 odd).
@@ -54,14 +54,14 @@ FRAMEPIPE_INLINE_AVX2 __m256i table16(const std::array<std::uint8_t, 16>& t) {
 }
 
 FRAMEPIPE_INLINE_AVX2 Consts make_consts(const UnpackCoefficients& k) {
-  return {splat(k.y_k), splat(k.y_offset), splat(k.r_v),  splat(k.g_u),
-          splat(k.g_v), splat(k.b_u),      splat(-32768), splat(0xFF00)};
+  return {splat(k.y_k), splat(k.y_offset), splat(k.r_v), splat(k.g_u),
+          splat(k.g_v), splat(k.b_u),      splat(0xFF00)};
 }
 
-/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum.
+/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum, from the
+/// biased vertical sums (unpack_row_any.hpp's biased_sum: the weights add up to 4).
 template <ChromaSite Site>
-FRAMEPIPE_INLINE_AVX2 void chroma(const std::uint16_t* v, const Consts& c, __m256i& even,
-                                  __m256i& odd) {
+FRAMEPIPE_INLINE_AVX2 void chroma(const std::uint16_t* v, __m256i& even, __m256i& odd) {
   const __m256i mid = load32(v);
   const __m256i right = load32(v + 1);
   if constexpr (Site == ChromaSite::Center) {
@@ -72,8 +72,6 @@ FRAMEPIPE_INLINE_AVX2 void chroma(const std::uint16_t* v, const Consts& c, __m25
     even = _mm256_slli_epi16(mid, 2);
     odd = _mm256_slli_epi16(_mm256_add_epi16(mid, right), 1);
   }
-  even = _mm256_xor_si256(_mm256_slli_epi16(even, 4), c.sign);
-  odd = _mm256_xor_si256(_mm256_slli_epi16(odd, 4), c.sign);
 }
 
 FRAMEPIPE_INLINE_AVX2 __m256i channel(__m256i l, __m256i term) {
@@ -89,8 +87,8 @@ FRAMEPIPE_INLINE_AVX2 Rgb convert32(const std::uint8_t* y, const std::uint16_t* 
   const __m256i lo =
       _mm256_add_epi16(_mm256_mulhi_epu16(_mm256_and_si256(y16, c.high), c.yk), c.yoff);
   __m256i ue, uo, ve, vo;
-  chroma<Site>(vu, c, ue, uo);
-  chroma<Site>(vv, c, ve, vo);
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
   const __m256i re = channel(le, _mm256_mulhi_epi16(ve, c.rv));
   const __m256i ro = channel(lo, _mm256_mulhi_epi16(vo, c.rv));
   const __m256i ge =
@@ -162,6 +160,42 @@ FRAMEPIPE_INLINE_AVX2 void store32(std::uint8_t* dst, const Rgb& rgb) {
 
 inline constexpr int kBlock = 32;
 
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 16;
+
+/// biased_sum (unpack_row_any.hpp), per 16-bit lane.
+FRAMEPIPE_INLINE_AVX2 __m256i vertical_sum(__m256i near, __m256i far) {
+  const __m256i sum = _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(near, near), near), far);
+  return _mm256_sub_epi16(_mm256_slli_epi16(sum, 4), _mm256_set1_epi16(8192));
+}
+
+/// 16 bytes widened to 16-bit lanes.
+FRAMEPIPE_INLINE_AVX2 __m256i widen(const std::uint8_t* p) {
+  return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+FRAMEPIPE_TARGET_AVX2 void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                                         const std::uint8_t* v_near, const std::uint8_t* v_far,
+                                         std::uint16_t* vu, std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += 16) {
+    __m256i u, v;
+    if constexpr (Nv12) {
+      const __m256i n = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u_near + 2 * i));
+      const __m256i f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u_far + 2 * i));
+      const __m256i low = _mm256_set1_epi16(0xFF);
+      u = vertical_sum(_mm256_and_si256(n, low), _mm256_and_si256(f, low));
+      v = vertical_sum(_mm256_srli_epi16(n, 8), _mm256_srli_epi16(f, 8));
+    } else {
+      u = vertical_sum(widen(u_near + i), widen(u_far + i));
+      v = vertical_sum(widen(v_near + i), widen(v_far + i));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(vu + i), u);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(vv + i), v);
+  }
+}
+
 /// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat Out, ChromaSite Site>
 FRAMEPIPE_TARGET_AVX2 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
@@ -186,9 +220,10 @@ template <PixelFormat In, PixelFormat Out, ChromaSite Site>
 void unpack_row_avx2(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
                      const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
                      int width, const UnpackCoefficients& k) {
-  unpack_row_any<In, Out, unpack_avx2_detail::kBlock,
-                 &unpack_avx2_detail::unpack_blocks<Out, Site>>(y, u_near, u_far, v_near, v_far,
-                                                                dst, width, k);
+  unpack_row_any<In, Out, unpack_avx2_detail::kBlock, &unpack_avx2_detail::unpack_blocks<Out, Site>,
+                 unpack_avx2_detail::kSumBlock,
+                 &unpack_avx2_detail::vertical_sums<In == PixelFormat::NV12>>(
+      y, u_near, u_far, v_near, v_far, dst, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

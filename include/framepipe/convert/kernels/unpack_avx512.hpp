@@ -73,7 +73,7 @@ constexpr PixelPermute pixel_permute(int bpp, int part) {
 }
 
 struct Consts {
-  __m512i yk, yoff, rv, gu, gv, bu, sign, high;
+  __m512i yk, yoff, rv, gu, gv, bu, high;
 };
 
 /// One channel per member, clamped bytes in [E|O] order (8 even pixels, then 8 odd).
@@ -92,14 +92,14 @@ FRAMEPIPE_INLINE_AVX512 __m512i table64(const std::array<std::uint8_t, 64>& t) {
 }
 
 FRAMEPIPE_INLINE_AVX512 Consts make_consts(const UnpackCoefficients& k) {
-  return {splat(k.y_k), splat(k.y_offset), splat(k.r_v),  splat(k.g_u),
-          splat(k.g_v), splat(k.b_u),      splat(-32768), splat(0xFF00)};
+  return {splat(k.y_k), splat(k.y_offset), splat(k.r_v), splat(k.g_u),
+          splat(k.g_v), splat(k.b_u),      splat(0xFF00)};
 }
 
-/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum.
+/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum, from the
+/// biased vertical sums (unpack_row_any.hpp's biased_sum: the weights add up to 4).
 template <ChromaSite Site>
-FRAMEPIPE_INLINE_AVX512 void chroma(const std::uint16_t* v, const Consts& c, __m512i& even,
-                                    __m512i& odd) {
+FRAMEPIPE_INLINE_AVX512 void chroma(const std::uint16_t* v, __m512i& even, __m512i& odd) {
   const __m512i mid = load64(v);
   const __m512i right = load64(v + 1);
   if constexpr (Site == ChromaSite::Center) {
@@ -110,8 +110,6 @@ FRAMEPIPE_INLINE_AVX512 void chroma(const std::uint16_t* v, const Consts& c, __m
     even = _mm512_slli_epi16(mid, 2);
     odd = _mm512_slli_epi16(_mm512_add_epi16(mid, right), 1);
   }
-  even = _mm512_xor_si512(_mm512_slli_epi16(even, 4), c.sign);
-  odd = _mm512_xor_si512(_mm512_slli_epi16(odd, 4), c.sign);
 }
 
 FRAMEPIPE_INLINE_AVX512 __m512i channel(__m512i l, __m512i term) {
@@ -127,8 +125,8 @@ FRAMEPIPE_INLINE_AVX512 Rgb convert64(const std::uint8_t* y, const std::uint16_t
   const __m512i lo =
       _mm512_add_epi16(_mm512_mulhi_epu16(_mm512_and_si512(y16, c.high), c.yk), c.yoff);
   __m512i ue, uo, ve, vo;
-  chroma<Site>(vu, c, ue, uo);
-  chroma<Site>(vv, c, ve, vo);
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
   const __m512i re = channel(le, _mm512_mulhi_epi16(ve, c.rv));
   const __m512i ro = channel(lo, _mm512_mulhi_epi16(vo, c.rv));
   const __m512i ge =
@@ -172,6 +170,42 @@ FRAMEPIPE_INLINE_AVX512 void store(std::uint8_t* dst, const Rgb& rgb) {
 
 inline constexpr int kBlock = 64;
 
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 32;
+
+/// biased_sum (unpack_row_any.hpp), per 16-bit lane.
+FRAMEPIPE_INLINE_AVX512 __m512i vertical_sum(__m512i near, __m512i far) {
+  const __m512i sum = _mm512_add_epi16(_mm512_add_epi16(_mm512_add_epi16(near, near), near), far);
+  return _mm512_sub_epi16(_mm512_slli_epi16(sum, 4), _mm512_set1_epi16(8192));
+}
+
+/// 32 bytes widened to 16-bit lanes.
+FRAMEPIPE_INLINE_AVX512 __m512i widen(const std::uint8_t* p) {
+  return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+FRAMEPIPE_TARGET_AVX512 void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                                           const std::uint8_t* v_near, const std::uint8_t* v_far,
+                                           std::uint16_t* vu, std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += 32) {
+    __m512i u, v;
+    if constexpr (Nv12) {
+      const __m512i n = _mm512_loadu_si512(u_near + 2 * i);
+      const __m512i f = _mm512_loadu_si512(u_far + 2 * i);
+      const __m512i low = _mm512_set1_epi16(0xFF);
+      u = vertical_sum(_mm512_and_si512(n, low), _mm512_and_si512(f, low));
+      v = vertical_sum(_mm512_srli_epi16(n, 8), _mm512_srli_epi16(f, 8));
+    } else {
+      u = vertical_sum(widen(u_near + i), widen(u_far + i));
+      v = vertical_sum(widen(v_near + i), widen(v_far + i));
+    }
+    _mm512_storeu_si512(vu + i, u);
+    _mm512_storeu_si512(vv + i, v);
+  }
+}
+
 /// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat Out, ChromaSite Site>
 FRAMEPIPE_TARGET_AVX512 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
@@ -193,8 +227,9 @@ void unpack_row_avx512(const std::uint8_t* y, const std::uint8_t* u_near, const 
                        const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
                        int width, const UnpackCoefficients& k) {
   unpack_row_any<In, Out, unpack_avx512_detail::kBlock,
-                 &unpack_avx512_detail::unpack_blocks<Out, Site>>(y, u_near, u_far, v_near, v_far,
-                                                                  dst, width, k);
+                 &unpack_avx512_detail::unpack_blocks<Out, Site>, unpack_avx512_detail::kSumBlock,
+                 &unpack_avx512_detail::vertical_sums<In == PixelFormat::NV12>>(
+      y, u_near, u_far, v_near, v_far, dst, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

@@ -1,7 +1,8 @@
 // The row driver every SIMD unpack kernel shares (the unpack twin of row_any.hpp): it turns a wide
 // kernel, which only ever sees whole blocks and finished vertical sums, into an UnpackRowFn for any
 // width. Per segment of up to kUnpackSegment pixels it
-//   1. forms the vertical chroma sums V[i] = 3 near[i] + far[i] (0..1020, exact) of the segment's
+//   1. forms (with the ISA's vertical-sum kernel, the last few columns in plain code) the
+//      vertical chroma sums V[i] = 3 near[i] + far[i] (0..1020, exact) of the segment's
 //      chroma columns, one column to the left and one to the right included (clamped to the
 //      frame: edges replicate), U and V into separate 16-bit rows -- NV12 is de-interleaved here,
 //      so the wide kernels are the same for I420 and NV12;
@@ -26,23 +27,40 @@ namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
 
 /// A wide unpack kernel: `width` (a positive multiple of its block) pixels from luma `y` into
-/// `dst`, with `vu`/`vv` the vertical chroma sums of chroma columns 0 .. width / 2 - 1 of this
-/// call. `vu[-1]` and `vu[width / 2]` (the neighbours, already clamped) must be readable, and so
-/// must a block's worth of entries after them (their values are ignored).
+/// `dst`, with `vu`/`vv` the vertical chroma sums (biased_sum below) of chroma columns 0 .. width /
+/// 2 - 1 of this call. `vu[-1]` and `vu[width / 2]` (the neighbours, already clamped) must be
+/// readable, and so must a block's worth of entries after them (their values are ignored).
 using UnpackBlocksFn = void (*)(const std::uint8_t* y, const std::uint16_t* vu,
                                 const std::uint16_t* vv, std::uint8_t* dst, int width,
                                 const UnpackCoefficients& k);
+
+/// A wide vertical-sum kernel: biased_sum(near[i], far[i]) of chroma columns 0 .. columns - 1 into
+/// `vu` and `vv` (`columns` a positive multiple of its block). For NV12 (`Nv12` in the caller)
+/// `u_near` / `u_far` are the interleaved rows and the `v_*` pointers are not read.
+using UnpackSumsFn = void (*)(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                              const std::uint8_t* v_near, const std::uint8_t* v_far,
+                              std::uint16_t* vu, std::uint16_t* vv, int columns);
+
+/// The vertical sum as the wide kernels take it: W = (V << 4) - 8192 with V = 3 near + far, a
+/// 16-bit lane value (-8192..8128, stored as its two's complement). The horizontal weights add up
+/// to 4, so 3 W + W' (Center) and 4 W, 2 W + 2 W' (Left) are (S << 4) - 32768 directly, the
+/// du / dv of unpack_coefficients.hpp, with no shift or bias left for the per-pixel work.
+constexpr std::uint16_t biased_sum(int near, int far) {
+  return static_cast<std::uint16_t>((((3 * near + far) << 4) - 8192) & 0xFFFF);
+}
 
 /// Pixels per segment of the row driver (a multiple of every wide kernel's block).
 inline constexpr int kUnpackSegment = 1024;
 
 /// The ANY driver (see the top of the file): an UnpackRowFn made from the wide kernel `Wide` of
-/// `Block` pixels per block, for input `In` (I420 or NV12) and output `Out`.
-template <PixelFormat In, PixelFormat Out, int Block, UnpackBlocksFn Wide>
+/// `Block` pixels per block and the vertical-sum kernel `Sums` of `SumBlock` columns per block,
+/// for input `In` (I420 or NV12) and output `Out`.
+template <PixelFormat In, PixelFormat Out, int Block, UnpackBlocksFn Wide, int SumBlock,
+          UnpackSumsFn Sums>
 void unpack_row_any(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
                     const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
                     int width, const UnpackCoefficients& k) {
-  static_assert(Block > 0 && Block % 2 == 0 && kUnpackSegment % Block == 0);
+  static_assert(Block > 0 && Block % 2 == 0 && kUnpackSegment % Block == 0 && SumBlock > 0);
   constexpr int kStep = In == PixelFormat::NV12 ? 2 : 1;
   constexpr int kBpp = format_info(Out).pixel_bytes;
   constexpr std::size_t kSums = kUnpackSegment / 2 + 2 + Block / 2 + 1;
@@ -59,13 +77,15 @@ void unpack_row_any(const std::uint8_t* y, const std::uint8_t* u_near, const std
     const std::uint8_t* uf = u_far + i0 * kStep;
     const std::uint8_t* vn = v_near + i0 * kStep;
     const std::uint8_t* vf = v_far + i0 * kStep;
-    for (int i = 0; i < cn; ++i) {
-      vu[1 + i] = static_cast<std::uint16_t>(3 * un[i * kStep] + uf[i * kStep]);
-      vv[1 + i] = static_cast<std::uint16_t>(3 * vn[i * kStep] + vf[i * kStep]);
+    const int simd_columns = cn - cn % SumBlock;
+    if (simd_columns > 0) Sums(un, uf, vn, vf, vu + 1, vv + 1, simd_columns);
+    for (int i = simd_columns; i < cn; ++i) {
+      vu[1 + i] = biased_sum(un[i * kStep], uf[i * kStep]);
+      vv[1 + i] = biased_sum(vn[i * kStep], vf[i * kStep]);
     }
     const auto sum_at = [&](const std::uint8_t* near, const std::uint8_t* far, int col) {
       col = std::clamp(col, 0, cw - 1);
-      return static_cast<std::uint16_t>(3 * near[col * kStep] + far[col * kStep]);
+      return biased_sum(near[col * kStep], far[col * kStep]);
     };
     vu[0] = sum_at(u_near, u_far, i0 - 1);
     vv[0] = sum_at(v_near, v_far, i0 - 1);

@@ -27,7 +27,7 @@ inline namespace FRAMEPIPE_KERNELS_ABI {
 namespace unpack_sse4_detail {
 
 struct Consts {
-  __m128i yk, yoff, rv, gu, gv, bu, sign, high;
+  __m128i yk, yoff, rv, gu, gv, bu, high;
 };
 
 /// One channel per member, clamped bytes in [E|O] order (8 even pixels, then 8 odd).
@@ -46,14 +46,14 @@ FRAMEPIPE_INLINE_SSE4 __m128i table16(const std::array<std::uint8_t, 16>& t) {
 }
 
 FRAMEPIPE_INLINE_SSE4 Consts make_consts(const UnpackCoefficients& k) {
-  return {splat(k.y_k), splat(k.y_offset), splat(k.r_v),  splat(k.g_u),
-          splat(k.g_v), splat(k.b_u),      splat(-32768), splat(0xFF00)};
+  return {splat(k.y_k), splat(k.y_offset), splat(k.r_v), splat(k.g_u),
+          splat(k.g_v), splat(k.b_u),      splat(0xFF00)};
 }
 
-/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum.
+/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum, from the
+/// biased vertical sums (unpack_row_any.hpp's biased_sum: the weights add up to 4).
 template <ChromaSite Site>
-FRAMEPIPE_INLINE_SSE4 void chroma(const std::uint16_t* v, const Consts& c, __m128i& even,
-                                  __m128i& odd) {
+FRAMEPIPE_INLINE_SSE4 void chroma(const std::uint16_t* v, __m128i& even, __m128i& odd) {
   const __m128i mid = load16(v);
   const __m128i right = load16(v + 1);
   if constexpr (Site == ChromaSite::Center) {
@@ -64,8 +64,6 @@ FRAMEPIPE_INLINE_SSE4 void chroma(const std::uint16_t* v, const Consts& c, __m12
     even = _mm_slli_epi16(mid, 2);
     odd = _mm_slli_epi16(_mm_add_epi16(mid, right), 1);
   }
-  even = _mm_xor_si128(_mm_slli_epi16(even, 4), c.sign);
-  odd = _mm_xor_si128(_mm_slli_epi16(odd, 4), c.sign);
 }
 
 FRAMEPIPE_INLINE_SSE4 __m128i channel(__m128i l, __m128i term) {
@@ -80,8 +78,8 @@ FRAMEPIPE_INLINE_SSE4 Rgb convert16(const std::uint8_t* y, const std::uint16_t* 
   const __m128i le = _mm_add_epi16(_mm_mulhi_epu16(_mm_slli_epi16(y16, 8), c.yk), c.yoff);
   const __m128i lo = _mm_add_epi16(_mm_mulhi_epu16(_mm_and_si128(y16, c.high), c.yk), c.yoff);
   __m128i ue, uo, ve, vo;
-  chroma<Site>(vu, c, ue, uo);
-  chroma<Site>(vv, c, ve, vo);
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
   const __m128i re = channel(le, _mm_mulhi_epi16(ve, c.rv));
   const __m128i ro = channel(lo, _mm_mulhi_epi16(vo, c.rv));
   const __m128i ge =
@@ -144,6 +142,42 @@ FRAMEPIPE_INLINE_SSE4 void store32(std::uint8_t* dst, const Rgb& rgb) {
 
 inline constexpr int kBlock = 16;
 
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 8;
+
+/// biased_sum (unpack_row_any.hpp), per 16-bit lane.
+FRAMEPIPE_INLINE_SSE4 __m128i vertical_sum(__m128i near, __m128i far) {
+  const __m128i sum = _mm_add_epi16(_mm_add_epi16(_mm_add_epi16(near, near), near), far);
+  return _mm_sub_epi16(_mm_slli_epi16(sum, 4), _mm_set1_epi16(8192));
+}
+
+/// 8 bytes widened to 16-bit lanes.
+FRAMEPIPE_INLINE_SSE4 __m128i widen(const std::uint8_t* p) {
+  return _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+}
+
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+FRAMEPIPE_TARGET_SSE4 void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                                         const std::uint8_t* v_near, const std::uint8_t* v_far,
+                                         std::uint16_t* vu, std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += 8) {
+    __m128i u, v;
+    if constexpr (Nv12) {
+      const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u_near + 2 * i));
+      const __m128i f = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u_far + 2 * i));
+      const __m128i low = _mm_set1_epi16(0xFF);
+      u = vertical_sum(_mm_and_si128(n, low), _mm_and_si128(f, low));
+      v = vertical_sum(_mm_srli_epi16(n, 8), _mm_srli_epi16(f, 8));
+    } else {
+      u = vertical_sum(widen(u_near + i), widen(u_far + i));
+      v = vertical_sum(widen(v_near + i), widen(v_far + i));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(vu + i), u);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(vv + i), v);
+  }
+}
+
 /// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat Out, ChromaSite Site>
 FRAMEPIPE_TARGET_SSE4 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
@@ -168,9 +202,10 @@ template <PixelFormat In, PixelFormat Out, ChromaSite Site>
 void unpack_row_sse4(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
                      const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
                      int width, const UnpackCoefficients& k) {
-  unpack_row_any<In, Out, unpack_sse4_detail::kBlock,
-                 &unpack_sse4_detail::unpack_blocks<Out, Site>>(y, u_near, u_far, v_near, v_far,
-                                                                dst, width, k);
+  unpack_row_any<In, Out, unpack_sse4_detail::kBlock, &unpack_sse4_detail::unpack_blocks<Out, Site>,
+                 unpack_sse4_detail::kSumBlock,
+                 &unpack_sse4_detail::vertical_sums<In == PixelFormat::NV12>>(
+      y, u_near, u_far, v_near, v_far, dst, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
