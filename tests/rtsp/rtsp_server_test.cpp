@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "framepipe/core/writer.hpp"
 #include "support/gst_test_support.hpp"
 #include "support/index_code.hpp"
+#include "support/run_program.hpp"
 
 using namespace framepipe;
 using namespace std::chrono_literals;
@@ -222,4 +224,21 @@ TEST_CASE("a client of a VP8 server decodes the index code") {
   INFO("receiver error: " << receiver.error());
   REQUIRE(got.size() == 20);
   check_consecutive(got, producer.sink().dropped());
+}
+
+TEST_CASE("ffprobe, a client nobody here wrote, opens the RTSP URL") {
+  if (!std::ifstream("/usr/bin/ffprobe") || !test::have_element("x264enc")) {
+    MESSAGE("skipped: ffprobe (Debian ffmpeg) or x264enc missing");
+    std::exit(77);
+  }
+  RtspServer server;
+  Producer producer(server);
+  const auto result =
+      test::run_program("/usr/bin/timeout",
+                        "20 /usr/bin/ffprobe -v error -rtsp_transport tcp -select_streams v:0 "
+                        "-show_entries stream=codec_name,width,height -of csv=p=0 " +
+                            server.url());
+  INFO("ffprobe said: " << result.output);
+  CHECK(result.exit_code == 0);
+  CHECK(result.output.find("h264,320,240") != std::string::npos);
 }

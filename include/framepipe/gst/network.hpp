@@ -114,17 +114,21 @@ inline std::string rtp_udp_description(VideoCodec codec, const std::string& host
 }
 
 namespace detail {
-/// Encoded video in a container a player reads from a byte stream: MPEG-TS for H.264, streamable
-/// WebM for VP8.
+/// Encoded video in a container a player reads from a byte stream: MPEG-TS for H.264 (x264enc's
+/// byte-stream repeats SPS/PPS before every key frame, so a late caller can start; an
+/// `h264parse config-interval=-1` in between made the stream undecodable in GStreamer 1.22),
+/// streamable WebM for VP8.
 inline std::string srt_payload(VideoCodec codec, FrameRate fps) {
   if (codec == VideoCodec::H264) {
-    return encoder_description(codec, fps) + " ! h264parse config-interval=-1 ! mpegtsmux";
+    return encoder_description(codec, fps) + " ! mpegtsmux";
   }
   return encoder_description(codec, fps) + " ! webmmux streamable=true";
 }
 }  // namespace detail
 
-/// SRT listener on address:port (`srtsink mode=listener wait-for-connection=false`): the sender
+/// SRT listener on address:port (`srtsink uri=srt://address:port?mode=listener
+/// wait-for-connection=false`; the mode goes in the URI, since setting the uri resets the `mode`
+/// property, whatever their order): the sender
 /// waits for callers (`srtsrc uri=srt://address:port`, `ffplay srt://address:port`) and streams
 /// whether or not one is connected. H.264 travels in MPEG-TS, VP8 in streamable WebM. The
 /// default address is loopback; give "0.0.0.0" to listen on every interface.
@@ -133,17 +137,18 @@ inline std::string srt_listener_description(std::uint16_t port, VideoCodec codec
                                             FrameRate fps = {30, 1}) {
   return detail::srt_payload(codec, fps) + " ! srtsink uri=srt://" + detail::uri_host(address) +
          ":" + std::to_string(port) +
-         " mode=listener wait-for-connection=false latency=20 sync=false async=false";
+         "?mode=listener wait-for-connection=false latency=20 sync=false async=false";
 }
 
-/// SRT caller to host:port (`srtsink mode=caller`), for a listener elsewhere (an ingest server,
-/// `srtsrc uri=srt://:port mode=listener`). Same payload as srt_listener_description().
+/// SRT caller to host:port (`srtsink uri=srt://host:port?mode=caller`), for a listener elsewhere
+/// (an ingest server, `srtsrc uri=srt://:port mode=listener`). Same payload as
+/// srt_listener_description().
 inline std::string srt_caller_description(const std::string& host, std::uint16_t port,
                                           VideoCodec codec = VideoCodec::H264,
                                           FrameRate fps = {30, 1}) {
   return detail::srt_payload(codec, fps) + " ! srtsink uri=srt://" + detail::uri_host(host) + ":" +
          std::to_string(port) +
-         " mode=caller wait-for-connection=false latency=20 sync=false async=false";
+         "?mode=caller wait-for-connection=false latency=20 sync=false async=false";
 }
 
 /// The SDP text that describes rtp_udp_description(codec, host, port): one video stream on
