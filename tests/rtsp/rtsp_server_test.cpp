@@ -19,7 +19,7 @@
 
 #include "framepipe/core/writer.hpp"
 #include "support/gst_test_support.hpp"
-#include "support/index_code.hpp"
+#include "support/index_receiver.hpp"
 #include "support/run_program.hpp"
 
 using namespace framepipe;

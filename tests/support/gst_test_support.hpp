@@ -87,7 +87,8 @@ Frame<F> frame_from_sample(GstSample* sample) {
   REQUIRE(buffer != nullptr);
   GstVideoFrame video;
   REQUIRE(gst_video_frame_map(&video, &info, buffer, GST_MAP_READ));
-  Frame<F> frame({static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)), static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info))});
+  Frame<F> frame({static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)),
+                  static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info))});
   const PlaneLayout& layout = frame.layout();
   for (int p = 0; p < layout.planes; ++p) {
     const auto* src = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&video, p));
