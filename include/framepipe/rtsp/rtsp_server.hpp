@@ -37,6 +37,10 @@ struct RtspServerOptions {
   std::string encoder{};
   /// Frames lent per attached client media (AppSrcSink::Options::pool_size, DropOldest).
   std::size_t pool_size = 4;
+  /// Threads that serve clients (`gst_rtsp_thread_pool_set_max_threads`): each client's RTSP
+  /// and TCP-interleaved traffic runs on one of them, so one slow client does not hold up the
+  /// others. 0 serves every client on the server's own thread.
+  int client_threads = 8;
 };
 
 /// Serves a live stream over RTSP (gst-rtsp-server) at rtsp://address:port/path: one shared media
@@ -72,6 +76,11 @@ class RtspServer {
     server_ = gst_rtsp_server_new();
     gst_rtsp_server_set_address(server_, options_.address.c_str());
     gst_rtsp_server_set_service(server_, std::to_string(options_.port).c_str());
+    if (options_.client_threads > 0) {
+      GstRTSPThreadPool* threads = gst_rtsp_server_get_thread_pool(server_);
+      gst_rtsp_thread_pool_set_max_threads(threads, options_.client_threads);
+      g_object_unref(threads);
+    }
 
     factory_ = gst_rtsp_media_factory_new();
     gst_rtsp_media_factory_set_shared(factory_, TRUE);
