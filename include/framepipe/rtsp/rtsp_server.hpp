@@ -41,6 +41,12 @@ struct RtspServerOptions {
   /// and TCP-interleaved traffic runs on one of them, so one slow client does not hold up the
   /// others. 0 serves every client on the server's own thread.
   int client_threads = 8;
+  /// Ask the encoder for a key frame whenever a client starts playing
+  /// (`gst_video_event_new_upstream_force_key_unit`), so that it starts at once rather than at
+  /// the next periodic key frame (at most a second later with the presets). Known limit
+  /// (GStreamer 1.22): with it, 16 clients joining in the same moment stalled the shared media;
+  /// false avoids that.
+  bool key_frame_on_join = true;
 };
 
 /// Serves a live stream over RTSP (gst-rtsp-server) at rtsp://address:port/path: one shared media
@@ -71,6 +77,7 @@ class RtspServer {
     ensure_gstreamer_initialized();
     shared_ = std::make_shared<detail::RtspShared>();
     shared_->pool_size = options_.pool_size;
+    shared_->key_frame_on_join = options_.key_frame_on_join;
     context_ = g_main_context_new();
     loop_ = g_main_loop_new(context_, FALSE);
     server_ = gst_rtsp_server_new();
@@ -228,7 +235,7 @@ class RtspServer {
 
   static void on_play_request(GstRTSPClient*, GstRTSPContext*, gpointer data) noexcept {
     const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
-    shared->key_frame_wanted.store(true, std::memory_order_release);
+    if (shared->key_frame_on_join) shared->key_frame_wanted.store(true, std::memory_order_release);
   }
 
   static void on_client_closed(GstRTSPClient*, gpointer data) noexcept {

@@ -83,6 +83,7 @@ struct RtspShared {
   GstRTSPMediaFactory* factory = nullptr;
   std::function<std::string(FrameRate)> launch_line;
   std::size_t pool_size = 4;
+  bool key_frame_on_join = true;
   std::atomic<std::size_t> clients{0};
   std::atomic<std::uint64_t> medias{0};
   std::atomic<bool> key_frame_wanted{false};
