@@ -4,10 +4,12 @@
 # check_core_includes.cmake, so the build and the include-hygiene test agree on which header
 # belongs to which target.
 #
-#   framepipe_partition_headers(<include_dir> <core_var> <opencv_var> <gst_var> <umbrella_var>)
+#   framepipe_partition_headers(<include_dir> <core_var> <opencv_var> <gst_var> <umbrella_var>
+#                               [<rtsp_var>])
 #
 # <include_dir> is the directory that holds framepipe/. Results are absolute paths, sorted:
 #   umbrella  framepipe/framepipe.hpp
+#   rtsp      framepipe/rtsp/** (never core, whether or not <rtsp_var> is asked for)
 #   gst       framepipe/gst/**
 #   opencv    framepipe/opencv/**
 #   core      every other header (std only)
@@ -27,10 +29,13 @@ function(framepipe_partition_headers include_dir core_var opencv_var gst_var umb
   set(opencv "")
   set(gst "")
   set(umbrella "")
+  set(rtsp "")
   foreach(header IN LISTS headers)
     file(RELATIVE_PATH rel "${include_dir}/framepipe" "${header}")
     if(rel STREQUAL "framepipe.hpp")
       list(APPEND umbrella "${header}")
+    elseif(rel MATCHES "^rtsp/")
+      list(APPEND rtsp "${header}")
     elseif(rel MATCHES "^gst/")
       list(APPEND gst "${header}")
     elseif(rel MATCHES "^opencv/")
@@ -44,4 +49,7 @@ function(framepipe_partition_headers include_dir core_var opencv_var gst_var umb
   set(${opencv_var} "${opencv}" PARENT_SCOPE)
   set(${gst_var} "${gst}" PARENT_SCOPE)
   set(${umbrella_var} "${umbrella}" PARENT_SCOPE)
+  if(ARGC GREATER 5)
+    set(${ARGV5} "${rtsp}" PARENT_SCOPE)
+  endif()
 endfunction()

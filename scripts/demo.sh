@@ -15,7 +15,9 @@ for arg in "$@"; do
   if [[ "$arg" == "--display" ]]; then deps=(--display); fi
 done
 ./scripts/install-deps.sh "${deps[@]}"
-cmake --preset release
+# The demo needs no RTSP server: the release preset's FRAMEPIPE_WITH_RTSP=ON would make
+# gst-rtsp-server (installed by --test only) a configure-time requirement.
+cmake --preset release -DFRAMEPIPE_WITH_RTSP=AUTO
 cmake --build --preset demo
 
 mkdir -p out

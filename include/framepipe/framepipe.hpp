@@ -69,7 +69,20 @@
 #  include "framepipe/gst/caps.hpp"
 #  include "framepipe/gst/diagnostics.hpp"
 #  include "framepipe/gst/error.hpp"
+#  include "framepipe/gst/network.hpp"
 #  include "framepipe/gst/reader.hpp"
 #  include "framepipe/gst/runtime.hpp"
 #  include "framepipe/gst/slot_pool.hpp"
+#endif
+
+#ifndef FRAMEPIPE_HAS_RTSP
+#  if FRAMEPIPE_HAS_GST && __has_include(<gst/rtsp-server/rtsp-server.h>)
+#    define FRAMEPIPE_HAS_RTSP 1
+#  else
+#    define FRAMEPIPE_HAS_RTSP 0
+#  endif
+#endif
+#if FRAMEPIPE_HAS_RTSP
+#  include "framepipe/rtsp/rtsp_server.hpp"
+#  include "framepipe/rtsp/rtsp_sink.hpp"
 #endif

@@ -1,0 +1,210 @@
+// Streams the text clock over the network, live: RTSP (a server clients join and leave), RTP/UDP
+// (with an SDP file for players) or SRT (a listener). Prints the command line of a receiver and,
+// at the end, the frames sent and dropped. Runs until --seconds have passed or Ctrl-C.
+//
+//   stream --to rtsp://127.0.0.1:8554/clock [--seconds S] [--size WxH] [--fps N/D] [--codec
+//   h264|vp8] stream --to rtp://127.0.0.1:5004 --sdp out.sdp [--seconds S] ... stream --to
+//   srt://127.0.0.1:7001 [--seconds S] ...   (listener)
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <framepipe/framepipe.hpp>
+#include <framepipe/gst/network.hpp>
+#include <framepipe/rtsp/rtsp_server.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace {
+
+using namespace framepipe;
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) { g_interrupted.store(true); }
+
+struct Target {
+  std::string scheme, host, path;
+  std::uint16_t port = 0;
+};
+
+struct Args {
+  Target to;
+  std::string sdp;
+  std::optional<double> seconds;
+  Size size{640, 360};
+  FrameRate fps{30, 1};
+  VideoCodec codec = VideoCodec::H264;
+};
+
+[[noreturn]] void usage(const std::string& why) {
+  std::fprintf(stderr,
+               "stream: %s\n"
+               "usage: stream --to rtsp://HOST:PORT/PATH | rtp://HOST:PORT | srt://HOST:PORT\n"
+               "              [--sdp FILE.sdp] [--seconds S] [--size WxH] [--fps N[/D]]\n"
+               "              [--codec h264|vp8]\n",
+               why.c_str());
+  std::exit(2);
+}
+
+Target parse_target(std::string_view url) {
+  Target t;
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) usage("--to needs SCHEME://HOST:PORT");
+  t.scheme = std::string(url.substr(0, scheme_end));
+  std::string_view rest = url.substr(scheme_end + 3);
+  const auto slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    t.path = std::string(rest.substr(slash));
+    rest = rest.substr(0, slash);
+  }
+  const auto colon = rest.rfind(':');
+  if (colon == std::string_view::npos) usage("--to needs a port");
+  t.host = std::string(rest.substr(0, colon));
+  if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
+  const long port = std::strtol(std::string(rest.substr(colon + 1)).c_str(), nullptr, 10);
+  if (port <= 0 || port > 65535) usage("bad port in --to");
+  t.port = static_cast<std::uint16_t>(port);
+  if (t.scheme != "rtsp" && t.scheme != "rtp" && t.scheme != "srt") {
+    usage("--to: rtsp://, rtp:// or srt://");
+  }
+  if (t.scheme == "rtsp" && t.path.empty()) t.path = "/clock";
+  return t;
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  bool have_to = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(std::string(arg) + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--to") {
+      a.to = parse_target(value());
+      have_to = true;
+    } else if (arg == "--sdp") {
+      a.sdp = value();
+    } else if (arg == "--seconds") {
+      a.seconds = std::strtod(value().c_str(), nullptr);
+      if (!(*a.seconds > 0)) usage("--seconds must be positive");
+    } else if (arg == "--size") {
+      const std::string v = value();
+      int w = 0, h = 0;
+      if (std::sscanf(v.c_str(), "%dx%d", &w, &h) != 2 || w < 16 || h < 16) usage("--size WxH");
+      a.size = {w, h};
+    } else if (arg == "--fps") {
+      const std::string v = value();
+      long long n = 0, d = 1;
+      if (std::sscanf(v.c_str(), "%lld/%lld", &n, &d) < 1 || n <= 0 || d <= 0) usage("--fps N[/D]");
+      a.fps = {n, d};
+    } else if (arg == "--codec") {
+      const auto c = parse_codec(value());
+      if (!c) usage("--codec h264 or vp8");
+      a.codec = *c;
+    } else {
+      usage("unknown option " + std::string(arg));
+    }
+  }
+  if (!have_to) usage("--to is required");
+  if (!a.sdp.empty() && a.to.scheme != "rtp") usage("--sdp is for rtp://");
+  return a;
+}
+
+/// Runs the clock into `sink` until --seconds or Ctrl-C; returns the Stats.
+template <class S>
+Stats run(const Args& a, S sink) {
+  Pipeline p{TextClockGenerator{{.size = a.size}}, I420Packer{}, std::move(sink)};
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done.load()) {
+      if (g_interrupted.load()) {
+        p.request_stop();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  RunOptions options{.fps = a.fps, .pacing = Pacing::RealTime};
+  options.duration = a.seconds
+                         ? std::chrono::nanoseconds(static_cast<std::int64_t>(*a.seconds * 1e9))
+                         : std::chrono::hours(24 * 365);
+  Stats stats;
+  try {
+    stats = p.run(options);
+  } catch (...) {
+    done.store(true);
+    watcher.join();
+    throw;
+  }
+  done.store(true);
+  watcher.join();
+  return stats;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args a = parse(argc, argv);
+  std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
+  const char* codec = a.codec == VideoCodec::H264 ? "H264" : "VP8";
+  const std::string depay =
+      a.codec == VideoCodec::H264 ? "rtph264depay ! avdec_h264" : "rtpvp8depay ! vp8dec";
+  try {
+    Stats stats;
+    if (a.to.scheme == "rtsp") {
+      RtspServer server(
+          {.address = a.to.host, .port = a.to.port, .path = a.to.path, .codec = a.codec});
+      std::printf("serving %s (%s)\n", server.url().c_str(), codec);
+      std::printf("receive: ffplay -rtsp_transport tcp %s\n", server.url().c_str());
+      std::printf(
+          "     or: gst-launch-1.0 rtspsrc location=%s latency=100 ! %s ! videoconvert "
+          "! autovideosink\n",
+          server.url().c_str(), depay.c_str());
+      std::fflush(stdout);
+      RtspSink sink = server.sink();
+      stats = run(a, std::move(sink));
+    } else if (a.to.scheme == "rtp") {
+      if (!a.sdp.empty()) write_sdp(a.sdp, a.to.host, a.to.port, a.codec);
+      std::printf("sending RTP/UDP (%s) to %s:%u\n", codec, a.to.host.c_str(), a.to.port);
+      if (!a.sdp.empty()) {
+        std::printf("receive: ffplay -protocol_whitelist file,udp,rtp -i %s\n", a.sdp.c_str());
+      }
+      std::printf(
+          "     or: gst-launch-1.0 udpsrc address=%s port=%u caps=\"application/x-rtp,"
+          "media=video,clock-rate=90000,encoding-name=%s,payload=96\" ! "
+          "rtpjitterbuffer latency=50 ! %s ! videoconvert ! autovideosink\n",
+          a.to.host.c_str(), a.to.port, codec, depay.c_str());
+      std::fflush(stdout);
+      stats = run(a, AppSrcSink(rtp_udp_description(a.codec, a.to.host, a.to.port, a.fps),
+                                live_sink_options()));
+    } else {
+      std::printf("SRT listener on %s:%u (%s in %s)\n", a.to.host.c_str(), a.to.port, codec,
+                  a.codec == VideoCodec::H264 ? "MPEG-TS" : "WebM");
+      std::printf("receive: ffplay srt://%s:%u\n", a.to.host.c_str(), a.to.port);
+      std::printf(
+          "     or: gst-launch-1.0 srtsrc uri=srt://%s:%u ! decodebin ! videoconvert ! "
+          "autovideosink\n",
+          a.to.host.c_str(), a.to.port);
+      std::fflush(stdout);
+      stats = run(a, AppSrcSink(srt_listener_description(a.to.port, a.codec, a.to.host, a.fps),
+                                live_sink_options()));
+    }
+    std::printf("frames made %llu, sent %llu, dropped %llu (late %llu)%s\n",
+                static_cast<unsigned long long>(stats.frames + stats.late),
+                static_cast<unsigned long long>(stats.frames + stats.late - stats.dropped),
+                static_cast<unsigned long long>(stats.dropped),
+                static_cast<unsigned long long>(stats.late),
+                g_interrupted.load() ? " (stopped by a signal)" : "");
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stream: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,335 @@
+// RtspSink: the Sink that feeds an RtspServer's stream, attaching to the appsrc of each media
+// gst-rtsp-server builds and dropping (and counting) frames while nobody watches.
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/rtsp-server/rtsp-server.h>
+#include <gst/video/video.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "framepipe/core/error.hpp"
+#include "framepipe/core/frame.hpp"
+#include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/stage.hpp"
+#include "framepipe/core/stats.hpp"
+#include "framepipe/gst/app_src_sink.hpp"
+#include "framepipe/gst/runtime.hpp"
+
+namespace framepipe {
+
+namespace detail {
+
+/// What an RtspServer and its RtspSink share: the pipeline of the media clients watch now (set on
+/// the server's thread by `media-configure`, cleared when the media is unprepared), read by the
+/// sink on the producer's thread before every frame.
+struct RtspShared {
+  RtspShared() = default;
+  RtspShared(const RtspShared&) = delete;
+  RtspShared& operator=(const RtspShared&) = delete;
+  ~RtspShared() {
+    if (factory != nullptr) g_object_unref(factory);
+  }
+
+  /// A new media's pipeline: the sink attaches to it. Returns its generation.
+  std::uint64_t publish(ElementRef p) {
+    const std::lock_guard lock(mutex);
+    pipeline = std::move(p);
+    medias.fetch_add(1, std::memory_order_relaxed);
+    return ++generation;
+  }
+  /// The media of `gen` is gone (unprepared): the sink detaches.
+  void withdraw(std::uint64_t gen) {
+    const std::lock_guard lock(mutex);
+    if (generation != gen) return;
+    pipeline = ElementRef();
+    ++generation;
+  }
+  /// The server is gone: no media will come again.
+  void withdraw_all() {
+    const std::lock_guard lock(mutex);
+    pipeline = ElementRef();
+    ++generation;
+    if (factory != nullptr) g_object_unref(factory);
+    factory = nullptr;
+  }
+  std::pair<ElementRef, std::uint64_t> current() {
+    const std::lock_guard lock(mutex);
+    return {pipeline, generation};
+  }
+  void set_factory(GstRTSPMediaFactory* f) {
+    const std::lock_guard lock(mutex);
+    if (factory != nullptr) g_object_unref(factory);
+    factory = f;
+  }
+  /// Medias built from now on use the launch line for `fps` (`gst_rtsp_media_factory_set_launch`).
+  void set_rate(FrameRate fps) {
+    const std::lock_guard lock(mutex);
+    if (factory != nullptr && launch_line) {
+      gst_rtsp_media_factory_set_launch(factory, launch_line(fps).c_str());
+    }
+  }
+
+  std::mutex mutex;
+  ElementRef pipeline;
+  std::uint64_t generation = 0;
+  GstRTSPMediaFactory* factory = nullptr;
+  std::function<std::string(FrameRate)> launch_line;
+  std::size_t pool_size = 4;
+  bool key_frame_on_join = true;
+  std::atomic<std::size_t> clients{0};
+  std::atomic<std::uint64_t> medias{0};
+  std::atomic<bool> key_frame_wanted{false};
+};
+
+}  // namespace detail
+
+/// The Sink of an RtspServer (RtspServer::sink()), for Pipeline and Writer: I420 or NV12 frames.
+///
+/// When a client makes gst-rtsp-server build the media, the sink attaches an AppSrcSink to its
+/// `appsrc` (attach mode, `owns_state = false`, Backpressure::DropOldest, is-live) and pushes
+/// every frame there without a copy, timestamped on the media's running time; when the media goes
+/// (its last client left, or the server stopped), it detaches. acquire() never waits: while no
+/// media exists, or when the media's queue is full, the frame is dropped and counted. made() ==
+/// sent() + dropped() once finish() returned.
+///
+/// One thread calls start(), acquire(), submit() and finish(); interrupt() and made(), sent(),
+/// dropped() may be called from any thread.
+class RtspSink {
+ public:
+  /// I420 and NV12: what the encoders of the presets take without a conversion.
+  template <PixelFormat In>
+  static constexpr bool accepts = In == PixelFormat::I420 || In == PixelFormat::NV12;
+
+  explicit RtspSink(std::shared_ptr<detail::RtspShared> shared)
+      : state_(std::make_unique<State>(std::move(shared))) {}
+  RtspSink(RtspSink&&) noexcept = default;
+  RtspSink& operator=(RtspSink&&) noexcept = default;
+  ~RtspSink() {
+    if (state_) state_->detach();
+  }
+
+  /// Begins a stream of `spec` (I420 or NV12); the server's encoder preset makes a key frame every
+  /// second at spec.fps from the next media on.
+  void start(const StreamSpec& spec) {
+    State& s = state("start");
+    if (spec.format != PixelFormat::I420 && spec.format != PixelFormat::NV12) {
+      throw InvalidArgument("framepipe::RtspSink: takes I420 or NV12, not " +
+                            std::string(format_name(spec.format)));
+    }
+    if (s.streaming) throw Error("framepipe::RtspSink: start() while a stream is running");
+    s.spec = spec;
+    s.spec.pacing = Pacing::RealTime;  // the media's appsrc is live
+    s.scratch = detail::allocate_aligned(default_layout(spec.format, spec.size).size);
+    s.interrupted.store(false, std::memory_order_release);
+    s.shared->set_rate(spec.fps);
+    s.detach();  // a media from an earlier stream may have other caps
+    s.streaming = true;
+  }
+
+  /// Lends the frame to fill: a frame of the attached media's pool, or (nobody watches, or the
+  /// pool is all in flight) a scratch frame that submit() drops. Never waits.
+  template <PixelFormat F>
+  FrameView<F> acquire() {
+    State& s = state("acquire");
+    if (!s.streaming) throw Error("framepipe::RtspSink: acquire() before start()");
+    if (F != s.spec.format) {
+      throw InvalidArgument("framepipe::RtspSink: acquire<" + std::string(format_name(F)) +
+                            ">() but the stream is " + std::string(format_name(s.spec.format)));
+    }
+    if (s.interrupted.load(std::memory_order_acquire)) {
+      throw Interrupted("framepipe::RtspSink: acquire() interrupted (interrupt() was called)");
+    }
+    s.follow_media();
+    s.lent_attached = false;
+    if (s.attached) {
+      try {
+        FrameView<F> view = s.attached->template acquire<F>();
+        s.lent_attached = true;
+        return view;
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const Error&) {  // the media is going: watch for the next one
+        s.detach();
+      }
+    }
+    return FrameView<F>::wrap(s.scratch.get(), s.spec.size);
+  }
+
+  /// Pushes the lent frame to the media (its pts moved onto the media's running time), or drops
+  /// it when it was a scratch frame. A media that refuses it (it is being torn down) is detached.
+  void submit(const FrameTime& time) {
+    State& s = state("submit");
+    if (!s.streaming) throw Error("framepipe::RtspSink: submit() before start()");
+    s.made.fetch_add(1, std::memory_order_relaxed);
+    if (!std::exchange(s.lent_attached, false) || !s.attached) {
+      s.idle_dropped += 1;
+      s.publish_counters();
+      return;
+    }
+    if (!s.rebased) {
+      s.rebased = true;
+      s.first_pts = time.pts;
+      s.base_running = s.running_time();
+    }
+    FrameTime moved = time;
+    moved.pts = s.base_running + (time.pts >= s.first_pts ? time.pts - s.first_pts : 0);
+    if (s.shared->key_frame_wanted.exchange(false, std::memory_order_acq_rel)) s.force_key_frame();
+    try {
+      s.attached->submit(moved);
+    } catch (const Error&) {
+      s.detach();
+    }
+    s.publish_counters();
+  }
+
+  /// Ends the stream: sends EOS into the media being watched (its clients see the end) and
+  /// detaches. The server keeps serving; a later start() begins a new stream.
+  void finish() {
+    State& s = state("finish");
+    s.detach();
+    s.streaming = false;
+  }
+
+  /// Like finish(); never throws.
+  void abort() noexcept {
+    if (!state_) return;
+    state_->detach();
+    state_->streaming = false;
+  }
+
+  /// Makes every later acquire() throw Interrupted until the next start(); acquire() never
+  /// waits, so there is nothing else to cut short. Thread-safe.
+  void interrupt() noexcept {
+    if (state_) state_->interrupted.store(true, std::memory_order_release);
+  }
+
+  /// Frames submitted so far.
+  std::uint64_t made() const noexcept { return load(&State::made); }
+  /// Frames pushed into a media (queued frames of a media torn down are counted as sent).
+  std::uint64_t sent() const noexcept { return load(&State::sent); }
+  /// Frames dropped: nobody watched, the media's queue was full, or the media refused them.
+  std::uint64_t dropped() const noexcept { return load(&State::dropped); }
+  /// The counters Pipeline merges into its Stats (Stats::dropped).
+  SinkCounters counters() const { return {dropped()}; }
+  /// True while the sink feeds a media (a client watches, or is about to).
+  bool attached() const noexcept { return state_ && state_->attached.has_value(); }
+
+ private:
+  struct State {
+    explicit State(std::shared_ptr<detail::RtspShared> s) : shared(std::move(s)) {
+      if (!shared) throw InvalidArgument("framepipe::RtspSink: made from an RtspServer's sink()");
+    }
+
+    /// Attaches to a new media, or detaches from one that went.
+    void follow_media() {
+      if (!shared) return;
+      auto [pipeline_now, generation_now] = shared->current();
+      if (generation_now == generation) return;
+      detach();
+      generation = generation_now;
+      if (!pipeline_now) return;
+      AppSrcSinkOptions options;
+      options.backpressure = Backpressure::DropOldest;
+      options.pool_size = shared->pool_size;
+      options.appsrc_name = "src";
+      options.owns_state = false;
+      try {
+        attached.emplace(pipeline_now, options);
+        attached->start(spec);
+        pipeline = std::move(pipeline_now);
+        GstElement* p = gst_bin_get_by_name(GST_BIN(pipeline.get()), "pay0");
+        pay = ElementRef::adopt(p);
+        rebased = false;
+      } catch (const Error&) {  // not the media we built (no appsrc "src"): leave it alone
+        attached.reset();
+        pipeline = ElementRef();
+      }
+    }
+
+    void detach() noexcept {
+      if (attached) {
+        try {
+          attached->finish();  // EOS into the media, no wait (owns_state = false)
+        } catch (...) {
+        }
+        detached_dropped += attached->dropped();
+        attached.reset();
+      }
+      pipeline = ElementRef();
+      pay = ElementRef();
+      lent_attached = false;
+      publish_counters();
+    }
+
+    /// The media pipeline's running time now, 0 before it has a clock.
+    std::uint64_t running_time() const {
+      GstClock* clock = gst_element_get_clock(pipeline.get());
+      if (clock == nullptr) return 0;
+      const GstClockTime now = gst_clock_get_time(clock);
+      gst_object_unref(clock);
+      const GstClockTime base = gst_element_get_base_time(pipeline.get());
+      return now > base ? now - base : 0;
+    }
+
+    /// Asks the encoder for a key frame, upstream from the payloader
+    /// (`gst_video_event_new_upstream_force_key_unit`): a client just started playing.
+    void force_key_frame() const {
+      if (!pay) return;
+      gst_element_send_event(
+          pay.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    }
+
+    void publish_counters() noexcept {
+      const std::uint64_t d =
+          idle_dropped + detached_dropped + (attached ? attached->dropped() : 0);
+      const std::uint64_t m = made.load(std::memory_order_relaxed);
+      dropped.store(d, std::memory_order_relaxed);
+      sent.store(m >= d ? m - d : 0, std::memory_order_relaxed);
+    }
+
+    std::shared_ptr<detail::RtspShared> shared;
+    StreamSpec spec{};
+    bool streaming = false;
+    std::atomic<bool> interrupted{false};
+    detail::AlignedBytes scratch;
+    std::uint64_t generation = 0;
+    ElementRef pipeline;
+    ElementRef pay;
+    std::optional<AppSrcSink> attached;
+    bool lent_attached = false;
+    bool rebased = false;
+    std::uint64_t first_pts = 0;
+    std::uint64_t base_running = 0;
+    std::uint64_t idle_dropped = 0;
+    std::uint64_t detached_dropped = 0;
+    std::atomic<std::uint64_t> made{0};
+    std::atomic<std::uint64_t> sent{0};
+    std::atomic<std::uint64_t> dropped{0};
+  };
+
+  std::uint64_t load(std::atomic<std::uint64_t> State::*counter) const noexcept {
+    return state_ ? (state_.get()->*counter).load(std::memory_order_relaxed) : 0;
+  }
+
+  State& state(const char* what) {
+    if (!state_) {
+      throw Error(std::string("framepipe::RtspSink: ") + what + "() on a moved-from sink");
+    }
+    return *state_;
+  }
+
+  std::unique_ptr<State> state_;
+};
+
+static_assert(Sink<RtspSink> && SinkFor<RtspSink, PixelFormat::I420> &&
+              SinkFor<RtspSink, PixelFormat::NV12>);
+
+}  // namespace framepipe

@@ -1,0 +1,244 @@
+// RtspServer and RtspSink with real clients on loopback: rtspsrc receivers in the same process
+// decode the index code drawn into every frame.
+#include "framepipe/rtsp/rtsp_server.hpp"
+
+#include <doctest/doctest.h>
+#include <gst/gst.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "framepipe/core/writer.hpp"
+#include "support/gst_test_support.hpp"
+#include "support/index_receiver.hpp"
+#include "support/run_program.hpp"
+
+using namespace framepipe;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr Size kSize{320, 240};
+constexpr FrameRate kFps{30, 1};
+
+bool have_h264_chain() {
+  return test::have_element("x264enc") && test::have_element("avdec_h264") &&
+         test::have_element("rtspsrc");
+}
+
+/// A producer thread: writes index-coded I420 frames into the server's sink in real time until
+/// stopped.
+class Producer {
+ public:
+  explicit Producer(RtspServer& server)
+      : writer_({.size = kSize, .fps = kFps, .pacing = Pacing::RealTime}, server.sink()) {
+    thread_ = std::thread([this] {
+      Frame<PixelFormat::I420> frame(kSize);
+      const auto start = std::chrono::steady_clock::now();
+      for (std::uint32_t i = 0; !stop_.load(); ++i) {
+        test::draw_index(frame.view(), i);
+        writer_.write(frame.view());
+        made_.store(i + 1);
+        std::this_thread::sleep_until(start + i * 33333us);
+      }
+      writer_.close();
+    });
+  }
+  ~Producer() { stop(); }
+  void stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  std::uint32_t made() const { return made_.load(); }
+  RtspSink& sink() { return writer_.sink(); }
+
+ private:
+  Writer<PixelFormat::I420, RtspSink> writer_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint32_t> made_{0};
+  std::thread thread_;
+};
+
+std::string client(const RtspServer& server) {
+  return "rtspsrc location=" + server.url() +
+         " protocols=tcp latency=0 ! rtph264depay ! avdec_h264 output-corrupt=false";
+}
+
+/// Indices received in order, without repeats; a gap only where frames were dropped.
+void check_consecutive(const std::vector<std::uint32_t>& got, std::uint64_t dropped) {
+  REQUIRE(!got.empty());
+  std::uint64_t gaps = 0;
+  for (std::size_t i = 1; i < got.size(); ++i) {
+    REQUIRE_MESSAGE(got[i] != UINT32_MAX, "frame " << i << " has no readable index");
+    REQUIRE_MESSAGE(got[i] > got[i - 1], "index " << got[i] << " after " << got[i - 1]);
+    gaps += got[i] - got[i - 1] - 1;
+  }
+  CHECK(gaps <= dropped);
+}
+
+}  // namespace
+
+TEST_CASE("one client receives consecutive index-coded frames, a key frame first") {
+  if (!have_h264_chain()) {
+    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
+    std::exit(77);
+  }
+  RtspServer server({.path = "/test"});
+  CHECK(server.port() != 0);
+  CHECK(server.url() == "rtsp://127.0.0.1:" + std::to_string(server.port()) + "/test");
+  Producer producer(server);
+  std::this_thread::sleep_for(300ms);  // frames made while nobody watches are dropped
+  test::IndexReceiver receiver(client(server));
+  const auto got = receiver.collect(45, 20s);
+  INFO("receiver error: " << receiver.error());
+  REQUIRE(got.size() == 45);
+  CHECK(got.front() != UINT32_MAX);  // the first decoded frame is whole: it was a key frame
+  check_consecutive(got, producer.sink().dropped());
+  CHECK(server.medias_configured() == 1);
+  receiver.stop();
+  producer.stop();
+  const RtspSink& sink = producer.sink();
+  CHECK(sink.made() == producer.made());
+  CHECK(sink.made() == sink.sent() + sink.dropped());
+  CHECK(sink.dropped() >= 5);  // the 300 ms before the client came
+}
+
+TEST_CASE("four clients joining at different times share one media; one leaves mid-stream") {
+  if (!have_h264_chain()) {
+    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
+    std::exit(77);
+  }
+  RtspServer server;
+  Producer producer(server);
+  std::vector<std::unique_ptr<test::IndexReceiver>> clients;
+  std::vector<std::uint32_t> joined_at;
+  for (int c = 0; c < 4; ++c) {
+    joined_at.push_back(producer.made());
+    clients.push_back(std::make_unique<test::IndexReceiver>(client(server)));
+    std::this_thread::sleep_for(400ms);
+  }
+  // The second client leaves after a few frames; the others go on.
+  const auto early = clients[1]->collect(5, 20s);
+  REQUIRE(early.size() == 5);
+  clients[1].reset();
+  for (int c = 0; c < 4; ++c) {
+    if (c == 1) continue;
+    const auto got = clients[static_cast<std::size_t>(c)]->collect(30, 20s);
+    INFO("client " << c << " joined at frame " << joined_at[static_cast<std::size_t>(c)]);
+    REQUIRE(got.size() == 30);
+    CHECK(got.front() != UINT32_MAX);
+    CHECK(got.front() >= joined_at[static_cast<std::size_t>(c)]);
+    check_consecutive(got, producer.sink().dropped());
+  }
+  CHECK(server.medias_configured() == 1);  // one encode for everybody
+  producer.stop();
+  const RtspSink& sink = producer.sink();
+  CHECK(sink.made() == sink.sent() + sink.dropped());
+}
+
+TEST_CASE("the server shuts down with clients connected, in bounded time") {
+  if (!have_h264_chain()) {
+    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
+    std::exit(77);
+  }
+  auto server = std::make_unique<RtspServer>();
+  Producer producer(*server);
+  test::IndexReceiver a(client(*server));
+  test::IndexReceiver b(client(*server));
+  REQUIRE(a.collect(5, 20s).size() == 5);
+  REQUIRE(b.collect(5, 20s).size() == 5);
+  CHECK(server->clients() == 2);
+  const auto before = std::chrono::steady_clock::now();
+  server.reset();
+  const auto took = std::chrono::steady_clock::now() - before;
+  MESSAGE("shutdown with 2 clients took "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  // The producer goes on without a server: every frame now is dropped and counted.
+  const std::uint64_t dropped_before = producer.sink().dropped();
+  std::this_thread::sleep_for(300ms);
+  CHECK(producer.sink().dropped() > dropped_before);
+  CHECK_FALSE(producer.sink().attached());
+  producer.stop();
+  CHECK(producer.sink().made() == producer.sink().sent() + producer.sink().dropped());
+}
+
+TEST_CASE("without clients every frame is dropped and counted, and the producer never waits") {
+  RtspServer server;
+  auto sink = server.sink();
+  Writer<PixelFormat::I420, RtspSink> writer({.size = kSize, .fps = kFps}, std::move(sink));
+  Frame<PixelFormat::I420> frame(kSize);
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    test::draw_index(frame.view(), i);
+    writer.write(frame.view());
+  }
+  const Stats stats = writer.close();
+  CHECK(stats.dropped == 100);
+  CHECK(writer.sink().made() == 100);
+  CHECK(writer.sink().sent() == 0);
+  CHECK(server.medias_configured() == 0);
+}
+
+TEST_CASE("a port already in use is AddressInUse") {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 1) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const auto port = ntohs(addr.sin_port);
+  try {
+    RtspServer server({.port = port});
+    FAIL("the server listened on a port in use");
+  } catch (const AddressInUse& e) {
+    CHECK(e.port() == port);
+    CHECK(e.address() == "127.0.0.1");
+  }
+  ::close(fd);
+  CHECK_THROWS_AS(RtspServer({.path = "no-slash"}), InvalidArgument);
+}
+
+TEST_CASE("a client of a VP8 server decodes the index code") {
+  if (!test::have_element("vp8enc") || !test::have_element("vp8dec") ||
+      !test::have_element("rtspsrc")) {
+    MESSAGE("skipped: vp8enc, vp8dec or rtspsrc missing");
+    std::exit(77);
+  }
+  RtspServer server({.codec = VideoCodec::VP8});
+  Producer producer(server);
+  test::IndexReceiver receiver("rtspsrc location=" + server.url() +
+                               " protocols=tcp latency=0 ! rtpvp8depay ! vp8dec");
+  const auto got = receiver.collect(20, 20s);
+  INFO("receiver error: " << receiver.error());
+  REQUIRE(got.size() == 20);
+  check_consecutive(got, producer.sink().dropped());
+}
+
+TEST_CASE("ffprobe, a client nobody here wrote, opens the RTSP URL") {
+  if (!std::ifstream("/usr/bin/ffprobe") || !test::have_element("x264enc")) {
+    MESSAGE("skipped: ffprobe (Debian ffmpeg) or x264enc missing");
+    std::exit(77);
+  }
+  RtspServer server;
+  Producer producer(server);
+  const auto result =
+      test::run_program("/usr/bin/timeout",
+                        "20 /usr/bin/ffprobe -v error -rtsp_transport tcp -select_streams v:0 "
+                        "-show_entries stream=codec_name,width,height -of csv=p=0 " +
+                            server.url());
+  INFO("ffprobe said: " << result.output);
+  CHECK(result.exit_code == 0);
+  CHECK(result.output.find("h264,320,240") != std::string::npos);
+}

@@ -1,0 +1,87 @@
+// A GStreamer receiver in the test's own process that decodes the index code of every frame.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "framepipe/gst/runtime.hpp"
+#include "support/index_code.hpp"
+
+namespace framepipe::test {
+
+/// A GStreamer receiver ending in `appsink name=out`: `<description> ! videoconvert !
+/// video/x-raw,format=I420 ! appsink name=out sync=false`. Stops (NULL) on destruction.
+class IndexReceiver {
+ public:
+  explicit IndexReceiver(const std::string& description) {
+    ensure_gstreamer_initialized();
+    const std::string full = description +
+                             " ! videoconvert ! video/x-raw,format=I420 ! appsink name=out "
+                             "sync=false max-buffers=1000";
+    GError* error = nullptr;
+    pipeline_.reset(gst_parse_launch(full.c_str(), &error));
+    const detail::GErrorPtr owned(error);
+    REQUIRE_MESSAGE(pipeline_ != nullptr,
+                    "cannot build " << full << ": " << (owned ? owned->message : "?"));
+    if (g_object_is_floating(pipeline_.get())) gst_object_ref_sink(pipeline_.get());
+    sink_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "out"));
+    REQUIRE(sink_ != nullptr);
+    REQUIRE(gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  }
+  IndexReceiver(const IndexReceiver&) = delete;
+  IndexReceiver& operator=(const IndexReceiver&) = delete;
+  ~IndexReceiver() { stop(); }
+
+  /// The next decoded frame's index (nullopt: unreadable code); nothing within `timeout`: the
+  /// outer nullopt.
+  std::optional<std::optional<std::uint32_t>> next(std::chrono::milliseconds timeout) {
+    detail::SamplePtr sample(gst_app_sink_try_pull_sample(
+        GST_APP_SINK(sink_.get()), static_cast<GstClockTime>(timeout.count()) * GST_MSECOND));
+    if (!sample) return std::nullopt;
+    return read_index(sample.get());
+  }
+
+  /// Reads indices until `count` arrived or `timeout` passed; unreadable frames are returned as
+  /// UINT32_MAX.
+  std::vector<std::uint32_t> collect(std::size_t count, std::chrono::milliseconds timeout) {
+    std::vector<std::uint32_t> got;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (got.size() < count && std::chrono::steady_clock::now() < deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      const auto index = next(std::max(left, std::chrono::milliseconds(1)));
+      if (!index) break;
+      got.push_back(index->value_or(UINT32_MAX));
+    }
+    return got;
+  }
+
+  /// An ERROR on the receiver's bus, "" when none.
+  std::string error() const {
+    detail::BusPtr bus(gst_element_get_bus(pipeline_.get()));
+    detail::MessagePtr m(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
+    if (!m) return {};
+    GError* e = nullptr;
+    gst_message_parse_error(m.get(), &e, nullptr);
+    const detail::GErrorPtr owned(e);
+    return owned ? owned->message : "error";
+  }
+
+  void stop() {
+    if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  }
+
+ private:
+  detail::ElementPtr pipeline_;
+  detail::ElementPtr sink_;
+};
+
+}  // namespace framepipe::test
