@@ -240,3 +240,25 @@ TEST_CASE("YuvToRgbUnpacker rejects frames of different sizes") {
   Frame<PF::BGR24> dst({8, 6});
   CHECK_THROWS_AS(YuvToRgbUnpacker<PF::BGR24>{}.convert(src.view(), dst.view()), InvalidArgument);
 }
+
+TEST_CASE("Band-parallel unpacking writes the same bytes as one thread, any size and count") {
+  for (const Size size : {Size{1, 1}, Size{3, 5}, Size{64, 9}, Size{641, 361}, Size{1920, 1080}}) {
+    const Frame<PF::NV12> nv12 = random_yuv<PF::NV12>(size, 7);
+    const Frame<PF::I420> i420 = random_yuv<PF::I420>(size, 8);
+    Frame<PF::BGR24> one(size), many(size);
+    const YuvToRgbUnpacker<PF::BGR24> single{{.chroma_site = ChromaSite::Left}};
+    for (const unsigned threads : {2u, 3u, 8u}) {
+      CAPTURE(size.width);
+      CAPTURE(threads);
+      const YuvToRgbUnpacker<PF::BGR24> banded{
+          {.chroma_site = ChromaSite::Left, .threads = threads}};
+      CHECK(banded.threads() == threads);
+      single.convert(nv12.view(), one.view());
+      banded.convert(nv12.view(), many.view());
+      CHECK(std::equal(one.data(), one.data() + one.size_bytes(), many.data()));
+      single.convert(i420.view(), one.view());
+      banded.convert(i420.view(), many.view());
+      CHECK(std::equal(one.data(), one.data() + one.size_bytes(), many.data()));
+    }
+  }
+}

@@ -1,7 +1,6 @@
 // The shared engine of I420Packer and Nv12Packer: RGB-family frames -> 4:2:0 Y'CbCr.
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -64,40 +63,19 @@ class RgbToYuvPacker {
                             std::to_string(dst.width()) + "x" + std::to_string(dst.height()));
     }
     const PackCoefficients k = pack_coefficients(color_spec(src.size()));
-    if (options_.threads == 1) {
-      kernels::pack_yuv420_frame(src, dst, k, isa_);
-      return;
-    }
-    if (!bands_.value) bands_.value = std::make_unique<detail::BandPool>(options_.threads);
-    struct Job {
-      FrameView<In> src;
-      FrameView<Out> dst;
-      const PackCoefficients& k;
-      Isa isa;
-      int bands;
-    } job{src, dst, k, isa_, static_cast<int>(bands_.value->threads())};
-    bands_.value->run(
-        job.bands,
-        [](void* context, int band) {
-          const Job& j = *static_cast<const Job*>(context);
-          const auto [begin, end] = detail::BandPool::band_rows(band, j.bands, j.src.height(), 2);
-          kernels::pack_yuv420_rows(j.src, j.dst, j.k, j.isa, begin, end);
-        },
-        &job);
+    bands_.run(src.height(), 2, [&](int begin, int end) {
+      kernels::pack_yuv420_rows(src, dst, k, isa_, begin, end);
+    });
   }
 
   /// Threads that share each frame (PackerOptions::threads, with 0 resolved to the cores).
-  unsigned threads() const {
-    return options_.threads == 1 ? 1
-                                 : (bands_.value ? bands_.value->threads()
-                                                 : detail::BandPool::resolve(options_.threads));
-  }
+  unsigned threads() const { return bands_.threads(); }
 
  private:
   Options options_;
   Isa isa_;
   /// The band threads, made at the first frame; a copy of the packer starts without them.
-  mutable detail::Scratch<std::unique_ptr<detail::BandPool>> bands_;
+  mutable detail::BandedRows bands_{options_.threads};
 };
 
 }  // namespace framepipe

@@ -7,6 +7,7 @@
 #include "framepipe/color/unpack_coefficients.hpp"
 #include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/unpack_dispatch.hpp"
+#include "framepipe/core/band_pool.hpp"
 #include "framepipe/core/color_space.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
@@ -22,6 +23,9 @@ struct UnpackerOptions {
   std::optional<Matrix> matrix{};
   std::optional<Range> range{};
   std::optional<ChromaSite> chroma_site{};
+  /// Threads that share each frame, in bands of rows: 1 (default) converts on the caller's thread
+  /// only; 0 uses the hardware's cores. The same bytes whatever the count (see PackerOptions).
+  unsigned threads = 1;
 };
 
 /// Converts 4:2:0 Y'CbCr frames (I420, NV12) into the RGB-family format `Out`, in one pass.
@@ -84,8 +88,13 @@ class YuvToRgbUnpacker {
                             std::to_string(src.height()) + " but destination is " +
                             std::to_string(dst.width()) + "x" + std::to_string(dst.height()));
     }
-    kernels::unpack_yuv420_frame(src, dst, k_, site_, isa_);
+    bands_.run(src.height(), 2, [&](int begin, int end) {
+      kernels::unpack_yuv420_rows(src, dst, k_, site_, isa_, begin, end);
+    });
   }
+
+  /// Threads that share each frame (UnpackerOptions::threads, with 0 resolved to the cores).
+  unsigned threads() const { return bands_.threads(); }
 
  private:
   void resolve(std::optional<ColorSpec> stream, ChromaSite stream_site) {
@@ -101,6 +110,8 @@ class YuvToRgbUnpacker {
   ColorSpec color_{};
   ChromaSite site_ = ChromaSite::Center;
   UnpackCoefficients k_{};
+  /// The band threads, made at the first frame; a copy of the unpacker starts without them.
+  mutable detail::BandedRows bands_{options_.threads};
 };
 
 static_assert(Converter<YuvToRgbUnpacker<PixelFormat::BGR24>> &&

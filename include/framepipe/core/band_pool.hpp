@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -65,6 +66,24 @@ class BandPool {
     done_.wait(lock, [this] { return bands_left_ == 0; });
     job_ = {};
     if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+  /// Calls `rows(begin, end)` for as many bands as there are workers, each a run of whole
+  /// `unit_rows`-row units, together covering [0, height) once (band_rows()).
+  template <class RowsFn>
+  void run_rows(int height, int unit_rows, const RowsFn& rows) {
+    struct Context {
+      const RowsFn& rows;
+      int height, unit_rows, bands;
+    } context{rows, height, unit_rows, static_cast<int>(threads_)};
+    run(
+        context.bands,
+        [](void* c, int band) {
+          const Context& ctx = *static_cast<const Context*>(c);
+          const auto [begin, end] = band_rows(band, ctx.bands, ctx.height, ctx.unit_rows);
+          ctx.rows(begin, end);
+        },
+        &context);
   }
 
   /// The rows [begin, end) of band `band` out of `bands`, when `units` units of `unit_rows` rows
@@ -154,6 +173,41 @@ class BandPool {
   std::uint64_t generation_ = 0;
   std::exception_ptr error_;
   bool stopping_ = false;
+};
+
+/// What a converter that runs in bands holds: its thread count, and the BandPool made at its first
+/// frame (not before: a converter may be built and copied many times but run once). A copy
+/// starts without threads of its own.
+class BandedRows {
+ public:
+  explicit BandedRows(unsigned threads) : threads_(threads) {}
+  BandedRows(const BandedRows& other) : threads_(other.threads_) {}
+  BandedRows& operator=(const BandedRows& other) {
+    threads_ = other.threads_;
+    pool_.reset();
+    return *this;
+  }
+  BandedRows(BandedRows&&) noexcept = default;
+  BandedRows& operator=(BandedRows&&) noexcept = default;
+  ~BandedRows() = default;
+
+  /// Workers per frame: 1, the count asked for, or the hardware's cores for 0.
+  unsigned threads() const { return threads_ == 1 ? 1 : BandPool::resolve(threads_); }
+
+  /// `rows(0, height)` on this thread when there is one worker; else BandPool::run_rows().
+  template <class RowsFn>
+  void run(int height, int unit_rows, const RowsFn& rows) {
+    if (threads_ == 1) {
+      rows(0, height);
+      return;
+    }
+    if (!pool_) pool_ = std::make_unique<BandPool>(threads_);
+    pool_->run_rows(height, unit_rows, rows);
+  }
+
+ private:
+  unsigned threads_;
+  std::unique_ptr<BandPool> pool_;
 };
 
 }  // namespace framepipe::detail

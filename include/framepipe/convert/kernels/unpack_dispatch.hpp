@@ -54,17 +54,19 @@ UnpackRowFn select_unpack_rows(Isa isa, ChromaSite site) {
              : detail::select_unpack_rows_sited<In, Out, ChromaSite::Center>(isa);
 }
 
-/// Unpacks a whole frame on path `isa`: picks the row kernel once, then gives it each luma row
-/// with its nearest chroma row (weight 3/4) and the next nearest (1/4: the row above for an even
-/// luma row, below for an odd one, clamped to the frame). Sizes must match (the unpackers check).
+/// Unpacks rows [y_begin, y_end) of a frame on path `isa`: picks the row kernel once, then gives
+/// it each luma row with its nearest chroma row (weight 3/4) and the next nearest (1/4: the row
+/// above for an even luma row, below for an odd one, clamped to the frame). Every output row
+/// depends on the source only, so bands of rows can run in parallel. Sizes must match (the
+/// unpackers check).
 template <PixelFormat In, PixelFormat Out>
-void unpack_yuv420_frame(FrameView<In> src, FrameView<Out> dst, const UnpackCoefficients& k,
-                         ChromaSite site, Isa isa) {
+void unpack_yuv420_rows(FrameView<In> src, FrameView<Out> dst, const UnpackCoefficients& k,
+                        ChromaSite site, Isa isa, int y_begin, int y_end) {
   const UnpackRowFn row = select_unpack_rows<In, Out>(isa, site);
   const int w = src.width();
   const int h = src.height();
   const int ch = (h + 1) / 2;
-  for (int y = 0; y < h; ++y) {
+  for (int y = y_begin; y < y_end; ++y) {
     const int j = y / 2;
     const int far = y % 2 == 0 ? (j > 0 ? j - 1 : 0) : (j + 1 < ch ? j + 1 : j);
     if constexpr (In == PixelFormat::NV12) {
@@ -76,6 +78,13 @@ void unpack_yuv420_frame(FrameView<In> src, FrameView<Out> dst, const UnpackCoef
           dst.row(0, y), w, k);
     }
   }
+}
+
+/// Unpacks a whole frame (unpack_yuv420_rows over every row).
+template <PixelFormat In, PixelFormat Out>
+void unpack_yuv420_frame(FrameView<In> src, FrameView<Out> dst, const UnpackCoefficients& k,
+                         ChromaSite site, Isa isa) {
+  unpack_yuv420_rows(src, dst, k, site, isa, 0, src.height());
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
