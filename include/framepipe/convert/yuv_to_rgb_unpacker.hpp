@@ -97,7 +97,10 @@ class YuvToRgbUnpacker {
   unsigned threads() const { return bands_.threads(); }
 
  private:
-  void resolve(std::optional<ColorSpec> stream, ChromaSite stream_site) {
+  // Not inlined: GCC 12, inlining it into a default-constructed unpacker, warns that the
+  // disengaged optionals' payloads "may be used uninitialized" (a known false positive of
+  // value_or). It runs once per stream.
+  __attribute__((noinline)) void resolve(std::optional<ColorSpec> stream, ChromaSite stream_site) {
     const ColorSpec from_stream = stream.value_or(default_color_spec({}));
     color_ = {options_.matrix.value_or(from_stream.matrix),
               options_.range.value_or(from_stream.range)};
