@@ -60,12 +60,12 @@ std::vector<Isa> choose_paths() {
   try {
     const Isa best = framepipe::active_isa();
     std::string why = "this CPU's best path is " + name_of(framepipe::detected_isa());
-    if (best < framepipe::detected_isa()) {
+    if (best != framepipe::detected_isa()) {
       why += ", lowered to " + name_of(best) + " by FRAMEPIPE_ISA";
     }
     if (wanted != nullptr && *wanted != '\0') {
       const Isa isa = framepipe::parse_isa(wanted);
-      if (isa > best) {
+      if (!framepipe::isa_within(isa, best)) {
         std::printf("unpack_kernels_test: SKIPPED (exit 77): FRAMEPIPE_TEST_ISA=%s, but %s\n",
                     wanted, why.c_str());
         std::fflush(stdout);
@@ -78,7 +78,7 @@ std::vector<Isa> choose_paths() {
     }
     std::vector<Isa> paths;
     for (Isa isa : kAllPaths) {
-      if (isa <= best) {
+      if (framepipe::isa_within(isa, best)) {
         paths.push_back(isa);
       } else {
         std::printf("unpack_kernels_test: NOT testing the %s path: %s\n", name_of(isa).c_str(),

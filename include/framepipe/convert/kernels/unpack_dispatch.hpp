@@ -43,12 +43,12 @@ UnpackRowFn select_unpack_rows_sited(Isa isa) {
 }  // namespace detail
 
 /// The row kernel that unpacks `In` (I420 or NV12) into `Out` (BGR24, RGB24, BGRA32, RGBA32) for
-/// chroma siting `site` on path `isa`. Never returns a path above detected_isa().
+/// chroma siting `site` on path `isa`. Never returns a path this CPU cannot take (isa_within).
 template <PixelFormat In, PixelFormat Out>
 UnpackRowFn select_unpack_rows(Isa isa, ChromaSite site) {
   static_assert(In == PixelFormat::I420 || In == PixelFormat::NV12);
   static_assert(is_rgb_family(Out));
-  if (isa > detected_isa()) isa = detected_isa();
+  if (!isa_within(isa, detected_isa())) isa = detected_isa();
   return site == ChromaSite::Left
              ? detail::select_unpack_rows_sited<In, Out, ChromaSite::Left>(isa)
              : detail::select_unpack_rows_sited<In, Out, ChromaSite::Center>(isa);
