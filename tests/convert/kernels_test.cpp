@@ -29,6 +29,7 @@
 #include "framepipe/convert/nv12_packer.hpp"
 #include "framepipe/core/frame.hpp"
 #include "support/color_reference.hpp"
+#include "support/isa_paths.hpp"
 #include "support/scoped_env.hpp"
 
 #if defined(__linux__)
@@ -50,58 +51,10 @@ constexpr std::array kRanges{Range::Limited, Range::Full};
 
 std::string name_of(Isa isa) { return std::string(framepipe::isa_name(isa)); }
 
-/// The paths under test (see the top of the file), decided before main(). Ends the program with
-/// 77 when FRAMEPIPE_TEST_ISA names a path this CPU lacks, and with 1 when it names no path.
-std::vector<Isa> choose_paths() {
-  const char* wanted = std::getenv("FRAMEPIPE_TEST_ISA");
-  try {
-    // active_isa(), not detected_isa(): FRAMEPIPE_ISA can mask paths, as libyuv's tests mask
-    // CPU flags, so the skip can be seen on any machine.
-    const Isa best = framepipe::active_isa();
-    std::string why = "this CPU's best path is " + name_of(framepipe::detected_isa());
-    if (best < framepipe::detected_isa()) {
-      why += ", lowered to " + name_of(best) + " by FRAMEPIPE_ISA";
-    }
-    if (wanted != nullptr && *wanted != '\0') {
-      const Isa isa = framepipe::parse_isa(wanted);
-      if (!framepipe::isa_within(isa, best)) {
-        std::printf("kernels_test: SKIPPED (exit 77): FRAMEPIPE_TEST_ISA=%s, but %s\n", wanted,
-                    why.c_str());
-        std::fflush(stdout);
-        std::exit(77);
-      }
-      std::printf(
-          "kernels_test: testing the %s path (FRAMEPIPE_TEST_ISA)%s\n", wanted,
-          isa == Isa::Scalar ? " against the float reference; no SIMD path to compare" : "");
-      return {isa};
-    }
-    std::vector<Isa> paths;
-    for (Isa isa : kAllPaths) {
-      if (framepipe::isa_within(isa, best)) {
-        paths.push_back(isa);
-      } else {
-        std::printf("kernels_test: NOT testing the %s path: %s\n", name_of(isa).c_str(),
-                    why.c_str());
-      }
-    }
-    return paths;
-  } catch (const std::exception& e) {
-    std::printf("kernels_test: %s\n", e.what());
-    std::fflush(stdout);
-    std::exit(1);
-  }
-}
-
-const std::vector<Isa> kPathsUnderTest = choose_paths();
+const std::vector<Isa> kPathsUnderTest = framepipe::test::choose_paths("kernels_test", kAllPaths);
 
 /// The SIMD paths under test, each of which is compared with the scalar path.
-std::vector<Isa> simd_paths_under_test() {
-  std::vector<Isa> paths;
-  for (Isa isa : kPathsUnderTest) {
-    if (isa != Isa::Scalar) paths.push_back(isa);
-  }
-  return paths;
-}
+std::vector<Isa> simd_paths_under_test() { return framepipe::test::simd_paths(kPathsUnderTest); }
 
 template <PixelFormat In>
 PackRowsFn select_rows(Isa isa, bool nv12) {

@@ -27,6 +27,7 @@
 #include "framepipe/convert/kernels/unpack_dispatch.hpp"
 #include "framepipe/convert/unpackers.hpp"
 #include "framepipe/core/frame.hpp"
+#include "support/isa_paths.hpp"
 #include "support/yuv_reference.hpp"
 
 #if defined(__linux__)
@@ -54,54 +55,11 @@ constexpr std::array kOutputs{PixelFormat::BGR24, PixelFormat::RGB24, PixelForma
 std::string name_of(Isa isa) { return std::string(framepipe::isa_name(isa)); }
 std::string name_of(ChromaSite site) { return std::string(framepipe::chroma_site_name(site)); }
 
-/// The paths under test (see the top of the file), decided before main().
-std::vector<Isa> choose_paths() {
-  const char* wanted = std::getenv("FRAMEPIPE_TEST_ISA");
-  try {
-    const Isa best = framepipe::active_isa();
-    std::string why = "this CPU's best path is " + name_of(framepipe::detected_isa());
-    if (best != framepipe::detected_isa()) {
-      why += ", lowered to " + name_of(best) + " by FRAMEPIPE_ISA";
-    }
-    if (wanted != nullptr && *wanted != '\0') {
-      const Isa isa = framepipe::parse_isa(wanted);
-      if (!framepipe::isa_within(isa, best)) {
-        std::printf("unpack_kernels_test: SKIPPED (exit 77): FRAMEPIPE_TEST_ISA=%s, but %s\n",
-                    wanted, why.c_str());
-        std::fflush(stdout);
-        std::exit(77);
-      }
-      std::printf(
-          "unpack_kernels_test: testing the %s path (FRAMEPIPE_TEST_ISA)%s\n", wanted,
-          isa == Isa::Scalar ? " against the float reference; no SIMD path to compare" : "");
-      return {isa};
-    }
-    std::vector<Isa> paths;
-    for (Isa isa : kAllPaths) {
-      if (framepipe::isa_within(isa, best)) {
-        paths.push_back(isa);
-      } else {
-        std::printf("unpack_kernels_test: NOT testing the %s path: %s\n", name_of(isa).c_str(),
-                    why.c_str());
-      }
-    }
-    return paths;
-  } catch (const std::exception& e) {
-    std::printf("unpack_kernels_test: %s\n", e.what());
-    std::fflush(stdout);
-    std::exit(1);
-  }
-}
+const std::vector<Isa> kPathsUnderTest =
+    framepipe::test::choose_paths("unpack_kernels_test", kAllPaths);
 
-const std::vector<Isa> kPathsUnderTest = choose_paths();
-
-std::vector<Isa> simd_paths_under_test() {
-  std::vector<Isa> paths;
-  for (Isa isa : kPathsUnderTest) {
-    if (isa != Isa::Scalar) paths.push_back(isa);
-  }
-  return paths;
-}
+/// The SIMD paths under test, each of which is compared with the scalar path.
+std::vector<Isa> simd_paths_under_test() { return framepipe::test::simd_paths(kPathsUnderTest); }
 
 template <PixelFormat Out>
 UnpackRowFn select_rows(bool nv12, Isa isa, ChromaSite site) {
