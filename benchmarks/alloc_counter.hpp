@@ -1,7 +1,10 @@
 // Counts the heap allocations of a whole benchmark program: C++ operator new (replaced) and
-// glibc's malloc/calloc/realloc (interposed), so GLib's and GStreamer's allocations count too.
+// glibc's malloc/calloc/realloc (interposed), so GLib's and GStreamer's allocations count too;
+// and reads its peak resident memory.
 // It defines those replacements, so include it in exactly one .cpp of a program.
 #pragma once
+
+#include <sys/resource.h>
 
 #include <atomic>
 #include <cstdint>
@@ -20,6 +23,13 @@ namespace framepipe_bench {
 inline std::atomic<std::uint64_t> g_allocations{0};
 /// Every malloc/calloc/realloc of the process, GLib's and GStreamer's included.
 inline std::atomic<std::uint64_t> g_mallocs{0};
+
+/// The process's peak resident memory so far, in MiB (getrusage's ru_maxrss).
+inline double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
+}
 
 }  // namespace framepipe_bench
 

@@ -51,12 +51,7 @@ constexpr std::uint64_t kSteadyFrom = 16;
 
 using framepipe_bench::g_allocations;
 using framepipe_bench::g_mallocs;
-
-double peak_rss_mib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
+using framepipe_bench::peak_rss_mib;
 
 /// The 1080p BGR source: gradients and a disc, drawn once.
 const cv::Mat& source() {

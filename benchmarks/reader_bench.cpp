@@ -25,12 +25,7 @@ namespace {
 
 using framepipe_bench::g_allocations;
 using framepipe_bench::g_mallocs;
-
-double peak_rss_mib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
+using framepipe_bench::peak_rss_mib;
 
 constexpr int kDecodedFrames = 400;
 
