@@ -32,8 +32,9 @@ TEST_CASE("BandPool runs every band exactly once, spread over its threads") {
           &context);
     }
     for (const auto& r : context.runs) CHECK(r.load() == 50);
-    CHECK(context.ids.size() <= threads);
-    CHECK(context.ids.count(std::this_thread::get_id()) == 1);  // the caller works too
+    CHECK(context.ids.size() <= threads);  // no thread beyond the pool's own and the caller
+    // Which thread takes which band is the scheduler's choice; with one worker it is the caller.
+    if (threads == 1) CHECK(context.ids == std::set<std::thread::id>{std::this_thread::get_id()});
   }
   CHECK(BandPool(0).threads() >= 1);  // 0: the hardware's cores
   CHECK_THROWS_AS(BandPool(1000), InvalidArgument);
