@@ -10,6 +10,7 @@
 #include "framepipe/convert/kernels/abi.hpp"
 #include "framepipe/convert/kernels/unpack_avx2.hpp"
 #include "framepipe/convert/kernels/unpack_avx512.hpp"
+#include "framepipe/convert/kernels/unpack_neon.hpp"
 #include "framepipe/convert/kernels/unpack_scalar.hpp"
 #include "framepipe/convert/kernels/unpack_sse4.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
@@ -33,9 +34,12 @@ UnpackRowFn select_unpack_rows_sited(Isa isa) {
       return &unpack_row_avx2<In, Out, Site>;
     case Isa::Sse4:
       return &unpack_row_sse4<In, Out, Site>;
-    default:
+    case Isa::Scalar:
+    case Isa::Neon:
       break;
   }
+#elif FRAMEPIPE_KERNELS_NEON
+  if (isa == Isa::Neon) return &unpack_row_neon<In, Out, Site>;
 #endif
   return &unpack_row_scalar<In, Out, Site>;
 }
@@ -43,7 +47,8 @@ UnpackRowFn select_unpack_rows_sited(Isa isa) {
 }  // namespace detail
 
 /// The row kernel that unpacks `In` (I420 or NV12) into `Out` (BGR24, RGB24, BGRA32, RGBA32) for
-/// chroma siting `site` on path `isa`. Never returns a path this CPU cannot take (isa_within).
+/// chroma siting `site` on path `isa`. Never returns a path this CPU cannot take (isa_within): on
+/// AArch64 the best is NEON, a baseline feature, so no CPU check.
 template <PixelFormat In, PixelFormat Out>
 UnpackRowFn select_unpack_rows(Isa isa, ChromaSite site) {
   static_assert(In == PixelFormat::I420 || In == PixelFormat::NV12);
