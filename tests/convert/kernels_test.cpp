@@ -29,13 +29,9 @@
 #include "framepipe/convert/nv12_packer.hpp"
 #include "framepipe/core/frame.hpp"
 #include "support/color_reference.hpp"
+#include "support/guarded_buffer.hpp"
 #include "support/isa_paths.hpp"
 #include "support/scoped_env.hpp"
-
-#if defined(__linux__)
-#  include <sys/mman.h>
-#  include <unistd.h>
-#endif
 
 namespace {
 
@@ -44,6 +40,10 @@ using framepipe::Matrix;
 using framepipe::PixelFormat;
 using framepipe::Range;
 using framepipe::kernels::PackRowsFn;
+using framepipe::test::fill_random;
+using framepipe::test::guard_changes;
+using framepipe::test::Plane;
+using Yuv = framepipe::test::Yuv420Planes;
 
 constexpr std::array kAllPaths{Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512, Isa::Neon};
 constexpr std::array kMatrices{Matrix::BT601, Matrix::BT709, Matrix::BT2020};
@@ -79,60 +79,6 @@ PackRowsFn select_rows(PixelFormat in, Isa isa, bool nv12) {
   return nullptr;
 }
 
-/// A plane of `rows` rows of `row_bytes` bytes, `stride` apart, starting `offset` bytes into a
-/// buffer with `kGuard` bytes of slack on each side. Everything that is not a row is guard.
-struct Plane {
-  static constexpr std::size_t kGuard = 64;
-  std::size_t offset = 0;
-  std::size_t stride = 0;
-  std::size_t row_bytes = 0;
-  int rows = 0;
-  std::vector<std::uint8_t> bytes;
-
-  Plane() = default;
-  Plane(std::size_t row_bytes_, int rows_, std::size_t padding, std::size_t misalign)
-      : offset(kGuard + misalign),
-        stride(row_bytes_ + padding),
-        row_bytes(row_bytes_),
-        rows(rows_),
-        bytes(kGuard + misalign + stride * static_cast<std::size_t>(rows_) + kGuard) {}
-
-  std::uint8_t* row(int y) { return bytes.data() + offset + static_cast<std::size_t>(y) * stride; }
-  bool in_row(std::size_t i) const {
-    if (i < offset) return false;
-    const std::size_t r = (i - offset) / stride;
-    return r < static_cast<std::size_t>(rows) && (i - offset) % stride < row_bytes;
-  }
-};
-
-void fill_random(std::vector<std::uint8_t>& bytes, std::mt19937& rng) {
-  std::uniform_int_distribution<int> byte(0, 255);
-  for (auto& b : bytes) b = static_cast<std::uint8_t>(byte(rng));
-}
-
-/// Destination planes of a 4:2:0 frame: Y, then U and V (I420) or UV (NV12).
-struct Yuv {
-  Plane y, u, v;
-  bool nv12 = false;
-
-  Yuv(int w, int h, bool nv12_, std::mt19937& rng) : nv12(nv12_) {
-    std::uniform_int_distribution<int> small(0, 3);
-    const auto cw = static_cast<std::size_t>((w + 1) / 2);
-    const int ch = (h + 1) / 2;
-    y = Plane(static_cast<std::size_t>(w), h, static_cast<std::size_t>(small(rng) * 5),
-              static_cast<std::size_t>(small(rng)));
-    u = Plane(nv12 ? 2 * cw : cw, ch, static_cast<std::size_t>(small(rng) * 3),
-              static_cast<std::size_t>(small(rng)));
-    if (!nv12) {
-      v = Plane(cw, ch, static_cast<std::size_t>(small(rng) * 7),
-                static_cast<std::size_t>(small(rng)));
-    }
-    fill_random(y.bytes, rng);
-    fill_random(u.bytes, rng);
-    fill_random(v.bytes, rng);
-  }
-};
-
 /// The packer's plane loop (rgb_to_yuv_packer.hpp): two rows per call, an odd last row paired
 /// with itself, NV12's V at U + 1.
 void pack_plane(PackRowsFn rows, Plane& src, Yuv& dst, int w, int h,
@@ -143,15 +89,6 @@ void pack_plane(PackRowsFn rows, Plane& src, Yuv& dst, int w, int h,
     std::uint8_t* v = dst.nv12 ? u + 1 : dst.v.row(y / 2);
     rows(src.row(y), src.row(y_next), dst.y.row(y), dst.y.row(y_next), u, v, w, k);
   }
-}
-
-/// Counts bytes outside the rows of `after` that differ from `before`.
-std::size_t guard_changes(const Plane& before, const Plane& after) {
-  std::size_t changed = 0;
-  for (std::size_t i = 0; i < after.bytes.size(); ++i) {
-    if (!after.in_row(i) && after.bytes[i] != before.bytes[i]) ++changed;
-  }
-  return changed;
 }
 
 /// Runs `isa` and the scalar path on the same random frame and compares every byte of every
@@ -433,40 +370,9 @@ TEST_CASE("SIMD kernels give the same bytes when both rows and both luma rows al
 }
 
 #if defined(__linux__)
-namespace {
-
-/// One page of usable memory between two inaccessible pages: a row placed against either end
-/// faults on the first byte read or written beyond it — no sanitizer needed.
-class GuardedPage {
- public:
-  GuardedPage() : page_(static_cast<std::size_t>(sysconf(_SC_PAGESIZE))) {
-    void* p = mmap(nullptr, 3 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(p != MAP_FAILED);
-    base_ = static_cast<std::uint8_t*>(p);
-    REQUIRE(mprotect(base_, page_, PROT_NONE) == 0);
-    REQUIRE(mprotect(base_ + 2 * page_, page_, PROT_NONE) == 0);
-  }
-  GuardedPage(const GuardedPage&) = delete;
-  GuardedPage& operator=(const GuardedPage&) = delete;
-  ~GuardedPage() { munmap(base_, 3 * page_); }
-
-  std::size_t capacity() const { return page_; }
-  /// `n` bytes ending where the trailing guard page starts, or starting right after the leading
-  /// one.
-  std::uint8_t* place(std::size_t n, bool at_end) const {
-    return at_end ? base_ + 2 * page_ - n : base_ + page_;
-  }
-
- private:
-  std::size_t page_;
-  std::uint8_t* base_ = nullptr;
-};
-
-}  // namespace
-
 TEST_CASE("SIMD kernels read and write nothing outside the rows (rows against guard pages)") {
   std::mt19937 rng(4096);
-  GuardedPage pages[6];
+  framepipe::test::GuardedPage pages[6];
   REQUIRE(pages[0].capacity() >= 130 * 4);
   const framepipe::PackCoefficients k =
       framepipe::pack_coefficients({Matrix::BT2020, Range::Limited});
