@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The AArch64 NEON kernels, tested on an x86 machine: cross-builds tests/convert/kernels_test.cpp
-# and tests/convert/isa_test.cpp (each with tests/doctest_main.cpp) for AArch64 and runs them
-# under qemu user-mode emulation. ctest runs it as kernels_test_neon_qemu (tests/CMakeLists.txt).
+# (packers), tests/convert/unpack_kernels_test.cpp (unpackers) and tests/convert/isa_test.cpp (each
+# with tests/doctest_main.cpp) for AArch64 and runs them under qemu user-mode emulation. ctest
+# runs it as kernels_test_neon_qemu (tests/CMakeLists.txt).
 #
 #   kernels_neon_qemu.sh <source dir> <work dir> <directory holding doctest/doctest.h>
 #
@@ -10,7 +11,10 @@
 #      over kernels_test's whole grid -> exit 0;
 #   2. FRAMEPIPE_ISA=scalar FRAMEPIPE_TEST_ISA=neon kernels_test: FRAMEPIPE_ISA must lower AArch64
 #      to scalar, so the program must refuse the neon path -> exit 77 with "lowered to scalar";
-#   3. isa_test: detected_isa() is neon there, and FRAMEPIPE_ISA lowers it -> exit 0.
+#   3. and 4. the same two runs of unpack_kernels_test (the NEON unpack rows against scalar over
+#      its whole grid: every output format, I420 and NV12, both sitings, every matrix and range,
+#      widths 1..130 x heights 1..9, 1080p and 2160p, guard pages) -> exit 0, then exit 77;
+#   5. isa_test: detected_isa() is neon there, and FRAMEPIPE_ISA lowers it -> exit 0.
 # Before that, the NEON headers are compiled alone with -Wconversion -Wsign-conversion, as the
 # host build does for every header (the host build cannot see inside #if FRAMEPIPE_KERNELS_NEON).
 #
@@ -66,13 +70,14 @@ stale() {
 
 echo "== $("$cxx" --version | head -n 1); $("$qemu" --version | head -n 1)"
 if stale "$work/headers.ok"; then
-  for header in convert/kernels/neon.hpp convert/kernels/dispatch.hpp convert/isa.hpp; do
+  for header in convert/kernels/neon.hpp convert/kernels/dispatch.hpp \
+    convert/kernels/unpack_neon.hpp convert/kernels/unpack_dispatch.hpp convert/isa.hpp; do
     echo "#include \"framepipe/$header\"" >"$work/header_alone.cpp"
     "$cxx" "${flags[@]}" -Wconversion -Wsign-conversion -fsyntax-only "$work/header_alone.cpp"
   done
   touch "$work/headers.ok"
 fi
-for test in kernels_test isa_test; do
+for test in kernels_test unpack_kernels_test isa_test; do
   if stale "$work/$test"; then
     echo "== cross-building $test"
     "$cxx" "${flags[@]}" -static "$src/tests/convert/$test.cpp" "$src/tests/doctest_main.cpp" \
@@ -108,6 +113,9 @@ run() {
 run 0 "testing the neon path" FRAMEPIPE_TEST_ISA=neon -- "$work/kernels_test"
 run 77 "lowered to scalar by FRAMEPIPE_ISA" FRAMEPIPE_ISA=scalar FRAMEPIPE_TEST_ISA=neon -- \
   "$work/kernels_test"
+run 0 "testing the neon path" FRAMEPIPE_TEST_ISA=neon -- "$work/unpack_kernels_test"
+run 77 "lowered to scalar by FRAMEPIPE_ISA" FRAMEPIPE_ISA=scalar FRAMEPIPE_TEST_ISA=neon -- \
+  "$work/unpack_kernels_test"
 run 0 "detected path: neon" -- "$work/isa_test"
-echo "kernels_test_neon_qemu: the NEON kernels match scalar under $qemu; FRAMEPIPE_ISA=scalar" \
-  "lowers AArch64 to scalar"
+echo "kernels_test_neon_qemu: the NEON pack and unpack kernels match scalar under $qemu;" \
+  "FRAMEPIPE_ISA=scalar lowers AArch64 to scalar"
