@@ -13,8 +13,9 @@
 //   (|h| <= 16384). h comes straight from the biased vertical sums (unpack_row_any.hpp) with a
 //   halving add: (3 W + W') / 2 (Center) or 2 W, W + W' (Left), all exact in 16 bits.
 // - Clamp: sqshrun #5 is the scalar (x >> 5) clamped to 0..255, in one instruction.
-// - Stores: each channel's even and odd bytes are zipped into pixel order and one interleaving
-//   store (vst3q_u8 or vst4q_u8, alpha 255) writes the 16 pixels, so no shuffle tables are needed.
+// - Stores: sqshrun + sqshrun2 leave a channel as 8 even then 8 odd bytes in one register, one
+//   tbl puts them in pixel order, and one interleaving store (vst3q_u8 or vst4q_u8, alpha 255)
+//   writes the 16 pixels of any output format, so only that one table is needed.
 // The segment loop, vertical sums of the edges, and tails are unpack_row_any.hpp's; the vertical
 // sums of whole blocks of 8 chroma columns are vertical_sums below (NV12 de-interleaved by
 // vld2_u8). NEON is part of the AArch64 base ISA, so these functions need no target attribute.
@@ -36,12 +37,18 @@ inline namespace FRAMEPIPE_KERNELS_ABI {
 namespace unpack_neon_detail {
 
 /// The coefficients broadcast for the kernel: the luma scale as its high and low byte (8-bit
-/// multiplies), the offset as the start of the luma sum, the chroma weights as they are.
+/// multiplies), the offset as the start of the luma sum, the chroma weights as they are, and the
+/// tbl control that takes 8 even then 8 odd bytes to pixel order.
 struct Consts {
   uint8x8_t yk_hi, yk_lo;
   uint16x8_t yoff;
   int16x8_t rv, gu, gv, bu;
+  uint8x16_t eo_to_pixels;
 };
+
+/// Byte i of pixel order is byte kEoToPixels[i] of [8 even | 8 odd].
+inline constexpr std::uint8_t kEoToPixels[16] = {0, 8,  1, 9,  2, 10, 3, 11,
+                                                 4, 12, 5, 13, 6, 14, 7, 15};
 
 inline Consts make_consts(const UnpackCoefficients& k) {
   return {vdup_n_u8(static_cast<std::uint8_t>(k.y_k >> 8)),
@@ -50,7 +57,8 @@ inline Consts make_consts(const UnpackCoefficients& k) {
           vdupq_n_s16(k.r_v),
           vdupq_n_s16(k.g_u),
           vdupq_n_s16(k.g_v),
-          vdupq_n_s16(k.b_u)};
+          vdupq_n_s16(k.b_u),
+          vld1q_u8(kEoToPixels)};
 }
 
 /// One channel per member, 16 clamped bytes in pixel order.
@@ -79,10 +87,10 @@ inline void chroma_halves(const std::uint16_t* v, int16x8_t& even, int16x8_t& od
   }
 }
 
-/// The 8 even and 8 odd bytes of a channel, clamped, in pixel order.
-inline uint8x16_t clamp_to_pixels(int16x8_t even, int16x8_t odd) {
-  const uint8x8x2_t z = vzip_u8(vqshrun_n_s16(even, 5), vqshrun_n_s16(odd, 5));
-  return vcombine_u8(z.val[0], z.val[1]);
+/// The 8 even and 8 odd bytes of a channel, clamped (into one register, [even | odd]), in pixel
+/// order.
+inline uint8x16_t clamp_to_pixels(int16x8_t even, int16x8_t odd, const Consts& c) {
+  return vqtbl1q_u8(vqshrun_high_n_s16(vqshrun_n_s16(even, 5), odd, 5), c.eo_to_pixels);
 }
 
 /// The 16 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
@@ -101,7 +109,7 @@ inline Rgb convert16(const std::uint8_t* y, const std::uint16_t* vu, const std::
   const int16x8_t go = vaddq_s16(vaddq_s16(lo, vqdmulhq_s16(uo, c.gu)), vqdmulhq_s16(vo, c.gv));
   const int16x8_t be = vaddq_s16(le, vqdmulhq_s16(ue, c.bu));
   const int16x8_t bo = vaddq_s16(lo, vqdmulhq_s16(uo, c.bu));
-  return {clamp_to_pixels(re, ro), clamp_to_pixels(ge, go), clamp_to_pixels(be, bo)};
+  return {clamp_to_pixels(re, ro, c), clamp_to_pixels(ge, go, c), clamp_to_pixels(be, bo, c)};
 }
 
 /// The channel that sits at byte `slot` of a pixel of format `Out`.
