@@ -44,9 +44,9 @@ if [[ -n "${FRAMEPIPE_QEMU:-}" ]]; then
   qemu=$FRAMEPIPE_QEMU
   command -v "$qemu" >/dev/null 2>&1 || skip "no qemu ($qemu)"
 elif command -v qemu-aarch64 >/dev/null 2>&1; then
-  qemu=qemu-aarch64
+  qemu="qemu-aarch64"
 elif command -v qemu-aarch64-static >/dev/null 2>&1; then
-  qemu=qemu-aarch64-static
+  qemu="qemu-aarch64-static"
 else
   skip "no qemu-aarch64 or qemu-aarch64-static"
 fi
