@@ -1,6 +1,6 @@
 // Chooses the unpack row kernels for a path (the unpack twin of dispatch.hpp, with the same
-// mechanism: every path is compiled into every translation unit through per-function target
-// attributes, and the CPU is asked once).
+// mechanism: every x86 path is compiled into every translation unit through per-function target
+// attributes, and the CPU is asked once; on AArch64 the NEON path, baseline there, needs neither).
 #pragma once
 
 #include <cstdint>
