@@ -421,20 +421,27 @@ std::string compare(const std::vector<Plane>& got, const std::vector<Plane>& wan
 }
 
 /// Runs every runnable entry of `group` once at w x h and prints (and records in the JSON
-/// context) how its output differs from the first entry's, framepipe's.
-void check(const std::string& group, const std::vector<Entry>& entries, int w, int h) {
-  const std::unique_ptr<Converter> reference = entries.front().make(w, h);
-  reference->run();
-  const std::vector<Plane> want = reference->planes();
-  for (std::size_t i = 1; i < entries.size(); ++i) {
-    if (!entries[i].skip_reason.empty()) continue;
-    const std::unique_ptr<Converter> converter = entries[i].make(w, h);
-    converter->run();
-    const std::string result = compare(converter->planes(), want);
+/// context) how its output differs from the first entry's, framepipe's; with `vs_first_peer`,
+/// also from the first runnable peer's (peers whose filter differs from framepipe's).
+void check(const std::string& group, const std::vector<Entry>& entries, int w, int h,
+           bool vs_first_peer = false) {
+  std::vector<std::pair<std::string, std::unique_ptr<Converter>>> runs;
+  for (const Entry& entry : entries) {
+    if (!entry.skip_reason.empty()) continue;
+    runs.emplace_back(entry.name, entry.make(w, h));
+    runs.back().second->run();
+  }
+  auto report = [&](std::size_t i, std::size_t against) {
+    const std::string result = compare(runs[i].second->planes(), runs[against].second->planes());
     std::printf("check %s %s: %s vs %s: %s\n", group.c_str(), size_name(w, h).c_str(),
-                entries[i].name.c_str(), entries.front().name.c_str(), result.c_str());
-    benchmark::AddCustomContext("check " + group + "/" + entries[i].name + "/" + size_name(w, h),
+                runs[i].first.c_str(), runs[against].first.c_str(), result.c_str());
+    benchmark::AddCustomContext("check " + group + "/" + runs[i].first + " vs " +
+                                    runs[against].first + "/" + size_name(w, h),
                                 result);
+  };
+  for (std::size_t i = 1; i < runs.size(); ++i) report(i, 0);
+  if (vs_first_peer) {
+    for (std::size_t i = 2; i < runs.size(); ++i) report(i, 1);
   }
 }
 
@@ -446,7 +453,7 @@ void check_all() {
       size_name(1920, 1080).c_str());
   check("BGR24->I420", to_i420_entries<PixelFormat::BGR24>(), 1920, 1080);
   check("BGRA32->I420", to_i420_entries<PixelFormat::BGRA32>(), 1920, 1080);
-  check("I420->BGR24", to_bgr_entries(), 1920, 1080);
+  check("I420->BGR24", to_bgr_entries(), 1920, 1080, /*vs_first_peer=*/true);
   std::fflush(stdout);
 }
 
