@@ -191,8 +191,8 @@ const LibyuvApi& debian_libyuv(std::string* file = nullptr) {
 }
 
 #if FRAMEPIPE_BENCH_HAVE_SIMD
-/// The ISAs whose Simd kernels are built; Simd's own dispatcher (not built) would pick the best
-/// one the CPU has, by the same checks of CPU features.
+/// The ISAs whose Simd kernels are timed. Simd's own dispatcher (not built) picks the best one the
+/// CPU has; these checks cover the main features each ISA's compile flags assume.
 enum class SimdIsa { Avx2, Avx512bw };
 
 bool simd_isa_available(SimdIsa isa) {
@@ -240,8 +240,8 @@ std::vector<Plane> planes_of(const Frame<F>& frame) {
   return out;
 }
 
-/// RGB -> I420 by one function of the shape f(src, src_stride, y, ys, u, us, v, vs): framepipe's
-/// I420Packer (threads 1), a Simd kernel or a libyuv function.
+/// RGB -> I420 by one call per frame on framepipe's frames: framepipe's I420Packer (threads 1), a
+/// Simd kernel or a libyuv function.
 template <PixelFormat In>
 class ToI420 final : public Converter {
  public:
@@ -330,20 +330,18 @@ std::vector<Entry> to_i420_entries() {
   }
 #endif
   const std::string function = In == PixelFormat::BGR24 ? "RGB24ToI420" : "ARGBToI420";
-  auto add_libyuv = [&](const std::string& which, const LibyuvApi& api, std::string skip) {
+  auto add_libyuv = [&](const std::string& which, const LibyuvApi& api) {
     const LibyuvApi::ToI420 fn = In == PixelFormat::BGR24 ? api.rgb24_to_i420 : api.argb_to_i420;
-    add("libyuv_" + which + "_" + function, std::move(skip),
+    add("libyuv_" + which + "_" + function, {},
         [fn](const FrameView<In>& s, const FrameView<PixelFormat::I420>& d) {
           fn(s.plane(0), to_int(s.stride(0)), d.plane(0), to_int(d.stride(0)), d.plane(1),
              to_int(d.stride(1)), d.plane(2), to_int(d.stride(2)), s.width(), s.height());
         });
   };
 #if FRAMEPIPE_BENCH_HAVE_LIBYUV_SOURCE
-  add_libyuv("upstream", kUpstreamLibyuv, {});
+  add_libyuv("upstream", kUpstreamLibyuv);
 #endif
-  std::string debian;
-  const LibyuvApi& api = debian_libyuv(&debian);
-  if (api) add_libyuv("debian", api, {});
+  if (const LibyuvApi& api = debian_libyuv()) add_libyuv("debian", api);
   return entries;
 }
 
