@@ -181,14 +181,58 @@ GstCaps* i420_caps() {
                              30, 1, nullptr);
 }
 
+/// What the hand-written loops share: `appsrc name=src ! fakesink sync=false` with i420_caps(),
+/// and one stream through it.
+class HandWrittenStream {
+ public:
+  HandWrittenStream() {
+    framepipe::ensure_gstreamer_initialized();
+    pipeline_ = gst_parse_launch("appsrc name=src ! fakesink sync=false", nullptr);
+    appsrc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "src");
+    GstCaps* caps = i420_caps();
+    g_object_set(appsrc_, "caps", caps, "format", GST_FORMAT_TIME, nullptr);
+    gst_caps_unref(caps);
+  }
+  HandWrittenStream(const HandWrittenStream&) = delete;
+  HandWrittenStream& operator=(const HandWrittenStream&) = delete;
+  ~HandWrittenStream() {
+    gst_object_unref(appsrc_);
+    gst_object_unref(pipeline_);
+  }
+
+  /// One stream of kFrames: PLAYING; per frame, the steady-state count, touch() of `bgr`, the
+  /// buffer `make_buffer()` fills from it (nullptr: stop, the error already given to `state`),
+  /// stamped and pushed; then EOS, the bounded wait for it, and NULL.
+  template <class MakeBuffer>
+  void run(benchmark::State& state, SteadyCount& steady, cv::Mat& bgr, MakeBuffer&& make_buffer) {
+    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+    for (std::uint64_t i = 0; i < kFrames; ++i) {
+      steady.at(i);
+      touch(bgr.ptr(0), i);
+      GstBuffer* buffer = make_buffer();
+      if (buffer == nullptr) break;
+      GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(i, GST_SECOND, 30);
+      GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(1, GST_SECOND, 30);
+      if (gst_app_src_push_buffer(GST_APP_SRC(appsrc_), buffer) != GST_FLOW_OK) {
+        state.SkipWithError("push failed");
+        break;
+      }
+    }
+    gst_app_src_end_of_stream(GST_APP_SRC(appsrc_));
+    if (!wait_eos(pipeline_)) state.SkipWithError("no EOS");
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+  }
+
+ private:
+  GstElement* pipeline_ = nullptr;
+  GstElement* appsrc_ = nullptr;
+};
+
 #if FRAMEPIPE_BENCH_HAVE_LIBYUV
 void BM_E2E_LibyuvPool(benchmark::State& state) {
-  framepipe::ensure_gstreamer_initialized();
+  HandWrittenStream stream;
   cv::Mat bgr = source().clone();
-  GstElement* pipeline = gst_parse_launch("appsrc name=src ! fakesink sync=false", nullptr);
-  GstElement* appsrc = gst_bin_get_by_name(GST_BIN(pipeline), "src");
   GstCaps* caps = i420_caps();
-  g_object_set(appsrc, "caps", caps, "format", GST_FORMAT_TIME, nullptr);
   GstVideoInfo info;
   gst_video_info_from_caps(&info, caps);
   // A pool of 4, like framepipe's: acquire blocks while all 4 are downstream.
@@ -200,26 +244,21 @@ void BM_E2E_LibyuvPool(benchmark::State& state) {
   if (!gst_buffer_pool_set_config(pool, config) || !gst_buffer_pool_set_active(pool, TRUE)) {
     state.SkipWithError("GstBufferPool could not be configured");
     gst_object_unref(pool);
-    gst_object_unref(appsrc);
-    gst_object_unref(pipeline);
     return;
   }
   SteadyCount steady;
   for (auto _ : state) {
-    gst_element_set_state(pipeline, GST_STATE_PLAYING);
-    for (std::uint64_t i = 0; i < kFrames; ++i) {
-      steady.at(i);
-      touch(bgr.ptr(0), i);
+    stream.run(state, steady, bgr, [&]() -> GstBuffer* {
       GstBuffer* buffer = nullptr;
       if (gst_buffer_pool_acquire_buffer(pool, &buffer, nullptr) != GST_FLOW_OK) {
         state.SkipWithError("acquire failed");
-        break;
+        return nullptr;
       }
       GstVideoFrame frame;
       if (!gst_video_frame_map(&frame, &info, buffer, GST_MAP_WRITE)) {
         gst_buffer_unref(buffer);
         state.SkipWithError("map failed");
-        break;
+        return nullptr;
       }
       // libyuv's "RGB24" is B, G, R in memory: OpenCV's BGR.
       libyuv::RGB24ToI420(bgr.ptr(), static_cast<int>(bgr.step[0]),
@@ -230,58 +269,30 @@ void BM_E2E_LibyuvPool(benchmark::State& state) {
                           static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 2)),
                           GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 2), kWidth, kHeight);
       gst_video_frame_unmap(&frame);
-      GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(i, GST_SECOND, 30);
-      GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(1, GST_SECOND, 30);
-      if (gst_app_src_push_buffer(GST_APP_SRC(appsrc), buffer) != GST_FLOW_OK) {
-        state.SkipWithError("push failed");
-        break;
-      }
-    }
-    gst_app_src_end_of_stream(GST_APP_SRC(appsrc));
-    if (!wait_eos(pipeline)) state.SkipWithError("no EOS");
-    gst_element_set_state(pipeline, GST_STATE_NULL);
+      return buffer;
+    });
   }
   gst_buffer_pool_set_active(pool, FALSE);
   gst_object_unref(pool);
-  gst_object_unref(appsrc);
-  gst_object_unref(pipeline);
   report(state, steady);
 }
 BENCHMARK(BM_E2E_LibyuvPool)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 #endif
 
 void BM_E2E_HandWritten(benchmark::State& state) {
-  framepipe::ensure_gstreamer_initialized();
+  HandWrittenStream stream;
   cv::Mat bgr = source().clone();
-  GstElement* pipeline = gst_parse_launch("appsrc name=src ! fakesink sync=false", nullptr);
-  GstElement* appsrc = gst_bin_get_by_name(GST_BIN(pipeline), "src");
-  GstCaps* caps = i420_caps();
-  g_object_set(appsrc, "caps", caps, "format", GST_FORMAT_TIME, nullptr);
-  gst_caps_unref(caps);
   cv::Mat i420;  // reused: cvtColor allocates it once
   SteadyCount steady;
   for (auto _ : state) {
-    gst_element_set_state(pipeline, GST_STATE_PLAYING);
-    for (std::uint64_t i = 0; i < kFrames; ++i) {
-      steady.at(i);
-      touch(bgr.ptr(0), i);
+    stream.run(state, steady, bgr, [&] {
       cv::cvtColor(bgr, i420, cv::COLOR_BGR2YUV_I420);
       const gsize size = i420.total() * i420.elemSize();
       GstBuffer* buffer = gst_buffer_new_allocate(nullptr, size, nullptr);
       gst_buffer_fill(buffer, 0, i420.data, size);
-      GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(i, GST_SECOND, 30);
-      GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(1, GST_SECOND, 30);
-      if (gst_app_src_push_buffer(GST_APP_SRC(appsrc), buffer) != GST_FLOW_OK) {
-        state.SkipWithError("push failed");
-        break;
-      }
-    }
-    gst_app_src_end_of_stream(GST_APP_SRC(appsrc));
-    if (!wait_eos(pipeline)) state.SkipWithError("no EOS");
-    gst_element_set_state(pipeline, GST_STATE_NULL);
+      return buffer;
+    });
   }
-  gst_object_unref(appsrc);
-  gst_object_unref(pipeline);
   report(state, steady);
 }
 BENCHMARK(BM_E2E_HandWritten)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();

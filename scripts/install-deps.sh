@@ -14,7 +14,9 @@
 #                                      server library and plugins, and the AArch64 cross compiler
 #                                      and qemu-aarch64 (g++-aarch64-linux-gnu, qemu-user) that
 #                                      the NEON kernel test (kernels_test_neon_qemu) runs under
-#   scripts/install-deps.sh --bench    also libyuv and swscale, the benchmarks' comparison points
+#   scripts/install-deps.sh --bench    also libyuv and swscale, the benchmarks' comparison points,
+#                                      and clang, which builds upstream libyuv from source for
+#                                      peer_bench (FRAMEPIPE_BENCH_LIBYUV_DIR; benchmarks/README.md)
 #
 # --no-install-recommends is safe here: what the plugins need at run time (libvpx for vp8enc,
 # the GStreamer libraries) are hard Depends of the plugin packages.
@@ -37,9 +39,9 @@ test=(
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   g++-aarch64-linux-gnu qemu-user
 )
-bench=(libyuv-dev libswscale-dev)
+bench=(libyuv-dev libswscale-dev clang)
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 packages=("${demo[@]}")
 for arg in "$@"; do
