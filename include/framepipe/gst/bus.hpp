@@ -29,7 +29,7 @@ namespace framepipe::detail {
 struct BusReport {
   std::string element;  ///< name of the object that posted it
   std::string factory;  ///< its element factory, e.g. "srtsink" ("" when not an element)
-  std::string uri;      ///< its "uri" property, when it has one (network sinks and sources)
+  std::string uri;      ///< its "uri" property, for srtsink and srtsrc ("" otherwise)
   std::string message;
   std::string debug;
   std::string domain;
@@ -61,7 +61,10 @@ inline BusReport parse_bus_report(GstMessage* message) {
     if (GstElementFactory* factory = gst_element_get_factory(GST_ELEMENT(source))) {
       report.factory = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory));
     }
-    GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(source), "uri");
+    // Only what srt_exception() reads: no other element's getter runs on an error path.
+    GParamSpec* spec = report.factory == "srtsink" || report.factory == "srtsrc"
+                           ? g_object_class_find_property(G_OBJECT_GET_CLASS(source), "uri")
+                           : nullptr;
     if (spec != nullptr && spec->value_type == G_TYPE_STRING &&
         (spec->flags & G_PARAM_READABLE) != 0) {
       gchar* uri = nullptr;

@@ -65,7 +65,16 @@ inline bool is_ipv6_literal(std::string_view host) noexcept {
 
 /// The host as a URI authority wants it: "[::1]" for IPv6 literals.
 inline std::string uri_host(std::string_view host) {
-  return is_ipv6_literal(host) ? "[" + std::string(host) + "]" : std::string(host);
+  if (!is_ipv6_literal(host)) return std::string(host);
+  // Appended, not `"[" + std::string(host) + "]"`: GCC 12 at -O2 warns -Wrestrict (a false
+  // positive of its string code) in operator+(const char*, std::string&&) once inlined into a
+  // consumer's code, which fails a -Werror build (package_rtsp_only caught it through url()).
+  std::string bracketed;
+  bracketed.reserve(host.size() + 2);
+  bracketed += '[';
+  bracketed += host;
+  bracketed += ']';
+  return bracketed;
 }
 }  // namespace detail
 
