@@ -381,3 +381,29 @@ TEST_CASE("an SRT listener on a port another socket holds ends with AddressInUse
   CHECK(send(AppSrcSink(srt_listener_description(test::free_udp_port()), live_sink_options()), 10)
             .frames == 10);
 }
+
+TEST_CASE("an SRT caller whose listener goes away keeps sending: no error, every frame counted") {
+  if (!test::have_element("srtsink") || !test::have_element("srtsrc") ||
+      !test::have_element("x264enc") || !test::have_element("avdec_h264")) {
+    MESSAGE("skipped: srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264");
+    std::exit(77);
+  }
+  const std::uint16_t port = test::free_udp_port();
+  std::optional<test::IndexReceiver> receiver;
+  receiver.emplace("srtsrc uri=srt://127.0.0.1:" + std::to_string(port) +
+                   "?mode=listener latency=20 ! tsdemux ! h264parse ! avdec_h264");
+  Stats stats;
+  test::within(60s, [&] {
+    std::thread sender([&] {
+      stats = send(
+          AppSrcSink(srt_caller_description("127.0.0.1", port, VideoCodec::H264, {30, 1}, 1000ms),
+                     live_sink_options()),
+          120);
+    });
+    const auto got = receiver->collect(10, 15s);
+    receiver.reset();  // the listener goes away about a second into the 4 s stream
+    sender.join();
+    CHECK(got.size() == 10);
+  });
+  CHECK(stats.frames == 120);
+}

@@ -181,7 +181,7 @@ inline bool udp_port_in_use(const std::string& host, std::uint16_t port) noexcep
 
 /// The typed network error an srtsink or srtsrc ERROR is, if it is one: AddressInUse when a
 /// listener cannot bind its port because another socket holds it, PeerUnreachable when a
-/// caller's peer never answered (or went away). Null otherwise.
+/// caller's peer never answered. Null otherwise.
 inline std::exception_ptr srt_exception(const BusReport& r, const std::string& message) {
   if (r.factory != "srtsink" && r.factory != "srtsrc") return nullptr;
   const std::optional<SrtUri> uri = parse_srt_uri(r.uri);

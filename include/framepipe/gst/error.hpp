@@ -208,10 +208,11 @@ class AddressInUse : public StreamError {
   std::uint16_t port_ = 0;
 };
 
-/// A peer that a caller connects to did not answer within the connect timeout, or went away: an
-/// SRT caller (`srtsink uri=srt://HOST:PORT?mode=caller`) with no listener at HOST:PORT ends with
-/// this instead of a generic StreamError (srtsink reports "Failed to write to SRT socket:
-/// Connection does not exist" once libsrt's connect timeout, `conntimeo`, has passed).
+/// A peer that a caller connects to did not answer within the connect timeout: an SRT caller
+/// (`srtsink uri=srt://HOST:PORT?mode=caller`) with no listener at HOST:PORT ends with this
+/// instead of a generic StreamError (srtsink reports "Failed to write to SRT socket: Connection
+/// does not exist" once libsrt's connect timeout, `conntimeo`, has passed). A listener that goes
+/// away after the connection was made is no error: srtsink goes on sending into the void.
 class PeerUnreachable : public StreamError {
  public:
   PeerUnreachable(std::string host, std::uint16_t port, std::chrono::milliseconds connect_timeout,
@@ -219,8 +220,7 @@ class PeerUnreachable : public StreamError {
                   const std::string& domain = {}, int code = 0)
       : StreamError("framepipe: no peer answered at " + host + ":" + std::to_string(port) +
                         " within the " + std::to_string(connect_timeout.count()) +
-                        " ms connect timeout, or it went away (is a listener running there, on "
-                        "that port?); " +
+                        " ms connect timeout (is a listener running there, on that port?); " +
                         compose(element, message, debug),
                     element, message, debug, domain, code),
         host_(std::move(host)),

@@ -137,9 +137,10 @@ inline std::string srt_listener_description(std::uint16_t port, VideoCodec codec
 /// SRT caller to host:port (`srtsink uri=srt://host:port?mode=caller&conntimeo=MS`), for a
 /// listener elsewhere (an ingest server, `srtsrc uri=srt://:port mode=listener`). Same payload as
 /// srt_listener_description(). When no listener answers within `connect_timeout` (libsrt's
-/// `conntimeo`; its default is also 3 s), or the listener goes away, the sink fails with
-/// PeerUnreachable: srtsink reports "Failed to write to SRT socket: Connection does not exist"
-/// on the first write after the timeout, which AppSrcSink rethrows from its next submit().
+/// `conntimeo`; its default is also 3 s), the sink fails with PeerUnreachable: srtsink reports
+/// "Failed to write to SRT socket: Connection does not exist" on the first write after the
+/// timeout, which AppSrcSink rethrows from its next submit(). A listener that goes away later is
+/// no error: the caller goes on sending, and the frames are lost.
 inline std::string srt_caller_description(
     const std::string& host, std::uint16_t port, VideoCodec codec = VideoCodec::H264,
     FrameRate fps = {30, 1},
