@@ -1,10 +1,12 @@
 // Streams the text clock over the network, live: RTSP (a server clients join and leave), RTP/UDP
-// (with an SDP file for players) or SRT (a listener). Prints the command line of a receiver and,
-// at the end, the frames sent and dropped. Runs until --seconds have passed or Ctrl-C.
+// (with an SDP file for players; H.264, VP8 or uncompressed RFC 4175 video) or SRT (a listener).
+// Prints the command line of a receiver and, at the end, the frames sent and dropped. Runs until
+// --seconds have passed or Ctrl-C.
 //
-//   stream --to rtsp://127.0.0.1:8554/clock [--seconds S] [--size WxH] [--fps N/D] [--codec
-//   h264|vp8] stream --to rtp://127.0.0.1:5004 --sdp out.sdp [--seconds S] ... stream --to
-//   srt://127.0.0.1:7001 [--seconds S] ...   (listener)
+//   stream --to rtsp://127.0.0.1:8554/clock [--seconds S] [--size WxH] [--fps N/D]
+//          [--codec h264|vp8]
+//   stream --to rtp://127.0.0.1:5004 --sdp out.sdp [--codec h264|vp8|raw] [--seconds S] ...
+//   stream --to srt://127.0.0.1:7001 [--seconds S] ...   (listener)
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -39,6 +41,8 @@ struct Args {
   Size size{640, 360};
   FrameRate fps{30, 1};
   VideoCodec codec = VideoCodec::H264;
+  /// --codec raw: uncompressed RFC 4175 video (rtp:// only).
+  bool raw = false;
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -46,7 +50,7 @@ struct Args {
                "stream: %s\n"
                "usage: stream --to rtsp://HOST:PORT/PATH | rtp://HOST:PORT | srt://HOST:PORT\n"
                "              [--sdp FILE.sdp] [--seconds S] [--size WxH] [--fps N[/D]]\n"
-               "              [--codec h264|vp8]\n",
+               "              [--codec h264|vp8|raw]   (raw: rtp:// only)\n",
                why.c_str());
   std::exit(2);
 }
@@ -104,15 +108,18 @@ Args parse(int argc, char** argv) {
       if (std::sscanf(v.c_str(), "%lld/%lld", &n, &d) < 1 || n <= 0 || d <= 0) usage("--fps N[/D]");
       a.fps = {n, d};
     } else if (arg == "--codec") {
-      const auto c = parse_codec(value());
-      if (!c) usage("--codec h264 or vp8");
-      a.codec = *c;
+      const std::string name = value();
+      a.raw = name == "raw";
+      const auto c = parse_codec(name);
+      if (!c && !a.raw) usage("--codec h264, vp8 or raw");
+      if (c) a.codec = *c;
     } else {
       usage("unknown option " + std::string(arg));
     }
   }
   if (!have_to) usage("--to is required");
   if (!a.sdp.empty() && a.to.scheme != "rtp") usage("--sdp is for rtp://");
+  if (a.raw && a.to.scheme != "rtp") usage("--codec raw is for rtp:// only");
   return a;
 }
 
@@ -170,6 +177,23 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       RtspSink sink = server.sink();
       stats = run(a, std::move(sink));
+    } else if (a.to.scheme == "rtp" && a.raw) {
+      if (!a.sdp.empty()) write_raw_sdp(a.sdp, a.to.host, a.to.port, a.size, a.fps);
+      std::printf("sending RTP/UDP (raw RFC 4175, UYVY %dx%d) to %s:%u\n", a.size.width,
+                  a.size.height, a.to.host.c_str(), a.to.port);
+      if (!a.sdp.empty()) {
+        std::printf("receive: ffplay -protocol_whitelist file,udp,rtp -i %s\n", a.sdp.c_str());
+      }
+      std::printf(
+          "     or: gst-launch-1.0 udpsrc address=%s port=%u buffer-size=4000000 "
+          "caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=RAW,"
+          "sampling=YCbCr-4:2:2,depth=(string)8,width=(string)%d,height=(string)%d,"
+          "colorimetry=(string)BT601-5,payload=96\" ! rtpjitterbuffer latency=50 ! rtpvrawdepay ! "
+          "videoconvert ! autovideosink\n",
+          a.to.host.c_str(), a.to.port, a.size.width, a.size.height);
+      std::fflush(stdout);
+      stats =
+          run(a, AppSrcSink(rtp_raw_udp_description(a.to.host, a.to.port), live_sink_options()));
     } else if (a.to.scheme == "rtp") {
       if (!a.sdp.empty()) write_sdp(a.sdp, a.to.host, a.to.port, a.codec);
       std::printf("sending RTP/UDP (%s) to %s:%u\n", codec, a.to.host.c_str(), a.to.port);

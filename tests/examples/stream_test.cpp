@@ -1,12 +1,17 @@
-// Runs the stream example as a user would: serves the clock over RTSP on loopback for 3 s while a
-// GStreamer client reads it, then checks what it printed.
+// Runs the stream example as a user would, on loopback: RTSP (a GStreamer client), RTP/UDP H.264
+// and raw with --sdp, and an SRT listener, each received by the very command lines the example
+// prints (gst-launch-1.0 with a fakesink for autovideosink, ffmpeg for ffplay where it is
+// installed); then checks the printed counts and the exit code.
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -21,18 +26,60 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// A TCP port on loopback that was free a moment ago.
-std::uint16_t free_tcp_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+/// Whether `path` exists (an external tool a test runs).
+bool have_program(const char* path) { return std::ifstream(path).good(); }
+
+/// The example's last line, "frames made M, sent S, dropped D (late L)...": M, S, D.
+struct Counts {
+  unsigned long long made = 0, sent = 0, dropped = 0;
+};
+std::optional<Counts> counts_in(const std::string& output) {
+  const auto at = output.rfind("frames made ");
+  if (at == std::string::npos) return std::nullopt;
+  Counts c;
+  if (std::sscanf(output.c_str() + at, "frames made %llu, sent %llu, dropped %llu", &c.made,
+                  &c.sent, &c.dropped) != 3) {
+    return std::nullopt;
+  }
+  return c;
+}
+
+/// `line` with " ! autovideosink" at its end replaced by a fakesink that ends the receiver after
+/// `frames` frames: the printed receiver, run headless and bounded.
+std::string headless(std::string line, int frames) {
+  const std::string sink = " ! autovideosink";
+  REQUIRE(line.size() > sink.size());
+  REQUIRE(line.compare(line.size() - sink.size(), sink.size(), sink) == 0);
+  line.resize(line.size() - sink.size());
+  return line + " ! fakesink num-buffers=" + std::to_string(frames) + " sync=false";
+}
+
+/// Runs the stream example with `args` for `seconds` on a thread; `receivers` runs meanwhile
+/// (after `warmup`, for the example to start) and the example's result is returned once both are
+/// done.
+template <class Fn>
+framepipe::test::RunResult with_stream(const std::string& args, Fn receivers,
+                                       std::chrono::milliseconds warmup = 1000ms) {
+  framepipe::test::RunResult server;
+  std::thread example([&] {
+    server = framepipe::test::run_program("/usr/bin/timeout",
+                                          "30 " + std::string(FRAMEPIPE_STREAM_EXE) + " " + args);
+  });
+  std::this_thread::sleep_for(warmup);
+  receivers();
+  example.join();
+  return server;
+}
+
+/// Checks the example ended well and its counts add up: made = seconds x 30, sent + dropped =
+/// made.
+void check_counts(const framepipe::test::RunResult& server, unsigned long long made) {
+  CHECK(server.exit_code == 0);
+  const auto counts = counts_in(server.output);
+  REQUIRE(counts.has_value());
+  CHECK(counts->made == made);
+  CHECK(counts->sent + counts->dropped == counts->made);
+  CHECK(counts->sent > 0);
 }
 
 }  // namespace
@@ -43,7 +90,8 @@ TEST_CASE("stream --to rtsp:// serves the clock to a client and reports the coun
     MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
     std::exit(77);
   }
-  const std::string url = "rtsp://127.0.0.1:" + std::to_string(free_tcp_port()) + "/clock";
+  const std::string url =
+      "rtsp://127.0.0.1:" + std::to_string(framepipe::test::free_tcp_port()) + "/clock";
   framepipe::test::RunResult server;
   std::thread example([&] {
     server = framepipe::test::run_program(
@@ -67,4 +115,136 @@ TEST_CASE("stream rejects a bad --to") {
   const auto r = framepipe::test::run_program(FRAMEPIPE_STREAM_EXE, "--to http://x:1");
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("rtsp://, rtp:// or srt://") != std::string::npos);
+}
+
+TEST_CASE("stream --to rtp:// --sdp: the printed gst-launch and ffplay receivers work") {
+  if (!framepipe::test::have_element("x264enc") || !framepipe::test::have_element("avdec_h264")) {
+    MESSAGE("skipped: x264enc or avdec_h264 missing");
+    std::exit(77);
+  }
+  const bool ffmpeg = have_program("/usr/bin/ffmpeg");
+  if (!ffmpeg) MESSAGE("ffmpeg missing (Debian ffmpeg): the printed ffplay line is not run");
+  const framepipe::test::TempDir dir("framepipe-stream-rtp");
+  const std::string sdp = (dir / "out.sdp").string();
+  const std::uint16_t port = framepipe::test::free_udp_port();
+  const std::string p = std::to_string(port);
+  const std::string gst =
+      "gst-launch-1.0 udpsrc address=127.0.0.1 port=" + p +
+      " caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96\" ! "
+      "rtpjitterbuffer latency=50 ! rtph264depay ! avdec_h264 ! videoconvert ! autovideosink";
+  const std::string ffplay_args = "-protocol_whitelist file,udp,rtp -i " + sdp;
+  framepipe::test::RunResult gst_client, ffmpeg_client;
+  const auto server = with_stream(
+      "--to rtp://127.0.0.1:" + p + " --sdp " + sdp + " --seconds 6 --size 320x240", [&] {
+        gst_client = framepipe::test::run_program("/usr/bin/timeout", "10 " + headless(gst, 15));
+        if (ffmpeg) {
+          ffmpeg_client = framepipe::test::run_program(
+              "/usr/bin/timeout",
+              "10 /usr/bin/ffmpeg -nostdin -v error " + ffplay_args + " -frames:v 10 -f null -");
+        }
+      });
+  INFO("example printed: " << server.output << "\ngst-launch printed: " << gst_client.output
+                           << "\nffmpeg printed: " << ffmpeg_client.output);
+  CHECK(server.output.find("     or: " + gst + "\n") != std::string::npos);
+  CHECK(server.output.find("receive: ffplay " + ffplay_args + "\n") != std::string::npos);
+  CHECK(gst_client.exit_code == 0);
+  if (ffmpeg) CHECK(ffmpeg_client.exit_code == 0);
+  check_counts(server, 180);
+}
+
+TEST_CASE("stream --to rtp:// --codec raw: the printed receivers read the uncompressed stream") {
+  if (!framepipe::test::have_element("rtpvrawpay") ||
+      !framepipe::test::have_element("rtpvrawdepay")) {
+    MESSAGE("skipped: rtpvrawpay/rtpvrawdepay (gstreamer1.0-plugins-good) missing");
+    std::exit(77);
+  }
+  const bool ffmpeg = have_program("/usr/bin/ffmpeg");
+  if (!ffmpeg) MESSAGE("ffmpeg missing (Debian ffmpeg): the printed ffplay line is not run");
+  const framepipe::test::TempDir dir("framepipe-stream-raw");
+  const std::string sdp = (dir / "raw.sdp").string();
+  const std::string p = std::to_string(framepipe::test::free_udp_port());
+  const std::string gst =
+      "gst-launch-1.0 udpsrc address=127.0.0.1 port=" + p +
+      " buffer-size=4000000 caps=\"application/x-rtp,media=video,clock-rate=90000,"
+      "encoding-name=RAW,sampling=YCbCr-4:2:2,depth=(string)8,width=(string)160,"
+      "height=(string)120,colorimetry=(string)BT601-5,payload=96\" ! rtpjitterbuffer latency=50 ! "
+      "rtpvrawdepay ! videoconvert ! autovideosink";
+  const std::string ffplay_args = "-protocol_whitelist file,udp,rtp -i " + sdp;
+  framepipe::test::RunResult gst_client, ffmpeg_client;
+  const auto server = with_stream(
+      "--to rtp://127.0.0.1:" + p + " --sdp " + sdp + " --codec raw --seconds 5 --size 160x120",
+      [&] {
+        gst_client = framepipe::test::run_program("/usr/bin/timeout", "10 " + headless(gst, 15));
+        if (ffmpeg) {
+          ffmpeg_client = framepipe::test::run_program(
+              "/usr/bin/timeout",
+              "10 /usr/bin/ffmpeg -nostdin -v error " + ffplay_args + " -frames:v 10 -f null -");
+        }
+      });
+  INFO("example printed: " << server.output << "\ngst-launch printed: " << gst_client.output
+                           << "\nffmpeg printed: " << ffmpeg_client.output);
+  CHECK(server.output.find("     or: " + gst + "\n") != std::string::npos);
+  CHECK(server.output.find("receive: ffplay " + ffplay_args + "\n") != std::string::npos);
+  CHECK(gst_client.exit_code == 0);
+  if (ffmpeg) CHECK(ffmpeg_client.exit_code == 0);
+  check_counts(server, 150);
+}
+
+TEST_CASE("stream --to srt://: the printed gst-launch and ffplay callers receive the stream") {
+  if (!framepipe::test::have_element("srtsink") || !framepipe::test::have_element("srtsrc") ||
+      !framepipe::test::have_element("x264enc") || !framepipe::test::have_element("avdec_h264")) {
+    MESSAGE("skipped: srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264 missing");
+    std::exit(77);
+  }
+  const bool ffmpeg = have_program("/usr/bin/ffmpeg");
+  if (!ffmpeg) MESSAGE("ffmpeg missing (Debian ffmpeg): the printed ffplay line is not run");
+  const std::string url = "srt://127.0.0.1:" + std::to_string(framepipe::test::free_udp_port());
+  const std::string gst =
+      "gst-launch-1.0 srtsrc uri=" + url + " ! decodebin ! videoconvert ! autovideosink";
+  framepipe::test::RunResult gst_client, ffmpeg_client;
+  const auto server = with_stream("--to " + url + " --seconds 6 --size 320x240", [&] {
+    gst_client = framepipe::test::run_program("/usr/bin/timeout", "10 " + headless(gst, 15));
+    if (ffmpeg) {
+      ffmpeg_client = framepipe::test::run_program(
+          "/usr/bin/timeout",
+          "10 /usr/bin/ffmpeg -nostdin -v error -i " + url + " -frames:v 10 -f null -");
+    }
+  });
+  INFO("example printed: " << server.output << "\ngst-launch printed: " << gst_client.output
+                           << "\nffmpeg printed: " << ffmpeg_client.output);
+  CHECK(server.output.find("     or: " + gst + "\n") != std::string::npos);
+  CHECK(server.output.find("receive: ffplay " + url + "\n") != std::string::npos);
+  CHECK(gst_client.exit_code == 0);
+  if (ffmpeg) CHECK(ffmpeg_client.exit_code == 0);
+  check_counts(server, 180);
+}
+
+TEST_CASE("stream --to srt:// on a port another socket holds says so and exits 1") {
+  if (!framepipe::test::have_element("srtsink") || !framepipe::test::have_element("x264enc")) {
+    MESSAGE("skipped: srtsink or x264enc missing");
+    std::exit(77);
+  }
+  const int holder = ::socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(holder >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const std::string port = std::to_string(ntohs(addr.sin_port));
+  const auto r = framepipe::test::run_program(
+      "/usr/bin/timeout", "20 " + std::string(FRAMEPIPE_STREAM_EXE) +
+                              " --to srt://127.0.0.1:" + port + " --seconds 3 --size 320x240");
+  ::close(holder);
+  INFO("example printed: " << r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("127.0.0.1:" + port + " is already in use") != std::string::npos);
+}
+
+TEST_CASE("stream --codec raw is for rtp:// only") {
+  const auto r =
+      framepipe::test::run_program(FRAMEPIPE_STREAM_EXE, "--to srt://127.0.0.1:7001 --codec raw");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--codec raw is for rtp:// only") != std::string::npos);
 }

@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -26,32 +25,6 @@ using PF = PixelFormat;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Runs `fn` on a thread and aborts the test program (with a message) if it does not return
-/// within `limit`: a hang fails loudly instead of stalling ctest until its own timeout.
-void within(std::chrono::seconds limit, const std::function<void()>& fn) {
-  std::atomic<bool> done{false};
-  std::thread watchdog([&] {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done.load() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(10ms);
-    }
-    if (!done.load()) {
-      std::fprintf(stderr, "FAIL: did not return within %lld s (hang)\n",
-                   static_cast<long long>(limit.count()));
-      std::_Exit(1);
-    }
-  });
-  try {
-    fn();
-  } catch (...) {
-    done = true;
-    watchdog.join();
-    throw;
-  }
-  done = true;
-  watchdog.join();
-}
 
 constexpr const char* kSmall =
     "videotestsrc num-buffers=10 ! video/x-raw,width=64,height=48,framerate=30/1";
@@ -268,7 +241,7 @@ TEST_CASE("AppSinkSource: interrupt() ends a blocked next(); pull_timeout bounds
       std::this_thread::sleep_for(100ms);
       source.interrupt();
     });
-    within(20s, [&] { CHECK_THROWS_AS(source.next(), Interrupted); });
+    test::within(20s, [&] { CHECK_THROWS_AS(source.next(), Interrupted); });
     other.join();
     CHECK_THROWS_AS(source.next(), Interrupted);  // until the next start()
     source.stop();
@@ -278,7 +251,7 @@ TEST_CASE("AppSinkSource: interrupt() ends a blocked next(); pull_timeout bounds
   source.start();
   REQUIRE(source.next().has_value());
   try {
-    within(20s, [&] { (void)source.next(); });
+    test::within(20s, [&] { (void)source.next(); });
     FAIL("no Timeout");
   } catch (const Timeout& e) {
     CHECK(std::string(e.what()).find("framepipe_sink") != std::string::npos);
@@ -286,7 +259,7 @@ TEST_CASE("AppSinkSource: interrupt() ends a blocked next(); pull_timeout bounds
 }
 
 TEST_CASE("AppSinkSource: destroyed mid-stream, with the producer blocked on a full queue") {
-  within(30s, [] {
+  test::within(30s, [] {
     AppSinkSource<PF::I420> source{"videotestsrc ! video/x-raw,width=320,height=240",
                                    {.max_buffers = 1}};
     source.start();
@@ -296,7 +269,7 @@ TEST_CASE("AppSinkSource: destroyed mid-stream, with the producer blocked on a f
     source.stop();
     CHECK_FALSE(source.next().has_value());
   });
-  within(30s, [] {
+  test::within(30s, [] {
     AppSinkSource<PF::I420> source{"videotestsrc ! video/x-raw,width=320,height=240",
                                    {.max_buffers = 1}};
     source.start();

@@ -3,12 +3,18 @@
 #include "support/gst_test_support.hpp"
 
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "framepipe/gst/caps.hpp"
 
@@ -74,4 +80,47 @@ TEST_CASE("TempDir makes a fresh directory under the test root and removes it") 
     kept = a.path();
   }
   CHECK(!std::filesystem::exists(kept));
+}
+
+TEST_CASE("within returns what fn did, passes its exceptions on, and ends a hang with exit 1") {
+  int calls = 0;
+  test::within(std::chrono::seconds(5), [&] { ++calls; });
+  CHECK(calls == 1);
+  CHECK_THROWS_AS(
+      test::within(std::chrono::seconds(5), [] { throw std::runtime_error("from fn"); }),
+      std::runtime_error);
+  // A child process hangs inside within(1 s): it must end with status 1, well before the 5 s
+  // sleep (a watchdog that never fires would let it exit 0).
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    test::within(std::chrono::seconds(1),
+                 [] { std::this_thread::sleep_for(std::chrono::seconds(5)); });
+    std::_Exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+}
+
+TEST_CASE("free_tcp_port and free_udp_port give loopback ports that can be bound next") {
+  for (const int type : {SOCK_STREAM, SOCK_DGRAM}) {
+    const std::uint16_t port = type == SOCK_STREAM ? test::free_tcp_port() : test::free_udp_port();
+    CAPTURE(type);
+    CHECK(port != 0);
+    const int fd = ::socket(AF_INET, type, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    // While this socket holds it, the port is not free: a second bind fails.
+    const int second = ::socket(AF_INET, type, 0);
+    REQUIRE(second >= 0);
+    CHECK(::bind(second, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0);
+    ::close(second);
+    ::close(fd);
+  }
 }

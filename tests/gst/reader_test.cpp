@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <mutex>
 #include <opencv2/core.hpp>
 #include <string>
@@ -30,31 +29,6 @@ using PF = PixelFormat;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Runs `fn`, and ends the program with a message if it has not returned within `limit`.
-void within(std::chrono::seconds limit, const std::function<void()>& fn) {
-  std::atomic<bool> done{false};
-  std::thread watchdog([&] {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done.load() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(10ms);
-    }
-    if (!done.load()) {
-      std::fprintf(stderr, "FAIL: did not return within %lld s (hang)\n",
-                   static_cast<long long>(limit.count()));
-      std::_Exit(1);
-    }
-  });
-  struct Join {
-    std::atomic<bool>& done;
-    std::thread& t;
-    ~Join() {
-      done = true;
-      t.join();
-    }
-  } join{done, watchdog};
-  fn();
-}
 
 /// The flat colour of frame `i` of the round-trip files (B, G, R), away from clipping.
 cv::Vec3b colour_of(std::uint64_t i) {
@@ -336,11 +310,11 @@ TEST_CASE("Reader: errors are typed; a reader destroyed mid-stream never hangs")
   CHECK_THROWS_AS(Reader<PF::BGR24>{"videotestsrc ! ! x"}, ParseError);
   CHECK_THROWS_AS(Reader<PF::BGR24>{"framepipe_no_such_source"}, MissingElement);
   CHECK_THROWS_AS(Reader<PF::BGR24>{"audiotestsrc"}, NotNegotiated);
-  within(30s, [] {
+  test::within(30s, [] {
     Reader<PF::BGR24> reader{"videotestsrc ! video/x-raw,width=640,height=480", {.max_buffers = 1}};
     for (int i = 0; i < 3; ++i) REQUIRE(reader.read().has_value());
   });
-  within(30s, [] {
+  test::within(30s, [] {
     Reader<PF::BGR24> reader{"videotestsrc is-live=true ! video/x-raw,framerate=1/30"};
     REQUIRE(reader.read().has_value());
   });

@@ -60,7 +60,7 @@ if(CONFIG)
   set(config_args --config "${CONFIG}")
 endif()
 
-if(MODE MATCHES "^(find_package|core_only|pkg_config|clang)$")
+if(MODE MATCHES "^(find_package|core_only|pkg_config|clang|rtsp_only|unknown_component)$")
   step("install framepipe into ${prefix}"
        "${CMAKE_COMMAND}" --install "${FRAMEPIPE_BINARY_DIR}" --prefix "${prefix}" ${config_args})
   # Consumers of the installed package need only CMake 3.22 (Ubuntu 22.04). The exported targets
@@ -134,9 +134,38 @@ if(MODE STREQUAL "pkg_config")
   return()
 endif()
 
+if(MODE STREQUAL "unknown_component")
+  # Configuring must fail, and say why: the component's name and the known ones.
+  execute_process(
+    COMMAND "${CMAKE_COMMAND}" -S "${here}/unknown_component" -B "${build}" -G "${GENERATOR}"
+            "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_PREFIX_PATH=${prefix}"
+            -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
+    WORKING_DIRECTORY "${WORK_DIR}"
+    RESULT_VARIABLE result
+    OUTPUT_VARIABLE output
+    ERROR_VARIABLE output)
+  if(result EQUAL 0)
+    message(FATAL_ERROR "unknown_component: configuring succeeded\n--- output ---\n${output}")
+  endif()
+  string(REGEX REPLACE "[ \t\r\n]+" " " flat "${output}")
+  foreach(expected "framepipe component 'nosuchthing': unknown component"
+                   "known: core gst opencv rtsp framepipe")
+    string(FIND "${flat}" "${expected}" position)
+    if(position EQUAL -1)
+      message(FATAL_ERROR "unknown_component: the failure does not say \"${expected}\"\n"
+                          "--- output ---\n${output}")
+    endif()
+  endforeach()
+  message(STATUS "unknown_component: configuring failed as it should, naming the component")
+  return()
+endif()
+
 if(MODE STREQUAL "core_only")
   set(project_dir "${here}/core_only")
   set(executable core_only)
+elseif(MODE STREQUAL "rtsp_only")
+  set(project_dir "${here}/rtsp_only")
+  set(executable rtsp_only)
 elseif(MODE STREQUAL "clang")
   set(project_dir "${here}/strict")
   set(executable custom_stage)

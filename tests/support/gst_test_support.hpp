@@ -1,11 +1,15 @@
 // Helpers for tests that talk to real GStreamer elements: pulling from appsinks with time limits,
-// copying samples into framepipe frames, decoding media files, temporary directories.
+// copying samples into framepipe frames, decoding media files, temporary directories, a hang
+// watchdog, free loopback ports.
 #pragma once
 
 #include <doctest/doctest.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -14,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -429,5 +435,54 @@ class HandoffRecorder {
 
   std::shared_ptr<State> state_;
 };
+
+/// Runs `fn` and ends the test program with "FAIL: did not return within N s (hang)" (exit 1) if
+/// it has not returned within `limit`: a hang fails loudly instead of stalling ctest until its
+/// own timeout. Exceptions from `fn` pass through.
+inline void within(std::chrono::seconds limit, const std::function<void()>& fn) {
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done.load() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!done.load()) {
+      std::fprintf(stderr, "FAIL: did not return within %lld s (hang)\n",
+                   static_cast<long long>(limit.count()));
+      std::_Exit(1);
+    }
+  });
+  struct Join {
+    std::atomic<bool>& done;
+    std::thread& thread;
+    ~Join() {
+      done = true;
+      thread.join();
+    }
+  } join{done, watchdog};
+  fn();
+}
+
+/// A loopback (127.0.0.1) port of `type` (SOCK_STREAM: TCP, SOCK_DGRAM: UDP) that was free a
+/// moment ago: bound to port 0, read back, released, so that the test's server or receiver binds
+/// it next. Fails the test when the socket calls fail.
+inline std::uint16_t free_loopback_port(int type) {
+  const int fd = ::socket(AF_INET, type, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  socklen_t len = sizeof addr;
+  const bool named = bound && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  REQUIRE(named);
+  return ntohs(addr.sin_port);
+}
+
+/// free_loopback_port(SOCK_STREAM): for RTSP servers.
+inline std::uint16_t free_tcp_port() { return free_loopback_port(SOCK_STREAM); }
+/// free_loopback_port(SOCK_DGRAM): for RTP and SRT (which runs over UDP).
+inline std::uint16_t free_udp_port() { return free_loopback_port(SOCK_DGRAM); }
 
 }  // namespace framepipe::test

@@ -1,13 +1,24 @@
 // Reading a pipeline's bus: what an ERROR, WARNING or INFO message says, the typed exception an
-// ERROR becomes, and the text a WARNING or INFO becomes for a log callback.
+// ERROR becomes (network failures of SRT elements included), and the text a WARNING or INFO
+// becomes for a log callback.
 #pragma once
 
+#include <arpa/inet.h>
 #include <gst/gst.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "framepipe/gst/error.hpp"
 #include "framepipe/gst/runtime.hpp"
@@ -17,6 +28,8 @@ namespace framepipe::detail {
 /// What an ERROR, WARNING or INFO bus message says (`gst_message_parse_error()` and friends).
 struct BusReport {
   std::string element;  ///< name of the object that posted it
+  std::string factory;  ///< its element factory, e.g. "srtsink" ("" when not an element)
+  std::string uri;      ///< its "uri" property, for srtsink and srtsrc ("" otherwise)
   std::string message;
   std::string debug;
   std::string domain;
@@ -42,7 +55,23 @@ inline BusReport parse_bus_report(GstMessage* message) {
   }
   const GErrorPtr error(raw_error);
   BusReport report;
-  report.element = object_name(GST_MESSAGE_SRC(message));
+  GstObject* source = GST_MESSAGE_SRC(message);
+  report.element = object_name(source);
+  if (source != nullptr && GST_IS_ELEMENT(source)) {
+    if (GstElementFactory* factory = gst_element_get_factory(GST_ELEMENT(source))) {
+      report.factory = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory));
+    }
+    // Only what srt_exception() reads: no other element's getter runs on an error path.
+    GParamSpec* spec = report.factory == "srtsink" || report.factory == "srtsrc"
+                           ? g_object_class_find_property(G_OBJECT_GET_CLASS(source), "uri")
+                           : nullptr;
+    if (spec != nullptr && spec->value_type == G_TYPE_STRING &&
+        (spec->flags & G_PARAM_READABLE) != 0) {
+      gchar* uri = nullptr;
+      g_object_get(source, "uri", &uri, nullptr);
+      report.uri = take_gchar(uri);
+    }
+  }
   report.debug = take_gchar(raw_debug);
   if (error) {
     report.message = error->message != nullptr ? error->message : "";
@@ -66,12 +95,120 @@ inline BusReport parse_bus_report(GstMessage* message) {
   return report;
 }
 
+/// What an `srt://HOST:PORT?query` URI names.
+struct SrtUri {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string mode = "caller";                      ///< srtsink's and srtsrc's default
+  std::chrono::milliseconds connect_timeout{3000};  ///< `conntimeo`, libsrt's default 3 s
+};
+
+/// The value of `key` in a `a=1&b=2` query; nullopt when absent.
+inline std::optional<std::string> query_value(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == key) {
+      return std::string(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+/// Parses `srt://HOST:PORT?query` ("[::1]" for IPv6); nullopt for anything else.
+inline std::optional<SrtUri> parse_srt_uri(std::string_view uri) {
+  constexpr std::string_view kScheme = "srt://";
+  if (uri.substr(0, kScheme.size()) != kScheme) return std::nullopt;
+  uri.remove_prefix(kScheme.size());
+  const std::size_t question = uri.find('?');
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view{} : uri.substr(question + 1);
+  std::string_view authority = uri.substr(0, question);
+  if (!authority.empty() && authority.back() == '/') authority.remove_suffix(1);
+  const std::size_t colon = authority.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  SrtUri parsed;
+  std::string_view host = authority.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  parsed.host = std::string(host);
+  unsigned long port = 0;
+  for (const char c : authority.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
+    port = port * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (port == 0 || port > 65535) return std::nullopt;
+  parsed.port = static_cast<std::uint16_t>(port);
+  if (auto mode = query_value(query, "mode")) parsed.mode = *mode;
+  if (auto timeout = query_value(query, "conntimeo")) {
+    parsed.connect_timeout = std::chrono::milliseconds(std::strtol(timeout->c_str(), nullptr, 10));
+  }
+  return parsed;
+}
+
+/// True when binding a UDP socket to host:port fails with EADDRINUSE (`bind()`): the way to tell
+/// a port in use from other bind failures that libsrt reports alike ("Cannot bind to ...").
+inline bool udp_port_in_use(const std::string& host, std::uint16_t port) noexcept {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  int family = AF_INET;
+  if (host.find(':') != std::string::npos) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&storage);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    if (inet_pton(AF_INET6, host.c_str(), &a->sin6_addr) != 1) return false;
+    family = AF_INET6;
+    length = sizeof(sockaddr_in6);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&storage);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    const std::string any = host.empty() ? "0.0.0.0" : host;
+    if (inet_pton(AF_INET, any.c_str(), &a->sin_addr) != 1) return false;
+    length = sizeof(sockaddr_in);
+  }
+  const int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool in_use =
+      ::bind(fd, reinterpret_cast<const sockaddr*>(&storage), length) != 0 && errno == EADDRINUSE;
+  ::close(fd);
+  return in_use;
+}
+
+/// The typed network error an srtsink or srtsrc ERROR is, if it is one: AddressInUse when a
+/// listener cannot bind its port because another socket holds it, PeerUnreachable when a
+/// caller's peer never answered. Null otherwise.
+inline std::exception_ptr srt_exception(const BusReport& r, const std::string& message) {
+  if (r.factory != "srtsink" && r.factory != "srtsrc") return nullptr;
+  const std::optional<SrtUri> uri = parse_srt_uri(r.uri);
+  if (!uri) return nullptr;
+  const std::string text = r.message + " " + r.debug;
+  if (text.find("Cannot bind to") != std::string::npos && udp_port_in_use(uri->host, uri->port)) {
+    return std::make_exception_ptr(
+        AddressInUse(uri->host, uri->port, r.element, message, r.debug, r.domain, r.code));
+  }
+  const bool caller = uri->mode == "caller" || uri->mode == "client";
+  if (caller && (text.find("Connection does not exist") != std::string::npos ||
+                 text.find("Connection was broken") != std::string::npos ||
+                 text.find("Connection setup failure") != std::string::npos)) {
+    return std::make_exception_ptr(PeerUnreachable(uri->host, uri->port, uri->connect_timeout,
+                                                   r.element, message, r.debug, r.domain, r.code));
+  }
+  return nullptr;
+}
+
 /// The exception an ERROR report becomes: NotNegotiated (with `offered_caps`) when downstream
-/// refused the caps, StreamError otherwise. `hint` (framepipe's guess at the cause, may be empty)
-/// is appended to GStreamer's message.
+/// refused the caps; AddressInUse or PeerUnreachable for the network failures srt_exception()
+/// knows; StreamError otherwise. `hint` (framepipe's guess at the cause, may be empty) is
+/// appended to GStreamer's message.
 inline std::exception_ptr to_exception(const BusReport& r, const std::string& offered_caps,
                                        const std::string& hint = {}) {
   const std::string message = hint.empty() ? r.message : r.message + " (" + hint + ")";
+  if (std::exception_ptr network = srt_exception(r, message)) return network;
   if (r.not_negotiated) {
     return std::make_exception_ptr(
         NotNegotiated(r.element, message, r.debug, offered_caps, r.domain, r.code));

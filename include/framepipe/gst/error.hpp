@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -172,6 +173,70 @@ class NotNegotiated : public StreamError {
 
  private:
   std::string offered_caps_;
+};
+
+/// A socket address someone else already holds (EADDRINUSE): another server, or an earlier run
+/// of this one. Thrown by RtspServer when it binds, and by a sink or source whose bind fails on
+/// a port in use (srtsink/srtsrc listeners; the StreamError fields then say what GStreamer
+/// reported).
+class AddressInUse : public StreamError {
+ public:
+  AddressInUse(std::string address, std::uint16_t port, const std::string& detail)
+      : StreamError(compose_in_use(address, port, detail), {}, detail, {}, {}, 0),
+        address_(std::move(address)),
+        port_(port) {}
+  /// From an ERROR that a bus message carried.
+  AddressInUse(std::string address, std::uint16_t port, const std::string& element,
+               const std::string& message, const std::string& debug, const std::string& domain,
+               int code)
+      : StreamError(compose_in_use(address, port, compose(element, message, debug)), element,
+                    message, debug, domain, code),
+        address_(std::move(address)),
+        port_(port) {}
+
+  const std::string& address() const noexcept { return address_; }
+  std::uint16_t port() const noexcept { return port_; }
+
+ private:
+  static std::string compose_in_use(const std::string& address, std::uint16_t port,
+                                    const std::string& detail) {
+    return "framepipe: " + address + ":" + std::to_string(port) +
+           " is already in use (another server, or an earlier run still holds it): " + detail;
+  }
+
+  std::string address_;
+  std::uint16_t port_ = 0;
+};
+
+/// A peer that a caller connects to did not answer within the connect timeout: an SRT caller
+/// (`srtsink uri=srt://HOST:PORT?mode=caller`) with no listener at HOST:PORT ends with this
+/// instead of a generic StreamError (srtsink reports "Failed to write to SRT socket: Connection
+/// does not exist" once libsrt's connect timeout, `conntimeo`, has passed). A listener that goes
+/// away after the connection was made is no error: srtsink goes on sending into the void.
+class PeerUnreachable : public StreamError {
+ public:
+  PeerUnreachable(std::string host, std::uint16_t port, std::chrono::milliseconds connect_timeout,
+                  const std::string& element, const std::string& message, const std::string& debug,
+                  const std::string& domain = {}, int code = 0)
+      : StreamError("framepipe: no peer answered at " + host + ":" + std::to_string(port) +
+                        " within the " + std::to_string(connect_timeout.count()) +
+                        " ms connect timeout (is a listener running there, on that port?); " +
+                        compose(element, message, debug),
+                    element, message, debug, domain, code),
+        host_(std::move(host)),
+        port_(port),
+        connect_timeout_(connect_timeout) {}
+
+  /// The host the caller connects to.
+  const std::string& host() const noexcept { return host_; }
+  std::uint16_t port() const noexcept { return port_; }
+  /// How long the caller waited for an answer.
+  std::chrono::milliseconds connect_timeout() const noexcept { return connect_timeout_; }
+
+ private:
+  std::string host_;
+  std::uint16_t port_ = 0;
+  std::chrono::milliseconds connect_timeout_{0};
 };
 
 /// Something framepipe waits for did not happen within its time limit: EOS reaching the sinks

@@ -1,17 +1,20 @@
-// Live network recipes for AppSrcSink and Writer: gst-launch descriptions for RTP/UDP and SRT,
-// the low-latency encoder presets they share with the RTSP server, and the SDP file a player
-// needs to open an RTP stream.
+// Live network recipes for AppSrcSink and Writer: gst-launch descriptions for RTP/UDP (H.264, VP8,
+// raw RFC 4175) and SRT, the low-latency encoder presets they share with the RTSP server, and the
+// SDP file a player needs to open an RTP stream.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "framepipe/core/color_space.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/gst/app_src_sink_options.hpp"
+#include "framepipe/gst/error.hpp"
 
 namespace framepipe {
 
@@ -22,24 +25,6 @@ enum class VideoCodec {
   H264,
   /// vp8enc, rtpvp8pay (gstreamer1.0-plugins-good).
   VP8,
-};
-
-/// A socket address someone else already holds (EADDRINUSE): another server, or an earlier run
-/// of this one.
-class AddressInUse : public Error {
- public:
-  AddressInUse(std::string address, std::uint16_t port, const std::string& detail)
-      : Error("framepipe: " + address + ":" + std::to_string(port) +
-              " is already in use (another server, or an earlier run still holds it): " + detail),
-        address_(std::move(address)),
-        port_(port) {}
-
-  const std::string& address() const noexcept { return address_; }
-  std::uint16_t port() const noexcept { return port_; }
-
- private:
-  std::string address_;
-  std::uint16_t port_ = 0;
 };
 
 /// The options an AppSrcSink feeding a network sink should have: frames made on the wall clock
@@ -80,7 +65,16 @@ inline bool is_ipv6_literal(std::string_view host) noexcept {
 
 /// The host as a URI authority wants it: "[::1]" for IPv6 literals.
 inline std::string uri_host(std::string_view host) {
-  return is_ipv6_literal(host) ? "[" + std::string(host) + "]" : std::string(host);
+  if (!is_ipv6_literal(host)) return std::string(host);
+  // Appended, not `"[" + std::string(host) + "]"`: GCC 12 at -O2 warns -Wrestrict (a false
+  // positive of its string code) in operator+(const char*, std::string&&) once inlined into a
+  // consumer's code, which fails a -Werror build (package_rtsp_only caught it through url()).
+  std::string bracketed;
+  bracketed.reserve(host.size() + 2);
+  bracketed += '[';
+  bracketed += host;
+  bracketed += ']';
+  return bracketed;
 }
 }  // namespace detail
 
@@ -140,29 +134,79 @@ inline std::string srt_listener_description(std::uint16_t port, VideoCodec codec
          "?mode=listener wait-for-connection=false latency=20 sync=false async=false";
 }
 
-/// SRT caller to host:port (`srtsink uri=srt://host:port?mode=caller`), for a listener elsewhere
-/// (an ingest server, `srtsrc uri=srt://:port mode=listener`). Same payload as
-/// srt_listener_description().
-inline std::string srt_caller_description(const std::string& host, std::uint16_t port,
-                                          VideoCodec codec = VideoCodec::H264,
-                                          FrameRate fps = {30, 1}) {
+/// SRT caller to host:port (`srtsink uri=srt://host:port?mode=caller&conntimeo=MS`), for a
+/// listener elsewhere (an ingest server, `srtsrc uri=srt://:port mode=listener`). Same payload as
+/// srt_listener_description(). When no listener answers within `connect_timeout` (libsrt's
+/// `conntimeo`; its default is also 3 s), the sink fails with PeerUnreachable: srtsink reports
+/// "Failed to write to SRT socket: Connection does not exist" on the first write after the
+/// timeout, which AppSrcSink rethrows from its next submit(). A listener that goes away later is
+/// no error: the caller goes on sending, and the frames are lost.
+inline std::string srt_caller_description(
+    const std::string& host, std::uint16_t port, VideoCodec codec = VideoCodec::H264,
+    FrameRate fps = {30, 1},
+    std::chrono::milliseconds connect_timeout = std::chrono::milliseconds(3000)) {
   return detail::srt_payload(codec, fps) + " ! srtsink uri=srt://" + detail::uri_host(host) + ":" +
          std::to_string(port) +
-         "?mode=caller wait-for-connection=false latency=20 sync=false async=false";
+         "?mode=caller&conntimeo=" + std::to_string(connect_timeout.count()) +
+         " wait-for-connection=false latency=20 sync=false async=false";
 }
 
-/// The SDP text that describes rtp_udp_description(codec, host, port): one video stream on
-/// `port`, payload type 96, 90 kHz clock (`m=video PORT RTP/AVP 96`, `a=rtpmap:96 H264/90000`,
-/// `a=fmtp:96 packetization-mode=1` for H.264).
-inline std::string sdp_text(const std::string& host, std::uint16_t port, VideoCodec codec,
-                            const std::string& session_name = "framepipe") {
-  const char* family = detail::is_ipv6_literal(host) ? "IP6" : "IP4";
+/// Uncompressed video over RTP/UDP (RFC 4175) to host:port, payload type 96: `videoconvert !
+/// video/x-raw,format=UYVY ! rtpvrawpay pt=96 mtu=MTU ! udpsink host=… port=… sync=false
+/// async=false`. No encoder: luma arrives bit for bit (the conversion to UYVY only repeats each
+/// chroma row), at the cost of the full frame rate in bytes (UYVY 320x240 at 30/1 is 4.6 MB/s,
+/// about 3300 packets/s of 1400 bytes), so keep it to small sizes, loopback and LANs.
+/// Why 4:2:2: rtpvrawpay sends I420 as it is (RFC 4175 sampling YCbCr-4:2:0), but ffmpeg 5.1's
+/// RFC 4175 depacketizer hands those packed 4:2:0 pixel groups on as planar yuv420p, a garbled
+/// picture; UYVY (YCbCr-4:2:2) is the packed layout rtpvrawdepay, ffmpeg (uyvy422) and VLC all
+/// read. Open it with the SDP file write_raw_sdp() writes for the same host, port and size.
+inline std::string rtp_raw_udp_description(const std::string& host, std::uint16_t port,
+                                           int mtu = 1400) {
+  return "videoconvert ! video/x-raw,format=UYVY ! rtpvrawpay pt=96 mtu=" + std::to_string(mtu) +
+         " ! udpsink host=" + host + " port=" + std::to_string(port) + " sync=false async=false";
+}
+
+namespace detail {
+/// The SDP header of one video stream on `port`, payload type 96.
+inline std::string sdp_session(const std::string& host, std::uint16_t port,
+                               const std::string& session_name) {
+  const char* family = is_ipv6_literal(host) ? "IP6" : "IP4";
   std::string sdp = "v=0\r\n";
   sdp += std::string("o=- 0 0 IN ") + family + " " + host + "\r\n";
   sdp += "s=" + session_name + "\r\n";
   sdp += std::string("c=IN ") + family + " " + host + "\r\n";
   sdp += "t=0 0\r\n";
   sdp += "m=video " + std::to_string(port) + " RTP/AVP 96\r\n";
+  return sdp;
+}
+
+/// The RFC 4175 `colorimetry` of `matrix`, as rtpvrawpay states it.
+constexpr std::string_view rfc4175_colorimetry(Matrix matrix) noexcept {
+  switch (matrix) {
+    case Matrix::BT709:
+      return "BT709-2";
+    case Matrix::BT2020:
+      return "BT2020";
+    case Matrix::BT601:
+      break;
+  }
+  return "BT601-5";
+}
+
+inline void write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) throw Error("framepipe: cannot write the SDP file " + path);
+}
+}  // namespace detail
+
+/// The SDP text that describes rtp_udp_description(codec, host, port): one video stream on
+/// `port`, payload type 96, 90 kHz clock (`m=video PORT RTP/AVP 96`, `a=rtpmap:96 H264/90000`,
+/// `a=fmtp:96 packetization-mode=1` for H.264).
+inline std::string sdp_text(const std::string& host, std::uint16_t port, VideoCodec codec,
+                            const std::string& session_name = "framepipe") {
+  std::string sdp = detail::sdp_session(host, port, session_name);
   if (codec == VideoCodec::H264) {
     sdp += "a=rtpmap:96 H264/90000\r\n";
     sdp += "a=fmtp:96 packetization-mode=1\r\n";
@@ -172,15 +216,47 @@ inline std::string sdp_text(const std::string& host, std::uint16_t port, VideoCo
   return sdp;
 }
 
+/// The SDP text that describes rtp_raw_udp_description(host, port) carrying frames of `size` at
+/// `fps` made with `color` (default_color_spec(size) when unset, as AppSrcSink states it), RFC
+/// 4175: `a=rtpmap:96 raw/90000`, `a=fmtp:96 sampling=YCbCr-4:2:2; width=W; height=H; depth=8;
+/// colorimetry=BT601-5`, `a=framerate:N`. These are the values rtpvrawpay negotiates for the
+/// UYVY the recipe sends (colorimetry BT601-5 for framepipe's default BT.601, BT709-2 for
+/// BT.709), and what ffmpeg's RFC 4175 depacketizer reads as uyvy422.
+inline std::string raw_sdp_text(const std::string& host, std::uint16_t port, Size size,
+                                FrameRate fps = {30, 1},
+                                std::optional<ColorSpec> color = std::nullopt,
+                                const std::string& session_name = "framepipe") {
+  std::string sdp = detail::sdp_session(host, port, session_name);
+  sdp += "a=rtpmap:96 raw/90000\r\n";
+  sdp += "a=fmtp:96 sampling=YCbCr-4:2:2; width=" + std::to_string(size.width) +
+         "; height=" + std::to_string(size.height) + "; depth=8; colorimetry=" +
+         std::string(detail::rfc4175_colorimetry(color.value_or(default_color_spec(size)).matrix)) +
+         "\r\n";
+  if (fps.num > 0 && fps.den > 0) {
+    sdp += fps.den == 1
+               ? "a=framerate:" + std::to_string(fps.num) + "\r\n"
+               : "a=framerate:" +
+                     std::to_string(static_cast<double>(fps.num) / static_cast<double>(fps.den)) +
+                     "\r\n";
+  }
+  return sdp;
+}
+
+/// Writes raw_sdp_text(host, port, size, fps, color) to `path`, for `ffplay -protocol_whitelist
+/// file,udp,rtp -i PATH` and other players. Throws Error when the file cannot be written.
+inline void write_raw_sdp(const std::string& path, const std::string& host, std::uint16_t port,
+                          Size size, FrameRate fps = {30, 1},
+                          std::optional<ColorSpec> color = std::nullopt,
+                          const std::string& session_name = "framepipe") {
+  detail::write_text_file(path, raw_sdp_text(host, port, size, fps, color, session_name));
+}
+
 /// Writes sdp_text(host, port, codec) to `path`, the file ffmpeg (`ffplay -protocol_whitelist
 /// file,udp,rtp -i PATH`), VLC and GStreamer (`filesrc location=PATH ! sdpdemux`) open. Throws
 /// Error when the file cannot be written.
 inline void write_sdp(const std::string& path, const std::string& host, std::uint16_t port,
                       VideoCodec codec, const std::string& session_name = "framepipe") {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << sdp_text(host, port, codec, session_name);
-  out.flush();
-  if (!out) throw Error("framepipe: cannot write the SDP file " + path);
+  detail::write_text_file(path, sdp_text(host, port, codec, session_name));
 }
 
 }  // namespace framepipe
