@@ -2,7 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -71,4 +74,47 @@ TEST_CASE("BandPool::band_rows shares whole units out evenly and covers every ro
       CHECK(next == rows);
     }
   }
+}
+
+TEST_CASE("BandPool::run_rows covers every row once, in one band per worker or a few") {
+  for (const unsigned threads : {1u, 2u, 3u}) {
+    BandPool pool(threads);
+    for (const int height : {1, 2, 5, 64, 1080, 2161}) {
+      std::mutex mutex;
+      std::vector<int> covered(static_cast<std::size_t>(height), 0);
+      int bands = 0;
+      pool.run_rows(height, 2, [&](int begin, int end) {
+        const std::lock_guard lock(mutex);
+        ++bands;
+        CHECK(begin % 2 == 0);
+        for (int y = begin; y < end; ++y) ++covered[static_cast<std::size_t>(y)];
+      });
+      for (const int c : covered) CHECK(c == 1);
+      // One band per worker, or kBandsPerParkedThread each when a worker had parked.
+      const int units = (height + 1) / 2;
+      const int hot = std::min(units, static_cast<int>(threads));
+      const int parked =
+          std::min(units, static_cast<int>(threads) * BandPool::kBandsPerParkedThread);
+      CHECK((bands == hot || (threads > 1 && bands == parked)));
+    }
+  }
+}
+
+TEST_CASE("BandPool: parked workers wake for the next job, and a parked caller for the last band") {
+  BandPool pool(2);
+  std::atomic<int> ran{0};
+  const auto count = [](void* c, int) { ++*static_cast<std::atomic<int>*>(c); };
+  for (int round = 0; round < 3; ++round) {
+    // Longer than the workers spin (kWorkerSpin): they have parked when the job comes.
+    std::this_thread::sleep_for(BandPool::kWorkerSpin * 20);
+    pool.run(8, count, &ran);
+  }
+  CHECK(ran == 24);
+  // Bands that take longer than the caller spins (kCallerSpin): it parks and must be woken.
+  const auto slow = [](void* c, int) {
+    std::this_thread::sleep_for(BandPool::kCallerSpin * 10);
+    ++*static_cast<std::atomic<int>*>(c);
+  };
+  pool.run(2, slow, &ran);
+  CHECK(ran == 26);
 }

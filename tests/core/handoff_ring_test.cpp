@@ -2,54 +2,122 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 using namespace framepipe;
+using namespace std::chrono_literals;
+using detail::HandoffRing;
 
-TEST_CASE("HandoffRing carries values from producer to consumer in order, through its slots") {
-  detail::HandoffRing<int> ring(2);
-  std::vector<int> got;
-  std::vector<std::size_t> slots;
-  std::thread producer([&] {
-    for (int i = 0; i < 100; ++i) {
-      const auto slot = ring.take_free();
-      REQUIRE(slot.has_value());
-      REQUIRE(ring.hand_over(*slot, i));
+namespace {
+
+/// Two lanes take items 0..count-1 in turn (lane k: k, k + 2, ...), each through two steps; every
+/// step records the item it runs, in the order the steps ran.
+struct TwoLanes {
+  HandoffRing<2> ring;
+  std::mutex mutex;
+  std::vector<std::uint64_t> step_items[2];
+
+  void run_lane(std::uint64_t first, std::uint64_t count) {
+    for (std::uint64_t i = first; i < count; i += 2) {
+      for (std::size_t step = 0; step < 2; ++step) {
+        if (!ring.wait_turn(step, i)) return;
+        {
+          const std::lock_guard lock(mutex);
+          step_items[step].push_back(i);
+        }
+        ring.pass(step, i);
+        if (i >= ring.end()) return;
+      }
     }
-    ring.finish();
-  });
-  while (auto item = ring.take_filled()) {
-    got.push_back(item->value);
-    slots.push_back(item->slot);
-    ring.give_back(item->slot);
   }
-  producer.join();
-  REQUIRE(got.size() == 100);
-  for (int i = 0; i < 100; ++i) CHECK(got[static_cast<std::size_t>(i)] == i);
-  for (const std::size_t s : slots) CHECK(s < 2);
-  CHECK_FALSE(ring.error());
+};
+
+}  // namespace
+
+TEST_CASE("HandoffRing: each step takes the items one at a time, in order, across lanes") {
+  TwoLanes lanes;
+  constexpr std::uint64_t kCount = 2000;  // enough for waits that spin and waits that park
+  std::thread other([&] { lanes.run_lane(1, kCount); });
+  lanes.run_lane(0, kCount);
+  other.join();
+  for (const auto& items : lanes.step_items) {
+    REQUIRE(items.size() == kCount);
+    for (std::uint64_t i = 0; i < kCount; ++i) CHECK(items[i] == i);
+  }
+  CHECK(lanes.ring.end() == HandoffRing<2>::kNoEnd);
+  CHECK(lanes.ring.error() == nullptr);
 }
 
-TEST_CASE("HandoffRing: a failure reaches the consumer after what was handed over") {
-  detail::HandoffRing<int> ring(3);
-  ring.hand_over(*ring.take_free(), 7);
-  ring.fail(std::make_exception_ptr(std::runtime_error("drawing failed")));
-  const auto first = ring.take_filled();
-  REQUIRE(first.has_value());
-  CHECK(first->value == 7);
-  CHECK_FALSE(ring.take_filled().has_value());
-  CHECK_THROWS_WITH(std::rethrow_exception(ring.error()), "drawing failed");
+TEST_CASE("HandoffRing: a wait parks until the turn comes, however long it takes") {
+  HandoffRing<1> ring;
+  std::promise<void> waiting;
+  std::future<bool> got = std::async(std::launch::async, [&] {
+    waiting.set_value();
+    return ring.wait_turn(0, 1);
+  });
+  waiting.get_future().wait();
+  // Well past the spin (kSpin): the waiter has parked, and pass() must wake it.
+  CHECK(got.wait_for(20ms) == std::future_status::timeout);
+  REQUIRE(ring.wait_turn(0, 0));
+  ring.pass(0, 0);
+  REQUIRE(got.wait_for(10s) == std::future_status::ready);
+  CHECK(got.get());
 }
 
-TEST_CASE("HandoffRing: close() ends every wait on both sides") {
-  detail::HandoffRing<int> ring(1);
-  ring.hand_over(*ring.take_free(), 1);  // the only slot is now filled
-  std::thread producer([&] { CHECK_FALSE(ring.take_free().has_value()); });  // waits for a slot
+TEST_CASE("HandoffRing: end_at and fail keep the earliest end and the first error") {
+  HandoffRing<2> ring;
+  CHECK(ring.end() == HandoffRing<2>::kNoEnd);
+  ring.end_at(7);
+  ring.end_at(9);
+  CHECK(ring.end() == 7);
+  ring.fail(5, std::make_exception_ptr(std::runtime_error("first")));
+  ring.fail(3, std::make_exception_ptr(std::runtime_error("second")));
+  CHECK(ring.end() == 3);
+  REQUIRE(ring.error() != nullptr);
+  CHECK_THROWS_WITH(std::rethrow_exception(ring.error()), "first");
+}
+
+TEST_CASE("HandoffRing: a lane that fails ends the run after the items before it") {
+  // Item 5 fails in step 0: items 0..4 still pass both steps, and nothing from 5 on runs step 1.
+  struct Lanes : TwoLanes {
+    void run_lane(std::uint64_t first) {
+      for (std::uint64_t i = first;; i += 2) {
+        if (!ring.wait_turn(0, i)) return;
+        if (i < ring.end() && i == 5)
+          ring.fail(i, std::make_exception_ptr(std::runtime_error("5")));
+        ring.pass(0, i);
+        if (i >= ring.end()) return;
+        if (!ring.wait_turn(1, i)) return;
+        {
+          const std::lock_guard lock(mutex);
+          step_items[1].push_back(i);
+        }
+        ring.pass(1, i);
+      }
+    }
+  } lanes;
+  std::thread other([&] { lanes.run_lane(1); });
+  lanes.run_lane(0);
+  other.join();
+  CHECK(lanes.step_items[1] == std::vector<std::uint64_t>{0, 1, 2, 3, 4});
+  CHECK(lanes.ring.end() == 5);
+  CHECK_THROWS_WITH(std::rethrow_exception(lanes.ring.error()), "5");
+}
+
+TEST_CASE("HandoffRing: close() ends every wait at once") {
+  HandoffRing<2> ring;
+  std::future<bool> step0 = std::async(std::launch::async, [&] { return ring.wait_turn(0, 4); });
+  std::future<bool> step1 = std::async(std::launch::async, [&] { return ring.wait_turn(1, 9); });
   ring.close();
-  producer.join();
-  CHECK_FALSE(ring.take_filled().has_value());  // what was in flight is abandoned
-  CHECK_FALSE(ring.hand_over(0, 2));
-  CHECK_THROWS_AS(detail::HandoffRing<int>(0), InvalidArgument);
+  REQUIRE(step0.wait_for(10s) == std::future_status::ready);
+  REQUIRE(step1.wait_for(10s) == std::future_status::ready);
+  CHECK_FALSE(step0.get());
+  CHECK_FALSE(step1.get());
+  CHECK_FALSE(ring.wait_turn(0, 0));  // even the turn that is due: closed is closed
 }

@@ -470,20 +470,26 @@ TEST_CASE("An overlapped run draws the next frame while the sink handles this on
   // get there (the wait would time out); an overlapped one must.
   std::promise<void> drawing_frame_1;
   std::future<void> started = drawing_frame_1.get_future();
-  std::thread::id drew_on, sank_on;
+  constexpr std::uint64_t kFrames = 6;
+  std::vector<std::thread::id> drew_on(kFrames), sank_on(kFrames);
   bool overlapped = false;
   FunctionGenerator<PF::BGR24> gen{{.size = {4, 4}}, [&](FrameView<PF::BGR24>, const FrameTime& t) {
-                                     drew_on = std::this_thread::get_id();
+                                     drew_on[t.index] = std::this_thread::get_id();
                                      if (t.index == 1) drawing_frame_1.set_value();
                                    }};
   CallbackSink<PF::GRAY8> sink{[&](FrameView<PF::GRAY8>, const FrameTime& t) {
-    sank_on = std::this_thread::get_id();
+    sank_on[t.index] = std::this_thread::get_id();
     if (t.index == 0) overlapped = started.wait_for(10s) == std::future_status::ready;
   }};
   Pipeline p{gen, GreenToGray{}, sink};
-  CHECK(p.run({.frames = 3, .overlap = true}).frames == 3);
+  CHECK(p.run({.frames = kFrames, .overlap = true}).frames == kFrames);
   CHECK(overlapped);
-  CHECK(drew_on != sank_on);
+  // Two threads take the frames in turn, and a frame stays on the thread that drew it (so it
+  // never crosses from one core's cache to the other's).
+  CHECK(drew_on == sank_on);
+  CHECK(drew_on[0] == std::this_thread::get_id());  // the run's own thread takes even frames
+  CHECK(drew_on[1] != drew_on[0]);
+  for (std::size_t i = 2; i < kFrames; ++i) CHECK(drew_on[i] == drew_on[i - 2]);
 }
 
 TEST_CASE("An overlapped run ends the stream on every way out") {
@@ -524,4 +530,68 @@ TEST_CASE(
   runner.join();
   CHECK(result.frames == 2);
   CHECK(p.sink().calls == std::vector<std::string>{"start", "abort"});
+}
+
+TEST_CASE("An overlapped run paced in real time skips and counts late frames, in order") {
+  std::mutex mutex;  // the generator is called from both lanes (one at a time)
+  std::vector<std::uint64_t> generated;
+  FunctionGenerator<PF::GRAY8> gen{{.size = {4, 4}}, [&](FrameView<PF::GRAY8>, const FrameTime& t) {
+                                     {
+                                       const std::lock_guard lock(mutex);
+                                       generated.push_back(t.index);
+                                     }
+                                     // Frame 2 takes 5 frame periods: frames 3..5 are then more
+                                     // than a period late.
+                                     if (t.index == 2) std::this_thread::sleep_for(100ms);
+                                   }};
+  std::vector<std::uint64_t> delivered;
+  CallbackSink<PF::GRAY8> sink{
+      [&](FrameView<PF::GRAY8>, const FrameTime& t) { delivered.push_back(t.index); }};
+  Pipeline p{gen, FunctionConverter<PF::GRAY8, PF::GRAY8>{[](auto, auto) {}}, sink};
+  int progress_calls = 0;
+  bool progress_on_run_thread = true;
+  const std::thread::id run_thread = std::this_thread::get_id();
+  const Stats s = p.run({.frames = 12,
+                         .fps = {50, 1},
+                         .pacing = Pacing::RealTime,
+                         .on_progress =
+                             [&](const Stats&) {
+                               ++progress_calls;
+                               progress_on_run_thread &= std::this_thread::get_id() == run_thread;
+                             },
+                         .progress_interval = 0ms,
+                         .overlap = true});
+  CHECK(s.late >= 3);
+  CHECK(s.dropped == s.late);
+  CHECK(s.frames + s.late == 12);
+  CHECK(s.frames == delivered.size());
+  CHECK(generated == delivered);  // a late frame is not even generated; the rest in order
+  for (const std::uint64_t skipped : {3, 4, 5}) {
+    CHECK(std::find(delivered.begin(), delivered.end(), skipped) == delivered.end());
+  }
+  CHECK(delivered.back() == 11);
+  CHECK(progress_calls == 6);  // the run's thread takes the even frames, late ones included
+  CHECK(progress_on_run_thread);
+  CHECK(p.stats().frames == s.frames);
+}
+
+TEST_CASE("An overlapped run through two converters matches the sequential run byte for byte") {
+  Seen sequential, overlapped;
+  const auto chain = [](Seen& seen) {
+    return Pipeline{TestPatternGenerator{{.size = {33, 17}}}, GreenToGray{},
+                    FunctionConverter<PF::GRAY8, PF::GRAY8>{[](auto in, auto out) {
+                      for (int y = 0; y < in.height(); ++y) {
+                        for (int x = 0; x < in.width(); ++x) {
+                          out.row(0, y)[x] = static_cast<std::uint8_t>(255 - in.row(0, y)[x]);
+                        }
+                      }
+                    }},
+                    recording(seen)};
+  };
+  auto a = chain(sequential);
+  auto b = chain(overlapped);
+  CHECK(a.run({.frames = 41}).frames == 41);
+  CHECK(b.run({.frames = 41, .overlap = true}).frames == 41);
+  CHECK(overlapped.times == sequential.times);
+  CHECK(overlapped.bytes == sequential.bytes);
 }

@@ -20,7 +20,9 @@ struct PackerOptions {
   Range range = Range::Limited;
   /// Threads that share each frame, in bands of whole row pairs: 1 (default) converts on the
   /// caller's thread only; 0 uses the hardware's cores. The output is the same bytes whatever the
-  /// count. The threads are the packer's own, started at its first frame and kept until it goes.
+  /// count. The threads are the packer's own, started at its first frame and kept until it goes;
+  /// after each frame they spin for about 0.1 ms (detail::BandPool::kWorkerSpin), ready for the
+  /// next one, before they sleep.
   unsigned threads = 1;
 };
 

@@ -1,124 +1,118 @@
-// HandoffRing: the bounded hand-off between two threads of an overlapped run. A fixed set of
-// slots cycles from the producer (which fills one) to the consumer (which empties it) and back, in
-// order; nothing is allocated after construction.
+// HandoffRing: the turns of an overlapped run. Frames go round a ring of threads (lanes), and each
+// step of a frame (drawing; converting and handing it to the sink) waits for the same step of the
+// frame before: every stage is called by one thread at a time, in frame order, while consecutive
+// frames are in different steps at once. Nothing is allocated after construction.
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <mutex>
-#include <optional>
 #include <utility>
-#include <vector>
 
-#include "framepipe/core/error.hpp"
+#include "framepipe/core/band_pool.hpp"
 
 namespace framepipe::detail {
 
-/// `depth` slots, each carrying a `T` (e.g. a frame time) from producer to consumer in FIFO order.
-/// The producer takes a free slot (take_free), fills the frame it indexes, and hands it over
-/// (hand_over); the consumer takes the oldest filled slot (take_filled), uses it and gives it back
-/// (give_back). Either side can end the hand-off: the producer with finish() (no more slots) or
-/// fail(error); either with close() (stop now). Every wait ends when the hand-off ends.
-template <class T>
+/// The turns of `Steps` steps over items 0, 1, 2, ... (frames): wait_turn(s, i) returns once item
+/// i - 1 has passed step s (pass(s, i - 1)), so each step takes the items one at a time, in order.
+/// Either side may end the run: end_at(i) (items from i on do not run; the ones before finish),
+/// fail(i, error) (the same, and error() keeps the first failure), or close() (stop now: every
+/// wait returns false, what is in flight is abandoned).
+///
+/// A wait spins for a while (kSpin) before it parks: the turn usually comes within a few
+/// microseconds on a busy run, and waking a parked thread costs tens of them on a virtual machine.
+template <std::size_t Steps>
 class HandoffRing {
- public:
-  struct Item {
-    std::size_t slot;
-    T value;
-  };
+  static_assert(Steps >= 1);
 
-  explicit HandoffRing(std::size_t depth) : filled_(depth), free_(depth) {
-    if (depth == 0) throw InvalidArgument("framepipe: a hand-off needs at least one slot");
-    for (std::size_t i = 0; i < depth; ++i) free_[i] = depth - 1 - i;
-    free_count_ = depth;
-  }
+ public:
+  /// How long a wait spins before it parks.
+  static constexpr std::chrono::microseconds kSpin{100};
+  /// The end when nothing ended the run.
+  static constexpr std::uint64_t kNoEnd = std::numeric_limits<std::uint64_t>::max();
+
+  HandoffRing() = default;
   HandoffRing(const HandoffRing&) = delete;
   HandoffRing& operator=(const HandoffRing&) = delete;
 
-  /// Producer: a free slot, waiting for one; std::nullopt once the hand-off was closed.
-  std::optional<std::size_t> take_free() {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return free_count_ > 0 || closed_; });
-    if (closed_) return std::nullopt;
-    return free_[--free_count_];
+  /// Waits until it is item `item`'s turn at step `step`; false once the ring was closed (then
+  /// the caller must not run the step).
+  bool wait_turn(std::size_t step, std::uint64_t item) {
+    std::atomic<std::uint64_t>& turn = turns_[step].next;
+    const auto ready = [&] {
+      return closed_.load(std::memory_order_acquire) ||
+             turn.load(std::memory_order_acquire) == item;
+    };
+    if (!spin_until(ready, kSpin)) {
+      std::unique_lock lock(mutex_);
+      ++parked_;
+      changed_.wait(lock, ready);
+      --parked_;
+    }
+    return !closed_.load(std::memory_order_acquire);
   }
 
-  /// Producer: hands a filled slot to the consumer. False once the hand-off was closed.
-  bool hand_over(std::size_t slot, T value) {
+  /// Item `item` has passed step `step` (its turn there, from wait_turn): item + 1 may go.
+  void pass(std::size_t step, std::uint64_t item) {
+    bool wake = false;
     {
       const std::lock_guard lock(mutex_);
-      if (closed_) return false;
-      filled_[(head_ + filled_count_) % filled_.size()] = Item{slot, std::move(value)};
-      ++filled_count_;
+      turns_[step].next.store(item + 1, std::memory_order_release);
+      wake = parked_ > 0;
     }
-    changed_.notify_all();
-    return true;
+    if (wake) changed_.notify_all();
   }
 
-  /// Consumer: the oldest filled slot, waiting for one; std::nullopt when the producer finished
-  /// (or failed) and every filled slot was taken, or once the hand-off was closed.
-  std::optional<Item> take_filled() {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return filled_count_ > 0 || finished_ || closed_; });
-    if (closed_ || filled_count_ == 0) return std::nullopt;
-    Item item = std::move(*filled_[head_]);
-    filled_[head_].reset();
-    head_ = (head_ + 1) % filled_.size();
-    --filled_count_;
-    return item;
+  /// Items from `item` on do not run (the earliest end asked for counts).
+  void end_at(std::uint64_t item) noexcept {
+    std::uint64_t end = end_.load(std::memory_order_relaxed);
+    while (item < end && !end_.compare_exchange_weak(end, item, std::memory_order_acq_rel)) {
+    }
   }
+  /// The first item that does not run (kNoEnd while nothing ended the run).
+  std::uint64_t end() const noexcept { return end_.load(std::memory_order_acquire); }
 
-  /// Consumer: gives an emptied slot back to the producer.
-  void give_back(std::size_t slot) {
+  /// Item `item` failed: end_at(item), and error() keeps the first failure.
+  void fail(std::uint64_t item, std::exception_ptr error) noexcept {
     {
       const std::lock_guard lock(mutex_);
-      free_[free_count_++] = slot;
+      if (!error_) error_ = std::move(error);
     }
-    changed_.notify_all();
+    end_at(item);
   }
-
-  /// Producer: no more slots will come; the consumer drains what was handed over.
-  void finish() noexcept {
-    end([this] { finished_ = true; });
-  }
-  /// Producer: it failed; the consumer drains, then error() holds the reason.
-  void fail(std::exception_ptr error) noexcept {
-    end([this, &error] {
-      finished_ = true;
-      error_ = std::move(error);
-    });
-  }
-  /// Either side: stop now; every wait returns at once, and what is in flight is abandoned.
-  void close() noexcept {
-    end([this] { closed_ = true; });
-  }
-
-  /// The producer's failure, once the consumer has seen the end.
+  /// The first failure, if any.
   std::exception_ptr error() const {
     const std::lock_guard lock(mutex_);
     return error_;
   }
 
- private:
-  template <class F>
-  void end(F&& set) noexcept {
+  /// Stop now: every wait returns false at once.
+  void close() noexcept {
     {
       const std::lock_guard lock(mutex_);
-      set();
+      closed_.store(true, std::memory_order_release);
     }
     changed_.notify_all();
   }
 
-  mutable std::mutex mutex_;
+ private:
+  /// One step's turn, on a cache line of its own: the lanes poll it.
+  struct alignas(64) Turn {
+    std::atomic<std::uint64_t> next{0};
+  };
+
+  std::array<Turn, Steps> turns_{};
+  alignas(64) std::atomic<std::uint64_t> end_{kNoEnd};
+  std::atomic<bool> closed_{false};
+  mutable std::mutex mutex_;  // guards parked_ and error_, and orders pass() against parking
   std::condition_variable changed_;
-  std::vector<std::optional<Item>> filled_;  // a circular FIFO of filled_count_ items from head_
-  std::vector<std::size_t> free_;            // a stack of free_count_ slots
-  std::size_t head_ = 0;
-  std::size_t filled_count_ = 0;
-  std::size_t free_count_ = 0;
-  bool finished_ = false;
-  bool closed_ = false;
+  int parked_ = 0;
   std::exception_ptr error_;
 };
 
