@@ -252,18 +252,26 @@ void BM_RtspH264(benchmark::State& state) {
 void BM_RtspFanout(benchmark::State& state) {
   const auto clients = static_cast<int>(state.range(0));
   const char* protocol = state.range(1) == 0 ? "protocols=tcp" : "protocols=udp";
+  const bool at_once = state.range(2) != 0;
   const Size size{1280, 720};
   for (auto _ : state) {
     RtspServer server;
     Writer<PixelFormat::BGR24, I420Packer, RtspSink> writer(
         {.size = size, .fps = kFps, .pacing = Pacing::RealTime}, I420Packer{}, server.sink());
     std::atomic<bool> run{true};
+    std::atomic<std::int64_t> write_max_ns{0};
+    std::atomic<std::int64_t> late_max_ns{0};
     std::thread producer([&] {
       cv::Mat m(size.height, size.width, CV_8UC3);
       const auto start = Clock::now();
       for (std::uint32_t i = 0; run.load(); ++i) {
         draw_index_bgr(m, i);
+        const auto w0 = Clock::now();
         writer.write(view_of<PixelFormat::BGR24>(m));
+        const auto w1 = Clock::now();
+        write_max_ns.store(std::max<std::int64_t>(write_max_ns.load(), (w1 - w0).count()));
+        const auto due = start + std::chrono::microseconds(33333) * i;
+        late_max_ns.store(std::max<std::int64_t>(late_max_ns.load(), (w0 - due).count()));
         std::this_thread::sleep_until(start + std::chrono::microseconds(33333) * (i + 1));
       }
     });
@@ -278,9 +286,7 @@ void BM_RtspFanout(benchmark::State& state) {
                        environ) == 0) {
         children.push_back(pid);
       }
-      // One join at a time: 16 clients that join a shared media at once stall it (open issue,
-      // docs/scale-out.md); joins 300 ms apart are served.
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      if (!at_once) std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
     // Every client process started and playing (16 gst-launch-1.0 start-ups take seconds here).
     std::this_thread::sleep_for(std::chrono::milliseconds(2000 + 500 * clients));
@@ -295,6 +301,9 @@ void BM_RtspFanout(benchmark::State& state) {
     state.counters["frames_sent_per_s"] = static_cast<double>(writer.sink().sent() - sent0) / wall;
     state.counters["frames_made_per_s"] = static_cast<double>(writer.sink().made() - made0) / wall;
     state.counters["medias"] = static_cast<double>(server.medias_configured());
+    state.counters["retimed"] = static_cast<double>(writer.sink().retimed());
+    state.counters["write_max_ms"] = static_cast<double>(write_max_ns.load()) / 1e6;
+    state.counters["producer_late_max_ms"] = static_cast<double>(late_max_ns.load()) / 1e6;
     for (pid_t pid : children) {
       kill(pid, SIGTERM);
       waitpid(pid, nullptr, 0);
@@ -363,7 +372,7 @@ BENCHMARK(BM_RtspH264)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RtspFanout)
-    ->ArgsProduct({{1, 4, 16}, {0, 1}})
+    ->ArgsProduct({{1, 4, 16}, {0, 1}, {0, 1}})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 #endif

@@ -53,9 +53,7 @@ struct RtspServerOptions {
   int client_threads = 8;
   /// Ask the encoder for a key frame whenever a client starts playing
   /// (`gst_video_event_new_upstream_force_key_unit`), so that it starts at once rather than at
-  /// the next periodic key frame (at most a second later with the presets). Known limit
-  /// (GStreamer 1.22): with it, 16 clients joining in the same moment stalled the shared media;
-  /// false avoids that.
+  /// the next periodic key frame (at most a second later with the presets).
   bool key_frame_on_join = true;
 };
 
