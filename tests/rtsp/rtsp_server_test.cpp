@@ -201,10 +201,10 @@ TEST_CASE("timestamps that run ahead of the media's clock do not hold the media 
     MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
     std::exit(77);
   }
-  // From frame 45 on the timestamps are a second ahead of the media's clock (as when the media
-  // sat PAUSED for a second after its first frames, while 16 clients set up at once): unless the
-  // sink sets them back, gst-rtsp-server's sink waits a second for each frame it sends, and
-  // appsrc's leaky queue drops the rest (one frame in 30 arrived).
+  // From frame 45 on the timestamps are a second ahead of the media's clock (as after a
+  // producer held up for a second just when the media came, while 16 clients started at once,
+  // then catching up): unless the sink sets them back, gst-rtsp-server's sink waits a second for
+  // each frame it sends, and appsrc's leaky queue drops the rest (one frame in 30 arrived).
   RtspServer server({.key_frame_on_join = false});
   test::IndexReceiver receiver(client(server));
   Producer producer(server, 1000ms, 45);

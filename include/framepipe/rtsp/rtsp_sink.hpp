@@ -296,10 +296,11 @@ class RtspSink {
     /// running time of the first frame on, but never ahead of the running time now, and always
     /// increasing. gst-rtsp-server's sinks wait for each buffer's time on the clock: a pts ahead
     /// of it holds the whole media up, and appsrc's leaky queue then drops nearly every frame.
-    /// It gets ahead when the producer's pts run faster than the clock: a producer stalled for a
-    /// while (16 clients starting at once on 2 cores held one up for a second) and catching up,
-    /// with frame-index timestamps; or a media paused (its running time stops). Such a frame is
-    /// stamped with the running time now, and the frames after it keep their spacing from there.
+    /// Pts get ahead when the frame that set the anchor was late and the producer then caught up
+    /// (16 clients starting at once on 2 cores held the producer up for a second just as the
+    /// media came: every later pts was a second ahead), when the producer's clock runs fast or
+    /// jumps, or when the media's running time stops (PAUSED). Such a frame is stamped with the
+    /// running time now, and the frames after it keep their spacing from there.
     std::uint64_t media_pts(std::uint64_t pts) {
       const std::uint64_t now = running_time();
       if (!rebased) {
