@@ -4,10 +4,16 @@
 // description beside it; encoder frames per CPU-second; RTSP fan-out CPU at 1, 4 and 16 clients
 // (each client its own gst-launch-1.0 process, so only the server's CPU is counted).
 //
+// The share (one write(): convert + push) comes with where its time went: the writing thread's
+// CPU time, page faults, waits and preemptions (share_* counters); FRAMEPIPE_LATENCY_DUMP=1 prints
+// the 8 slowest writes of each row.
+//
 //   build/release/benchmarks/latency_bench --benchmark_out=latency.json --benchmark_out_format=json
 #include <benchmark/benchmark.h>
 #include <gst/app/gstappsink.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -19,6 +25,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <framepipe/framepipe.hpp>
 #include <framepipe/gst/network.hpp>
 #include <memory>
@@ -87,6 +96,7 @@ void draw_index_bgr(cv::Mat& m, std::uint32_t index) {
 class Receiver {
  public:
   explicit Receiver(const std::string& description) : arrived_(kFrames + 64) {
+    ensure_gstreamer_initialized();  // a row run alone (--benchmark_filter) makes no sink first
     for (auto& a : arrived_) a.store(0);
     const std::string full = description +
                              " ! videoconvert ! video/x-raw,format=I420 ! appsink name=out "
@@ -121,6 +131,47 @@ class Receiver {
   std::vector<std::atomic<std::int64_t>> arrived_;
 };
 
+/// What one write() cost the calling thread.
+struct WriteCost {
+  std::uint32_t index = 0;
+  double wall_us = 0;
+  double cpu_us = 0;  ///< the thread's CPU time (CLOCK_THREAD_CPUTIME_ID)
+  long minflt = 0;    ///< page faults served without I/O (first touch of fresh memory)
+  long majflt = 0;
+  long nvcsw = 0;   ///< the thread slept: waited on a lock, a condition, I/O
+  long nivcsw = 0;  ///< the thread was preempted
+};
+
+struct ThreadUsage {
+  rusage usage{};
+  timespec cpu{};
+  static ThreadUsage now() {
+    ThreadUsage u;
+    getrusage(RUSAGE_THREAD, &u.usage);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &u.cpu);
+    return u;
+  }
+  WriteCost since(const ThreadUsage& b, std::uint32_t index, double wall_us) const {
+    WriteCost c;
+    c.index = index;
+    c.wall_us = wall_us;
+    c.cpu_us = static_cast<double>(cpu.tv_sec - b.cpu.tv_sec) * 1e6 +
+               static_cast<double>(cpu.tv_nsec - b.cpu.tv_nsec) / 1e3;
+    c.minflt = usage.ru_minflt - b.usage.ru_minflt;
+    c.majflt = usage.ru_majflt - b.usage.ru_majflt;
+    c.nvcsw = usage.ru_nvcsw - b.usage.ru_nvcsw;
+    c.nivcsw = usage.ru_nivcsw - b.usage.ru_nivcsw;
+    return c;
+  }
+};
+
+/// Puts the calling thread on SCHED_FIFO priority 10 (true) or back on SCHED_OTHER (false).
+bool set_realtime_priority(bool on) {
+  sched_param param{};
+  param.sched_priority = on ? 10 : 0;
+  return pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &param) == 0;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return -1;
   std::sort(v.begin(), v.end());
@@ -134,13 +185,28 @@ void measure(benchmark::State& state, Size size, Receiver& receiver, Write&& wri
   cv::Mat frame(size.height, size.width, CV_8UC3);
   std::vector<std::int64_t> made(kFrames);
   std::vector<double> share_us;
+  std::vector<WriteCost> costs;
   const auto start = Clock::now();
   for (std::uint32_t i = 0; i < kFrames; ++i) {
     std::this_thread::sleep_until(start + std::chrono::microseconds(33333) * i);
     draw_index_bgr(frame, i);
+    const ThreadUsage before = ThreadUsage::now();
     made[i] = now_ns();
     write(frame);
     share_us.push_back(static_cast<double>(now_ns() - made[i]) / 1e3);
+    costs.push_back(ThreadUsage::now().since(before, i, share_us.back()));
+  }
+  if (std::getenv("FRAMEPIPE_LATENCY_DUMP") != nullptr) {
+    auto sorted = costs;
+    std::sort(sorted.begin(), sorted.end(),
+              [](const WriteCost& a, const WriteCost& b) { return a.wall_us > b.wall_us; });
+    for (std::size_t k = 0; k < std::min<std::size_t>(8, sorted.size()); ++k) {
+      const WriteCost& c = sorted[k];
+      std::fprintf(
+          stderr,
+          "frame %3u wall %8.1f us cpu %8.1f us minflt %5ld majflt %ld nvcsw %ld nivcsw %ld\n",
+          c.index, c.wall_us, c.cpu_us, c.minflt, c.majflt, c.nvcsw, c.nivcsw);
+    }
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::vector<double> g2g_ms;
@@ -157,6 +223,31 @@ void measure(benchmark::State& state, Size size, Receiver& receiver, Write&& wri
   state.counters["share_p50_us"] = percentile(share_us, 0.5);
   state.counters["share_p99_us"] = percentile(share_us, 0.99);
   state.counters["share_max_us"] = percentile(share_us, 1.0);
+  // Where the share's tail comes from: the writing thread's CPU time, its page faults, its
+  // waits (voluntary context switches: a lock, a condition, a full queue) and its preemptions
+  // (involuntary ones: the encoder's, the receiver's and everybody else's threads on the cores).
+  std::vector<double> cpu_us;
+  std::vector<double> unpreempted_us;
+  double minflt = 0;
+  double waits = 0;
+  double preempted = 0;
+  for (const WriteCost& c : costs) {
+    cpu_us.push_back(c.cpu_us);
+    minflt += static_cast<double>(c.minflt);
+    waits += static_cast<double>(c.nvcsw);
+    if (c.nivcsw > 0) {
+      preempted += 1;
+    } else {
+      unpreempted_us.push_back(c.wall_us);
+    }
+  }
+  state.counters["share_cpu_p50_us"] = percentile(cpu_us, 0.5);
+  state.counters["share_cpu_p99_us"] = percentile(cpu_us, 0.99);
+  state.counters["share_page_faults"] = minflt;
+  state.counters["share_waits"] = waits;
+  state.counters["share_preempted"] = preempted;
+  // Not a redefinition of the share: the same writes without the preempted ones, beside it.
+  state.counters["share_unpreempted_p99_us"] = percentile(unpreempted_us, 0.99);
 }
 
 using FramepipeWriter = Writer<PixelFormat::BGR24, I420Packer, AppSrcSink>;
@@ -167,8 +258,12 @@ std::string rtp_receiver(std::uint16_t port) {
          "rtph264depay ! avdec_h264";
 }
 
+/// Third argument 1: the writing thread runs at SCHED_FIFO priority 10 while it writes, so that
+/// no ordinary thread (the encoder's, the receiver's, other processes') preempts it: what is
+/// left of the share is framepipe's own work.
 void BM_RtpUdpH264(benchmark::State& state) {
   const Size size{static_cast<int>(state.range(0)), static_cast<int>(state.range(1))};
+  const bool realtime = state.range(2) != 0;
   for (auto _ : state) {
     const std::uint16_t port = free_port(SOCK_DGRAM);
     Receiver receiver(rtp_receiver(port));
@@ -176,8 +271,13 @@ void BM_RtpUdpH264(benchmark::State& state) {
         {.size = size, .fps = kFps, .pacing = Pacing::RealTime}, I420Packer{},
         AppSrcSink(rtp_udp_description(VideoCodec::H264, "127.0.0.1", port), live_sink_options()));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (realtime && !set_realtime_priority(true)) {
+      state.SkipWithError("SCHED_FIFO refused (needs CAP_SYS_NICE or an rtprio limit)");
+      return;
+    }
     measure(state, size, receiver,
             [&](cv::Mat& m) { writer.write(view_of<PixelFormat::BGR24>(m)); });
+    if (realtime) set_realtime_priority(false);
     writer.close();
   }
 }
@@ -252,18 +352,26 @@ void BM_RtspH264(benchmark::State& state) {
 void BM_RtspFanout(benchmark::State& state) {
   const auto clients = static_cast<int>(state.range(0));
   const char* protocol = state.range(1) == 0 ? "protocols=tcp" : "protocols=udp";
+  const bool at_once = state.range(2) != 0;
   const Size size{1280, 720};
   for (auto _ : state) {
     RtspServer server;
     Writer<PixelFormat::BGR24, I420Packer, RtspSink> writer(
         {.size = size, .fps = kFps, .pacing = Pacing::RealTime}, I420Packer{}, server.sink());
     std::atomic<bool> run{true};
+    std::atomic<std::int64_t> write_max_ns{0};
+    std::atomic<std::int64_t> late_max_ns{0};
     std::thread producer([&] {
       cv::Mat m(size.height, size.width, CV_8UC3);
       const auto start = Clock::now();
       for (std::uint32_t i = 0; run.load(); ++i) {
         draw_index_bgr(m, i);
+        const auto w0 = Clock::now();
         writer.write(view_of<PixelFormat::BGR24>(m));
+        const auto w1 = Clock::now();
+        write_max_ns.store(std::max<std::int64_t>(write_max_ns.load(), (w1 - w0).count()));
+        const auto due = start + std::chrono::microseconds(33333) * i;
+        late_max_ns.store(std::max<std::int64_t>(late_max_ns.load(), (w0 - due).count()));
         std::this_thread::sleep_until(start + std::chrono::microseconds(33333) * (i + 1));
       }
     });
@@ -278,9 +386,7 @@ void BM_RtspFanout(benchmark::State& state) {
                        environ) == 0) {
         children.push_back(pid);
       }
-      // One join at a time: 16 clients that join a shared media at once stall it (open issue,
-      // docs/scale-out.md); joins 300 ms apart are served.
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      if (!at_once) std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
     // Every client process started and playing (16 gst-launch-1.0 start-ups take seconds here).
     std::this_thread::sleep_for(std::chrono::milliseconds(2000 + 500 * clients));
@@ -295,6 +401,9 @@ void BM_RtspFanout(benchmark::State& state) {
     state.counters["frames_sent_per_s"] = static_cast<double>(writer.sink().sent() - sent0) / wall;
     state.counters["frames_made_per_s"] = static_cast<double>(writer.sink().made() - made0) / wall;
     state.counters["medias"] = static_cast<double>(server.medias_configured());
+    state.counters["retimed"] = static_cast<double>(writer.sink().retimed());
+    state.counters["write_max_ms"] = static_cast<double>(write_max_ns.load()) / 1e6;
+    state.counters["producer_late_max_ms"] = static_cast<double>(late_max_ns.load()) / 1e6;
     for (pid_t pid : children) {
       kill(pid, SIGTERM);
       waitpid(pid, nullptr, 0);
@@ -340,8 +449,8 @@ BENCHMARK(BM_Encoder)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RtpUdpH264)
-    ->Args({1280, 720})
-    ->Args({1920, 1080})
+    ->ArgsProduct({{1280}, {720}, {0, 1}})
+    ->ArgsProduct({{1920}, {1080}, {0, 1}})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 #if FRAMEPIPE_BENCH_HAVE_VIDEOIO
@@ -363,7 +472,7 @@ BENCHMARK(BM_RtspH264)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RtspFanout)
-    ->ArgsProduct({{1, 4, 16}, {0, 1}})
+    ->ArgsProduct({{1, 4, 16}, {0, 1}, {0, 1}})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 #endif

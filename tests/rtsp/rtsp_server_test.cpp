@@ -36,19 +36,27 @@ bool have_h264_chain() {
 }
 
 /// A producer thread: writes index-coded I420 frames into the server's sink in real time until
-/// stopped.
+/// stopped, frame i at pts i / 30 s; from frame `jump_after` + 1 on, `jump` later (a source whose
+/// clock jumps ahead, or that was paused: its timestamps then run ahead of the media's clock).
 class Producer {
  public:
-  explicit Producer(RtspServer& server)
-      : writer_({.size = kSize, .fps = kFps, .pacing = Pacing::RealTime}, server.sink()) {
-    thread_ = std::thread([this] {
+  explicit Producer(RtspServer& server, std::chrono::milliseconds jump = 0ms,
+                    std::uint32_t jump_after = 0)
+      : writer_({.size = kSize,
+                 .fps = kFps,
+                 .timestamps = Timestamps::Explicit,
+                 .pacing = Pacing::RealTime},
+                server.sink()) {
+    thread_ = std::thread([this, jump, jump_after] {
       Frame<PixelFormat::I420> frame(kSize);
       const auto start = std::chrono::steady_clock::now();
       for (std::uint32_t i = 0; !stop_.load(); ++i) {
         test::draw_index(frame.view(), i);
-        writer_.write(frame.view());
+        const auto pts = i * 33333us + (jump > 0ms && i > jump_after ? jump : 0ms);
+        writer_.write(frame.view(),
+                      static_cast<std::uint64_t>(std::chrono::nanoseconds(pts).count()));
         made_.store(i + 1);
-        std::this_thread::sleep_until(start + i * 33333us);
+        std::this_thread::sleep_until(start + (i + 1) * 33333us);
       }
       writer_.close();
     });
@@ -143,6 +151,84 @@ TEST_CASE("four clients joining at different times share one media; one leaves m
   producer.stop();
   const RtspSink& sink = producer.sink();
   CHECK(sink.made() == sink.sent() + sink.dropped());
+}
+
+TEST_CASE("clients joining at the same instant each get a key frame, then consecutive frames") {
+  if (!have_h264_chain()) {
+    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
+    std::exit(77);
+  }
+  constexpr std::size_t kClients = 16;
+  RtspServer server({.key_frame_on_join = true});
+  Producer producer(server);
+  std::vector<std::unique_ptr<test::IndexReceiver>> clients;
+  const std::uint32_t joined_at = producer.made();
+  for (std::size_t c = 0; c < kClients; ++c) {
+    clients.push_back(std::make_unique<test::IndexReceiver>(client(server)));
+  }
+  std::size_t partial = 0;
+  for (std::size_t c = 0; c < kClients; ++c) {
+    INFO("client " << c << " of " << kClients << ", receiver error: " << clients[c]->error());
+    // A client whose first packets are the last slices of a frame (x264enc's zerolatency preset
+    // cuts every frame into slices) decodes the rest of that picture: its top, where the index
+    // code is, never came. Such pictures come only before the client's first whole key frame.
+    std::vector<std::uint32_t> got;
+    std::size_t leading = 0;
+    while (got.size() < 30) {
+      const auto next = clients[c]->collect(1, 30s);
+      REQUIRE(next.size() == 1);
+      if (got.empty() && next.front() == UINT32_MAX) {
+        REQUIRE(++leading < 30);  // a key frame every second: one came within 30 frames
+        continue;
+      }
+      got.push_back(next.front());
+    }
+    partial += leading;
+    CHECK(got.front() >= joined_at);
+    check_consecutive(got, producer.sink().dropped());
+  }
+  MESSAGE(partial << " partial pictures before the first key frame, over " << kClients
+                  << " clients");
+  CHECK(server.medias_configured() == 1);
+  clients.clear();
+  producer.stop();
+  const RtspSink& sink = producer.sink();
+  CHECK(sink.made() == sink.sent() + sink.dropped());
+}
+
+TEST_CASE("timestamps that run ahead of the media's clock do not hold the media up") {
+  if (!have_h264_chain()) {
+    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
+    std::exit(77);
+  }
+  // From frame 45 on the timestamps are a second ahead of the media's clock (as after a
+  // producer held up for a second just when the media came, while 16 clients started at once,
+  // then catching up): unless the sink sets them back, gst-rtsp-server's sink waits a second for
+  // each frame it sends, and appsrc's leaky queue drops the rest (one frame in 30 arrived).
+  RtspServer server({.key_frame_on_join = false});
+  test::IndexReceiver receiver(client(server));
+  Producer producer(server, 1000ms, 45);
+  const auto before = receiver.collect(20, 20s);
+  INFO("receiver error: " << receiver.error());
+  REQUIRE(before.size() == 20);
+  while (producer.made() < 47) std::this_thread::sleep_for(10ms);
+  const std::uint32_t after_stall = producer.made();
+  std::vector<std::uint32_t> got;
+  while (got.empty() || got.back() < after_stall) {  // skip what was queued before
+    const auto next = receiver.collect(1, 10s);
+    REQUIRE(next.size() == 1);
+    got = next;
+  }
+  // Held up, 60 frames would take a minute, and only about one frame in 30 would arrive.
+  const auto rest = receiver.collect(60, 20s);
+  REQUIRE(rest.size() == 60);
+  check_consecutive(rest, producer.sink().dropped());
+  const std::uint32_t span = rest.back() - rest.front() + 1;
+  INFO("frames " << rest.front() << " to " << rest.back() << " sent, 60 of them arrived");
+  CHECK(span < 2 * 60);  // most frames of the span arrived
+  CHECK(producer.sink().retimed() >= 1);
+  producer.stop();
+  CHECK(producer.sink().made() == producer.sink().sent() + producer.sink().dropped());
 }
 
 TEST_CASE("the server shuts down with clients connected, in bounded time") {

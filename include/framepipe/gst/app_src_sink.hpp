@@ -393,6 +393,7 @@ class AppSrcSink {
       if (options.backpressure != Backpressure::Block &&
           (!scratch.data || scratch_bytes != layout.size)) {
         scratch.data = detail::allocate_aligned(layout.size);
+        detail::prefault(scratch.data.get(), layout.size);
         scratch_bytes = layout.size;
       }
       spec = s;

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -19,6 +20,14 @@
 #include "framepipe/core/frame.hpp"
 
 namespace framepipe::detail {
+
+/// Writes zeros over fresh memory, so that the kernel maps its pages now (a frame-sized block
+/// comes straight from mmap) rather than page by page in the first write into it: a 1080p I420
+/// frame is 760 page faults, 5 to 15 ms on a loaded 2-core machine, which would fall on the
+/// first frames of a live stream (benchmarks/latency_bench.cpp, share_*_us).
+inline void prefault(std::uint8_t* data, std::size_t bytes) noexcept {
+  std::memset(data, 0, bytes);
+}
 
 /// Counters an AppSrcSink shares with its pools (buffers may outlive the sink); atomics because
 /// GStreamer's threads free buffers.
@@ -30,15 +39,15 @@ struct SinkTally {
 /// Frame-sized, 64-byte aligned blocks ("slots") that are lent to the producer, then to GStreamer,
 /// and come back when GStreamer drops its last reference.
 ///
-/// The pool starts with `reserved` slots and grows by one slot whenever none is free, as long as
-/// it holds fewer than `limit` slots and none of its buffers waits inside appsrc's queue; else a
-/// taker waits for a slot to come back. So it grows only for frames held downstream of appsrc (an
-/// encoder's look-ahead, a sink's last sample, filesink's pending writes), which may never come
-/// back without more input, and not for a producer that is merely ahead of a slow consumer,
-/// which waits as with a fixed pool. Slots are never
-/// freed before the pool itself, so a steady stream reuses the same memory. Shared: each buffer in
-/// flight keeps the pool alive, so downstream may hold a buffer after the sink that made it is
-/// gone.
+/// The pool starts with `reserved` slots, allocated and touched (prefault()) when it is made, and
+/// grows by one slot whenever none is free, as long as it holds fewer than `limit` slots and none
+/// of its buffers waits inside appsrc's queue; else a taker waits for a slot to come back. So it
+/// grows only for frames held downstream of appsrc (an encoder's look-ahead, a sink's last
+/// sample, filesink's pending writes), which may never come back without more input, and not for
+/// a producer that is merely ahead of a slow consumer, which waits as with a fixed pool. Slots
+/// are never freed before the pool itself, so a steady stream reuses the same memory. Shared:
+/// each buffer in flight keeps the pool alive, so downstream may hold a buffer after the sink that
+/// made it is gone.
 class SlotPool : public std::enable_shared_from_this<SlotPool> {
  public:
   struct Slot {
@@ -198,10 +207,11 @@ class SlotPool : public std::enable_shared_from_this<SlotPool> {
     }
   }
 
-  /// A new slot (caller holds mutex_, and slots_.size() < limit_).
+  /// A new slot (caller holds mutex_, and slots_.size() < limit_), its memory already touched.
   Slot* grow() {
     auto slot = std::make_unique<Slot>();
     slot->data = allocate_aligned(bytes_);
+    prefault(slot->data.get(), bytes_);
     slot->pool = this;
     if (free_.capacity() < slots_.size() + 1) {
       free_.reserve(std::min(limit_, std::max<std::size_t>(8, 2 * (slots_.size() + 1))));

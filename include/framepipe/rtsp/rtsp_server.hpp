@@ -3,17 +3,6 @@
 #pragma once
 
 #include <gst/gst.h>
-// gst-rtsp-server pulls in gst/base, whose inline bit readers warn under -Wconversion when a user
-// includes GStreamer with plain -I (pkg-config): keep those warnings out of users' builds.
-#if defined(__GNUC__)
-#  pragma GCC diagnostic push
-#  pragma GCC diagnostic ignored "-Wconversion"
-#  pragma GCC diagnostic ignored "-Wsign-conversion"
-#endif
-#include <gst/rtsp-server/rtsp-server.h>
-#if defined(__GNUC__)
-#  pragma GCC diagnostic pop
-#endif
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +17,7 @@
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/gst/network.hpp"
 #include "framepipe/gst/runtime.hpp"
+#include "framepipe/rtsp/detail/gst_rtsp_server.hpp"
 #include "framepipe/rtsp/rtsp_sink.hpp"
 
 namespace framepipe {
@@ -53,9 +43,7 @@ struct RtspServerOptions {
   int client_threads = 8;
   /// Ask the encoder for a key frame whenever a client starts playing
   /// (`gst_video_event_new_upstream_force_key_unit`), so that it starts at once rather than at
-  /// the next periodic key frame (at most a second later with the presets). Known limit
-  /// (GStreamer 1.22): with it, 16 clients joining in the same moment stalled the shared media;
-  /// false avoids that.
+  /// the next periodic key frame (at most a second later with the presets).
   bool key_frame_on_join = true;
 };
 

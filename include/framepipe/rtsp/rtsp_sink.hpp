@@ -3,17 +3,6 @@
 #pragma once
 
 #include <gst/gst.h>
-// gst-rtsp-server pulls in gst/base, whose inline bit readers warn under -Wconversion when a user
-// includes GStreamer with plain -I (pkg-config): keep those warnings out of users' builds.
-#if defined(__GNUC__)
-#  pragma GCC diagnostic push
-#  pragma GCC diagnostic ignored "-Wconversion"
-#  pragma GCC diagnostic ignored "-Wsign-conversion"
-#endif
-#include <gst/rtsp-server/rtsp-server.h>
-#if defined(__GNUC__)
-#  pragma GCC diagnostic pop
-#endif
 #include <gst/video/video.h>
 
 #include <atomic>
@@ -32,6 +21,7 @@
 #include "framepipe/core/stats.hpp"
 #include "framepipe/gst/app_src_sink.hpp"
 #include "framepipe/gst/runtime.hpp"
+#include "framepipe/rtsp/detail/gst_rtsp_server.hpp"
 
 namespace framepipe {
 
@@ -105,7 +95,9 @@ struct RtspShared {
 ///
 /// When a client makes gst-rtsp-server build the media, the sink attaches an AppSrcSink to its
 /// `appsrc` (attach mode, `owns_state = false`, Backpressure::DropOldest, is-live) and pushes
-/// every frame there without a copy, timestamped on the media's running time; when the media goes
+/// every frame there without a copy, timestamped on the media's running time (the producer's
+/// spacing, but never ahead of the media's clock: gst-rtsp-server's sinks would wait for such a
+/// frame while appsrc's leaky queue dropped the ones behind it); when the media goes
 /// (its last client left, or the server stopped), it detaches. acquire() never waits: while no
 /// media exists, or when the media's queue is full, the frame is dropped and counted. made() ==
 /// sent() + dropped() once finish() returned.
@@ -184,13 +176,8 @@ class RtspSink {
       s.publish_counters();
       return;
     }
-    if (!s.rebased) {
-      s.rebased = true;
-      s.first_pts = time.pts;
-      s.base_running = s.running_time();
-    }
     FrameTime moved = time;
-    moved.pts = s.base_running + (time.pts >= s.first_pts ? time.pts - s.first_pts : 0);
+    moved.pts = s.media_pts(time.pts);
     if (s.shared->key_frame_wanted.exchange(false, std::memory_order_acq_rel)) s.force_key_frame();
     try {
       s.attached->submit(moved);
@@ -227,6 +214,9 @@ class RtspSink {
   std::uint64_t sent() const noexcept { return load(&State::sent); }
   /// Frames dropped: nobody watched, the media's queue was full, or the media refused them.
   std::uint64_t dropped() const noexcept { return load(&State::dropped); }
+  /// Times a frame's pts had got ahead of the media's running time and was set back to it (see
+  /// the class comment); the frames after it keep their spacing from there.
+  std::uint64_t retimed() const noexcept { return load(&State::reanchored); }
   /// The counters Pipeline merges into its Stats (Stats::dropped).
   SinkCounters counters() const { return {dropped()}; }
   /// True while the sink feeds a media (a client watches, or is about to).
@@ -256,7 +246,10 @@ class RtspSink {
         attached->start(spec);
         pipeline = std::move(pipeline_now);
         GstElement* p = gst_bin_get_by_name(GST_BIN(pipeline.get()), "pay0");
-        pay = ElementRef::adopt(p);
+        if (p != nullptr) {
+          pay_sink.reset(gst_element_get_static_pad(p, "sink"));
+          gst_object_unref(p);
+        }
         rebased = false;
       } catch (const Error&) {  // not the media we built (no appsrc "src"): leave it alone
         attached.reset();
@@ -274,7 +267,7 @@ class RtspSink {
         attached.reset();
       }
       pipeline = ElementRef();
-      pay = ElementRef();
+      pay_sink.reset();
       lent_attached = false;
       publish_counters();
     }
@@ -289,12 +282,43 @@ class RtspSink {
       return now > base ? now - base : 0;
     }
 
-    /// Asks the encoder for a key frame, upstream from the payloader
-    /// (`gst_video_event_new_upstream_force_key_unit`): a client just started playing.
+    /// The frame's pts moved onto the media's running time: the producer's spacing, from the
+    /// running time of the first frame on, but never ahead of the running time now, and always
+    /// increasing. gst-rtsp-server's sinks wait for each buffer's time on the clock: a pts ahead
+    /// of it holds the whole media up, and appsrc's leaky queue then drops nearly every frame.
+    /// Pts get ahead when the frame that set the anchor was late and the producer then caught up
+    /// (16 clients starting at once on 2 cores held the producer up for a second just as the
+    /// media came: every later pts was a second ahead), when the producer's clock runs fast or
+    /// jumps, or when the media's running time stops (PAUSED). Such a frame is stamped with the
+    /// running time now, and the frames after it keep their spacing from there.
+    std::uint64_t media_pts(std::uint64_t pts) {
+      const std::uint64_t now = running_time();
+      if (!rebased) {
+        rebased = true;
+        first_pts = pts;
+        base_running = now;
+        last_media_pts.reset();
+      }
+      std::uint64_t out = base_running + (pts >= first_pts ? pts - first_pts : 0);
+      if (out > now) {
+        first_pts = pts;
+        base_running = now;
+        out = now;
+        reanchored.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (last_media_pts && out <= *last_media_pts) out = *last_media_pts + 1;
+      last_media_pts = out;
+      return out;
+    }
+
+    /// Asks the encoder for a key frame (`gst_video_event_new_upstream_force_key_unit`), pushed
+    /// upstream from the payloader's sink pad: a client just started playing. Not through
+    /// gst_element_send_event(), which takes the payloader's state lock, which gst-rtsp-server
+    /// may hold while clients come and go: the producer must never wait for it.
     void force_key_frame() const {
-      if (!pay) return;
-      gst_element_send_event(
-          pay.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+      if (!pay_sink) return;
+      gst_pad_push_event(pay_sink.get(),
+                         gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
     }
 
     void publish_counters() noexcept {
@@ -312,12 +336,14 @@ class RtspSink {
     detail::AlignedBytes scratch;
     std::uint64_t generation = 0;
     ElementRef pipeline;
-    ElementRef pay;
+    detail::GstObjectPtr<GstPad> pay_sink;  // the payloader's sink pad
     std::optional<AppSrcSink> attached;
     bool lent_attached = false;
     bool rebased = false;
     std::uint64_t first_pts = 0;
     std::uint64_t base_running = 0;
+    std::optional<std::uint64_t> last_media_pts;
+    std::atomic<std::uint64_t> reanchored{0};
     std::uint64_t idle_dropped = 0;
     std::uint64_t detached_dropped = 0;
     std::atomic<std::uint64_t> made{0};
