@@ -81,6 +81,27 @@ std::string client(const RtspServer& server) {
          " protocols=tcp latency=0 ! rtph264depay ! avdec_h264 output-corrupt=false";
 }
 
+/// The next `count` indices a client decodes, after the partial pictures that may come first: a
+/// client whose first packets are the last slices of a frame (x264enc's zerolatency preset cuts
+/// every frame into slices) decodes the rest of that picture, whose top, where the index code is,
+/// never came. Such pictures come only before the client's first whole key frame, which the
+/// server sends when a client joins. `leading` counts them.
+std::vector<std::uint32_t> collect_whole(test::IndexReceiver& receiver, std::size_t count,
+                                         std::size_t& leading) {
+  std::vector<std::uint32_t> got;
+  leading = 0;
+  while (got.size() < count) {
+    const auto next = receiver.collect(1, 30s);
+    REQUIRE_MESSAGE(next.size() == 1, "receiver error: " << receiver.error());
+    if (got.empty() && next.front() == UINT32_MAX) {
+      REQUIRE(++leading < 30);  // a key frame on join, and every second: one came within 30
+      continue;
+    }
+    got.push_back(next.front());
+  }
+  return got;
+}
+
 /// Indices received in order, without repeats; a gap only where frames were dropped.
 void check_consecutive(const std::vector<std::uint32_t>& got, std::uint64_t dropped) {
   REQUIRE(!got.empty());
@@ -106,10 +127,8 @@ TEST_CASE("one client receives consecutive index-coded frames, a key frame first
   Producer producer(server);
   std::this_thread::sleep_for(300ms);  // frames made while nobody watches are dropped
   test::IndexReceiver receiver(client(server));
-  const auto got = receiver.collect(45, 20s);
-  INFO("receiver error: " << receiver.error());
-  REQUIRE(got.size() == 45);
-  CHECK(got.front() != UINT32_MAX);  // the first decoded frame is whole: it was a key frame
+  std::size_t leading = 0;
+  const auto got = collect_whole(receiver, 45, leading);
   check_consecutive(got, producer.sink().dropped());
   CHECK(server.medias_configured() == 1);
   receiver.stop();
@@ -135,15 +154,13 @@ TEST_CASE("four clients joining at different times share one media; one leaves m
     std::this_thread::sleep_for(400ms);
   }
   // The second client leaves after a few frames; the others go on.
-  const auto early = clients[1]->collect(5, 20s);
-  REQUIRE(early.size() == 5);
+  std::size_t leading = 0;
+  collect_whole(*clients[1], 5, leading);  // it decodes whole frames, then leaves
   clients[1].reset();
   for (int c = 0; c < 4; ++c) {
     if (c == 1) continue;
-    const auto got = clients[static_cast<std::size_t>(c)]->collect(30, 20s);
     INFO("client " << c << " joined at frame " << joined_at[static_cast<std::size_t>(c)]);
-    REQUIRE(got.size() == 30);
-    CHECK(got.front() != UINT32_MAX);
+    const auto got = collect_whole(*clients[static_cast<std::size_t>(c)], 30, leading);
     CHECK(got.front() >= joined_at[static_cast<std::size_t>(c)]);
     check_consecutive(got, producer.sink().dropped());
   }
@@ -168,21 +185,9 @@ TEST_CASE("clients joining at the same instant each get a key frame, then consec
   }
   std::size_t partial = 0;
   for (std::size_t c = 0; c < kClients; ++c) {
-    INFO("client " << c << " of " << kClients << ", receiver error: " << clients[c]->error());
-    // A client whose first packets are the last slices of a frame (x264enc's zerolatency preset
-    // cuts every frame into slices) decodes the rest of that picture: its top, where the index
-    // code is, never came. Such pictures come only before the client's first whole key frame.
-    std::vector<std::uint32_t> got;
+    INFO("client " << c << " of " << kClients);
     std::size_t leading = 0;
-    while (got.size() < 30) {
-      const auto next = clients[c]->collect(1, 30s);
-      REQUIRE(next.size() == 1);
-      if (got.empty() && next.front() == UINT32_MAX) {
-        REQUIRE(++leading < 30);  // a key frame every second: one came within 30 frames
-        continue;
-      }
-      got.push_back(next.front());
-    }
+    const auto got = collect_whole(*clients[c], 30, leading);
     partial += leading;
     CHECK(got.front() >= joined_at);
     check_consecutive(got, producer.sink().dropped());
