@@ -11,6 +11,9 @@
 // and no SIMD library (Highway needs -lhwy, xsimd only dispatches across separately built files).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 /// 1 when the x86 SIMD kernels are compiled in (GCC and Clang on x86); 0 elsewhere, where the
 /// scalar kernels are the only path.
@@ -69,6 +72,30 @@ inline CpuFeatures cpu_features() {
 /// Pixel index held by 16-bit lane `lane` of a group of `pixels` pixels in [E|O] order.
 constexpr int eo_pixel(int lane, int pixels) {
   return lane < pixels / 2 ? 2 * lane : 2 * (lane - pixels / 2) + 1;
+}
+
+// --- Software prefetch ------------------------------------------------------------------------
+// A frame larger than the cache streams from memory, and one thread's hardware prefetchers keep
+// too few of its lines in flight: at 3840x2160 the AVX-512 kernel waited on loads for most of its
+// 1.7 ms. Each wide kernel therefore asks for the source bytes it will read kPrefetchAhead bytes
+// further along both rows (benchmarks/README.md, "Frames larger than the cache", has the
+// distances tried). Past a row's end the prefetch touches the next row, or nothing: a prefetch
+// never faults, and the address is formed as an integer, never as an out-of-range pointer.
+
+/// Bytes ahead of the current block, in each source row, that the kernels prefetch.
+inline constexpr std::size_t kPrefetchAhead = 2048;
+
+/// Prefetches (into every cache level) the `Bytes` bytes each row will read kPrefetchAhead bytes
+/// past `s0` and `s1`: one request per 64-byte line, so `Bytes` up to 64 needs one, up to 128 two.
+template <int Bytes>
+__attribute__((always_inline)) inline void prefetch_ahead(const std::uint8_t* s0,
+                                                          const std::uint8_t* s1) {
+  const std::uintptr_t a0 = reinterpret_cast<std::uintptr_t>(s0) + kPrefetchAhead;
+  const std::uintptr_t a1 = reinterpret_cast<std::uintptr_t>(s1) + kPrefetchAhead;
+  for (std::uintptr_t i = 0; i < static_cast<std::uintptr_t>(Bytes); i += 64) {
+    __builtin_prefetch(reinterpret_cast<const void*>(a0 + i), 0, 3);
+    __builtin_prefetch(reinterpret_cast<const void*>(a1 + i), 0, 3);
+  }
 }
 
 }  // namespace framepipe::kernels::x86_detail
