@@ -23,14 +23,7 @@
 
 #if FRAMEPIPE_KERNELS_X86
 
-// GCC 12's AVX-512 intrinsics initialise their "undefined" pass-through operand from itself,
-// which -Wmaybe-uninitialized (or -Wuninitialized, in a function that is not inlined further)
-// reports wherever they are inlined (GCC bug 105593, fixed in 13).
-#  if defined(__GNUC__) && !defined(__clang__)
-#    pragma GCC diagnostic push
-#    pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#    pragma GCC diagnostic ignored "-Wuninitialized"
-#  endif
+FRAMEPIPE_AVX512_WARNINGS_BEGIN  // GCC bug 105593: x86.hpp
 
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
@@ -152,7 +145,7 @@ FRAMEPIPE_INLINE_AVX512 Tables make_tables() {
 /// - 1, once each; when the row is 64-byte aligned, no load crosses a cache line).
 template <int Bpp>
 struct Loads {
-  __m512i z[Bpp];
+  __m512i z[static_cast<std::size_t>(Bpp)];
 };
 
 template <int Bpp>
@@ -289,8 +282,6 @@ void pack_nv12_rows_avx512(const std::uint8_t* src0, const std::uint8_t* src1, s
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels
 
-#  if defined(__GNUC__) && !defined(__clang__)
-#    pragma GCC diagnostic pop
-#  endif
+FRAMEPIPE_AVX512_WARNINGS_END
 
 #endif  // FRAMEPIPE_KERNELS_X86
