@@ -14,6 +14,10 @@ git show b9575c0:include/framepipe/convert/kernels/avx512.hpp |
     >"$out/avx512_old.hpp"
 here=benchmarks/results/cache_ablation-20261130
 g++ -std=c++20 -O2 -Iinclude -I"$out" -I"$here" -o "$out/mb" "$here/mb.cpp"
+g++ -std=c++20 -O2 -Iinclude -I"$out" -I"$here" -o "$out/mb4" "$here/mb4.cpp"  # BGRA32
 for args in "3840 2160 30" "3840 2160 30 '' 1" "2560 1440 50" "2560 1440 50 '' 1" "1920 1080 60" "1920 1080 60 '' 1"; do
   eval "flock -x /tmp/fp-cpu.lock $out/mb $args"
+done
+for args in "3840 2160 25" "1920 1080 60" "640 480 200"; do
+  eval "flock -x /tmp/fp-cpu.lock $out/mb4 $args"
 done

@@ -47,10 +47,8 @@ FRAMEPIPE_INLINE_AVX512 void stepn(const std::uint8_t* src0, const std::uint8_t*
     __builtin_prefetch(u + x / 2 + PFW, 1, 3);
     __builtin_prefetch(v + x / 2 + PFW, 1, 3);
   }
-  const nd::Loads<3> l0 = nd::load_block<3>(s0);
-  const nd::Loads<3> l1 = nd::load_block<3>(s1);
-  const nd::Group a = nd::group<3, 0>(l0, l1, k, t.a);
-  const nd::Group b = nd::group<3, 1>(l0, l1, k, t.b);
+  const nd::Group a = nd::group<3, 0>(s0, s1, k, t.a);
+  const nd::Group b = nd::group<3, 1>(s0, s1, k, t.b);
   st64<NT>(y0 + x, _mm512_permutex2var_epi8(a.y0, t.luma, b.y0));
   st64<NT>(y1 + x, _mm512_permutex2var_epi8(a.y1, t.luma, b.y1));
   const __m512i sb = nd::chroma_sum(a.v.b, b.v.b), sg = nd::chroma_sum(a.v.g, b.v.g),
