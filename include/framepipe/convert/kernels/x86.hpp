@@ -1,8 +1,8 @@
 // What the SIMD row kernels share on x86: feature macros, per-function target attributes, CPU
-// detection and the [E|O] lane order of the channel gathers. Each ISA's shuffle and permute
-// tables live in its own file; tails and short rows are row_any.hpp's. The kernels live in the
-// inline namespace FRAMEPIPE_KERNELS_ABI (abi.hpp), which keeps each translation unit's copy
-// apart.
+// detection, the [E|O] lane order of the channel gathers and the source prefetch. Each ISA's
+// shuffle and permute tables live in its own file; tails and short rows are row_any.hpp's. The
+// kernels live in the inline namespace FRAMEPIPE_KERNELS_ABI (abi.hpp), which keeps each
+// translation unit's copy apart.
 //
 // How the kernels are built (see docs/architecture.md, "Colour"): every function that touches a
 // vector type carries a `target` attribute for its ISA, so a plain -O2 build with no -march flag
