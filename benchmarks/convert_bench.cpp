@@ -55,7 +55,8 @@ using framepipe::Matrix;
 using framepipe::PixelFormat;
 using framepipe::Range;
 
-constexpr std::pair<int, int> kSizes[] = {{640, 480}, {1280, 720}, {1920, 1080}, {3840, 2160}};
+constexpr std::pair<int, int> kSizes[] = {
+    {640, 480}, {1280, 720}, {1920, 1080}, {2560, 1440}, {3840, 2160}};
 constexpr Isa kIsas[] = {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512};
 
 std::string size_name(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
@@ -182,6 +183,33 @@ class FramepipePacker final : public Converter {
   explicit FramepipePacker(const Frame<PixelFormat::BGR24>& src, unsigned threads = 1)
       : packer_({.threads = threads}), src_(src.view()), dst_(src.size()) {}
   void run() override { packer_.convert(src_, dst_.view()); }
+  Planes out() const override { return planes_of(dst_); }
+  framepipe::ColorSpec spec() const override { return packer_.color_spec(src_.size()); }
+
+ private:
+  framepipe::I420Packer packer_;
+  FrameView<PixelFormat::BGR24> src_;
+  Frame<PixelFormat::I420> dst_;
+};
+
+/// I420Packer, then a read of every output byte, as the encoder that takes the frame next would:
+/// a kernel that left its output out of the cache (non-temporal stores) would pay for it here.
+class FramepipePackThenRead final : public Converter {
+ public:
+  explicit FramepipePackThenRead(const Frame<PixelFormat::BGR24>& src)
+      : src_(src.view()), dst_(src.size()) {}
+  void run() override {
+    packer_.convert(src_, dst_.view());
+    const std::uint8_t* p = dst_.view().plane(0);
+    const std::size_t n = dst_.layout().size;
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      sum += word;
+    }
+    benchmark::DoNotOptimize(sum);
+  }
   Planes out() const override { return planes_of(dst_); }
   framepipe::ColorSpec spec() const override { return packer_.color_spec(src_.size()); }
 
@@ -469,6 +497,10 @@ void register_benchmarks() {
         bgr + "framepipe_I420Packer",
         [](int fw, int fh) { return std::make_unique<FramepipePacker>(sources(fw, fh).bgr); }, w, h,
         bgr_bytes);
+    add(
+        bgr + "framepipe_I420Packer_then_read",
+        [](int fw, int fh) { return std::make_unique<FramepipePackThenRead>(sources(fw, fh).bgr); },
+        w, h, bgr_bytes);
     add(
         bgr + "framepipe_I420Packer_2threads",
         [](int fw, int fh) { return std::make_unique<FramepipePacker>(sources(fw, fh).bgr, 2); }, w,

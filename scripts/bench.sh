@@ -50,7 +50,7 @@ for b in data["benchmarks"]:
     ms[key] = min(ms.get(key, float("inf")), b["cpu_time"])  # time unit is ms
 reps = max((b.get("repetitions", 1) for b in data["benchmarks"]), default=1)
 
-sizes = ["640x480", "1280x720", "1920x1080", "3840x2160"]
+sizes = ["640x480", "1280x720", "1920x1080", "2560x1440", "3840x2160"]
 print(f"Machine: {ctx.get('host_name', '?')}, {ctx['num_cpus']} CPUs at {ctx['mhz_per_cpu']} MHz; "
       f"framepipe path detected: {ctx.get('framepipe_detected_isa', '?')}; run {ctx['date']}")
 print()

@@ -277,6 +277,7 @@ FRAMEPIPE_INLINE_AVX2 void step32(const std::uint8_t* src0, const std::uint8_t* 
                                   std::uint8_t* v, int x, const Consts& k, const Tables& t) {
   const std::uint8_t* s0 = src0 + x * Bpp;
   const std::uint8_t* s1 = src1 + x * Bpp;
+  x86_detail::prefetch_ahead<32 * Bpp>(s0, s1);
   const Group a = group<Bpp>(s0, s1, k, t);
   const Group b = group<Bpp>(s0 + 16 * Bpp, s1 + 16 * Bpp, k, t);
   store_luma(y0 + x, a.y0, b.y0, t);

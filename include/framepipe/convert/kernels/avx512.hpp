@@ -2,12 +2,14 @@
 // byte-identical to the scalar kernels in scalar.hpp.
 //
 // The arithmetic is the SSE4.1 kernel's (sse4.hpp explains it) on 32 lanes; what changes is the
-// data movement. VBMI's vpermt2b picks any byte out of two 64-byte registers, so one zero-masked
-// vpermt2b per channel turns 32 packed pixels (96 or 128 bytes) straight into 32 [E|O] lanes of
-// X << 8, and one vpermt2b takes the luma high bytes of two such groups back to 64 pixels in
-// order. The chroma pairing moves 256-bit halves (vshufi64x2), and I420's U/V split is one
-// vpermq, NV12's interleave one vpermb. The block is 64 pixels; row_any.hpp's pack_rows_any runs
-// the last partial block (and an odd last column) on a padded copy.
+// data movement. A block of 64 pixels is read as 3 or 4 plain 64-byte loads per row, each byte
+// once. VBMI's vpermt2b picks any byte out of two 64-byte registers, so one zero-masked vpermt2b
+// per channel turns 32 packed pixels (96 or 128 bytes, within two of those loads) straight into
+// 32 [E|O] lanes of X << 8, and one vpermt2b takes the luma high bytes of two such groups back to
+// 64 pixels in order. The chroma pairing moves 256-bit halves (vshufi64x2), and I420's U/V split
+// is one vpermq, NV12's interleave one vpermb. Each block prefetches the source a fixed distance
+// ahead (x86.hpp). row_any.hpp's pack_rows_any runs the last partial block (and an odd last
+// column) on a padded copy.
 #pragma once
 
 #include <array>
@@ -21,14 +23,7 @@
 
 #if FRAMEPIPE_KERNELS_X86
 
-// GCC 12's AVX-512 intrinsics initialise their "undefined" pass-through operand from itself,
-// which -Wmaybe-uninitialized (or -Wuninitialized, in a function that is not inlined further)
-// reports wherever they are inlined (GCC bug 105593, fixed in 13).
-#  if defined(__GNUC__) && !defined(__clang__)
-#    pragma GCC diagnostic push
-#    pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#    pragma GCC diagnostic ignored "-Wuninitialized"
-#  endif
+FRAMEPIPE_AVX512_WARNINGS_BEGIN  // GCC bug 105593: x86.hpp
 
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
@@ -38,16 +33,26 @@ namespace avx512_detail {
 
 using x86_detail::eo_pixel;
 
-/// vpermt2b indices that gather channel byte `channel` of 32 pixels of `bpp` bytes into 32 [E|O]
-/// 16-bit lanes from two 64-byte loads: table bytes 0..63 from the group's first byte, 64..127
-/// from byte 32 * bpp - 64. The low byte of each lane is zeroed by a write mask, not an index.
-constexpr std::array<std::uint8_t, 64> permute_gather64(int bpp, int channel) {
+/// Where group `g` (0 or 1: pixels 32g .. 32g + 31) of a 64-pixel block of `bpp`-byte pixels
+/// lies in the block's loads: the block is `bpp` aligned-to-itself 64-byte loads (192 or 256
+/// bytes, each byte loaded once), and the group's 32 * bpp bytes start `offset` bytes into load
+/// `first` and end within load `first + 1`.
+struct GroupSpan {
+  int first;
+  int offset;
+};
+
+constexpr GroupSpan group_span(int bpp, int g) { return {32 * bpp * g / 64, 32 * bpp * g % 64}; }
+
+/// vpermt2b indices that gather channel byte `channel` of the 32 pixels of group `g` into 32
+/// [E|O] 16-bit lanes from loads `first` (table bytes 0..63) and `first + 1` (64..127) of its
+/// block (group_span). The low byte of each lane is zeroed by a write mask, not an index.
+constexpr std::array<std::uint8_t, 64> permute_gather64(int bpp, int channel, int g) {
   std::array<std::uint8_t, 64> idx{};
-  const int second_at = 32 * bpp - 64;
+  const int offset = group_span(bpp, g).offset;
   for (int lane = 0; lane < 32; ++lane) {
-    const int pos = eo_pixel(lane, 32) * bpp + channel;
-    idx[static_cast<std::size_t>(2 * lane + 1)] =
-        static_cast<std::uint8_t>(pos < 64 ? pos : 64 + pos - second_at);
+    const int pos = offset + eo_pixel(lane, 32) * bpp + channel;
+    idx[static_cast<std::size_t>(2 * lane + 1)] = static_cast<std::uint8_t>(pos);
   }
   return idx;
 }
@@ -84,9 +89,14 @@ struct Consts {
   __m512i ub, ug, ur, vb, vg, vr, uvoff;
 };
 
+/// The channel gathers of one group.
+struct Gathers {
+  __m512i b, g, r;
+};
+
 /// vpermt2b / vpermb / vpermq indices.
 struct Tables {
-  __m512i b, g, r;     ///< channel gathers
+  Gathers a, b;        ///< channel gathers of groups 0 and 1 (group_span)
   __m512i luma;        ///< two groups' luma high bytes -> 64 pixels in order
   __m512i planar;      ///< packuswb(U, V) -> U0..31 | V0..31 (qword indices)
   __m512i interleave;  ///< packuswb(U, V) -> U0 V0 U1 V1 ...
@@ -116,24 +126,32 @@ FRAMEPIPE_INLINE_AVX512 Consts make_consts(const PackCoefficients& k) {
 template <PixelFormat In>
 FRAMEPIPE_INLINE_AVX512 Tables make_tables() {
   constexpr FormatInfo f = format_info(In);
-  constexpr std::array<std::uint8_t, 64> kB = permute_gather64(f.pixel_bytes, f.b_index);
-  constexpr std::array<std::uint8_t, 64> kG = permute_gather64(f.pixel_bytes, f.g_index);
-  constexpr std::array<std::uint8_t, 64> kR = permute_gather64(f.pixel_bytes, f.r_index);
+  constexpr std::array<std::uint8_t, 64> kBa = permute_gather64(f.pixel_bytes, f.b_index, 0);
+  constexpr std::array<std::uint8_t, 64> kGa = permute_gather64(f.pixel_bytes, f.g_index, 0);
+  constexpr std::array<std::uint8_t, 64> kRa = permute_gather64(f.pixel_bytes, f.r_index, 0);
+  constexpr std::array<std::uint8_t, 64> kBb = permute_gather64(f.pixel_bytes, f.b_index, 1);
+  constexpr std::array<std::uint8_t, 64> kGb = permute_gather64(f.pixel_bytes, f.g_index, 1);
+  constexpr std::array<std::uint8_t, 64> kRb = permute_gather64(f.pixel_bytes, f.r_index, 1);
   constexpr std::array<std::uint8_t, 64> kLuma = permute_luma64();
   constexpr std::array<std::uint8_t, 64> kInterleave = permute_interleave64();
-  return {table64(kB),
-          table64(kG),
-          table64(kR),
+  return {{table64(kBa), table64(kGa), table64(kRa)},
+          {table64(kBb), table64(kGb), table64(kRb)},
           table64(kLuma),
           _mm512_set_epi64(7, 5, 3, 1, 6, 4, 2, 0),
           table64(kInterleave)};
 }
 
-/// Gathers the 32 pixels starting at `p` (reads exactly bytes p .. p + 32 * Bpp - 1).
-template <int Bpp>
-FRAMEPIPE_INLINE_AVX512 Channels gather(const std::uint8_t* p, const Tables& t) {
-  const __m512i lo = _mm512_loadu_si512(p);
-  const __m512i hi = _mm512_loadu_si512(p + 32 * Bpp - 64);
+/// Gathers the 32 pixels of group `G` of the block that starts at `p`, from its 64-byte loads
+/// `first` and `first + 1` (group_span; when the row is 64-byte aligned, neither crosses a cache
+/// line). Each group loads its own pair, so that only one group's loads are live at a time
+/// (loading the whole block up front cost BGRA32 up to 20% at 1080p); the load that 3-byte groups 0
+/// and 1 share has the same address in both.
+template <int Bpp, int G>
+FRAMEPIPE_INLINE_AVX512 Channels gather(const std::uint8_t* p, const Gathers& t) {
+  constexpr int kFirst = group_span(Bpp, G).first;
+  static_assert(kFirst + 1 < Bpp);
+  const __m512i lo = _mm512_loadu_si512(p + 64 * kFirst);
+  const __m512i hi = _mm512_loadu_si512(p + 64 * (kFirst + 1));
   return {_mm512_maskz_permutex2var_epi8(kHighBytes, lo, t.b, hi),
           _mm512_maskz_permutex2var_epi8(kHighBytes, lo, t.g, hi),
           _mm512_maskz_permutex2var_epi8(kHighBytes, lo, t.r, hi)};
@@ -166,12 +184,12 @@ struct Group {
   Channels v;
 };
 
-template <int Bpp>
+template <int Bpp, int G>
 FRAMEPIPE_INLINE_AVX512 Group group(const std::uint8_t* s0, const std::uint8_t* s1, const Consts& k,
-                                    const Tables& t) {
-  const Channels r0 = gather<Bpp>(s0, t);
+                                    const Gathers& t) {
+  const Channels r0 = gather<Bpp, G>(s0, t);
   const __m512i y0 = luma(r0, k);
-  const Channels r1 = gather<Bpp>(s1, t);
+  const Channels r1 = gather<Bpp, G>(s1, t);
   const __m512i y1 = luma(r1, k);
   return {
       y0,
@@ -186,8 +204,9 @@ FRAMEPIPE_INLINE_AVX512 void step64(const std::uint8_t* src0, const std::uint8_t
                                     std::uint8_t* v, int x, const Consts& k, const Tables& t) {
   const std::uint8_t* s0 = src0 + x * Bpp;
   const std::uint8_t* s1 = src1 + x * Bpp;
-  const Group a = group<Bpp>(s0, s1, k, t);
-  const Group b = group<Bpp>(s0 + 32 * Bpp, s1 + 32 * Bpp, k, t);
+  x86_detail::prefetch_ahead<64 * Bpp>(s0, s1);
+  const Group a = group<Bpp, 0>(s0, s1, k, t.a);
+  const Group b = group<Bpp, 1>(s0, s1, k, t.b);
   _mm512_storeu_si512(y0 + x, _mm512_permutex2var_epi8(a.y0, t.luma, b.y0));
   _mm512_storeu_si512(y1 + x, _mm512_permutex2var_epi8(a.y1, t.luma, b.y1));
 
@@ -218,9 +237,14 @@ FRAMEPIPE_TARGET_AVX512 void pack_blocks(const std::uint8_t* src0, const std::ui
   constexpr int kBpp = format_info(In).pixel_bytes;
   const Consts consts = make_consts(k);
   const Tables tables = make_tables<In>();
-  for (int x = 0; x < width; x += kBlock) {
+  // Two blocks per iteration: more loads in flight at the loop's back edge (kept: it won at
+  // 1440p and 2160p, benchmarks/README.md).
+  int x = 0;
+  for (; x + 2 * kBlock <= width; x += 2 * kBlock) {
     step64<kBpp, Nv12>(src0, src1, y0, y1, u, v, x, consts, tables);
+    step64<kBpp, Nv12>(src0, src1, y0, y1, u, v, x + kBlock, consts, tables);
   }
+  if (x < width) step64<kBpp, Nv12>(src0, src1, y0, y1, u, v, x, consts, tables);
 }
 
 }  // namespace avx512_detail
@@ -246,8 +270,6 @@ void pack_nv12_rows_avx512(const std::uint8_t* src0, const std::uint8_t* src1, s
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels
 
-#  if defined(__GNUC__) && !defined(__clang__)
-#    pragma GCC diagnostic pop
-#  endif
+FRAMEPIPE_AVX512_WARNINGS_END
 
 #endif  // FRAMEPIPE_KERNELS_X86

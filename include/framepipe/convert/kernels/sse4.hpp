@@ -189,6 +189,7 @@ FRAMEPIPE_INLINE_SSE4 void step16(const std::uint8_t* src0, const std::uint8_t* 
                                   std::uint8_t* v, int x, const Consts& k, const Tables& t) {
   const std::uint8_t* s0 = src0 + x * Bpp;
   const std::uint8_t* s1 = src1 + x * Bpp;
+  x86_detail::prefetch_ahead<16 * Bpp>(s0, s1);
   const Group a = group<Bpp>(s0, s1, k, t);
   const Group b = group<Bpp>(s0 + 8 * Bpp, s1 + 8 * Bpp, k, t);
   store_luma(y0 + x, a.y0, b.y0, t);

@@ -22,13 +22,7 @@
 
 #if FRAMEPIPE_KERNELS_X86
 
-// GCC 12's AVX-512 intrinsics trip -Wmaybe-uninitialized where they are inlined (GCC bug 105593;
-// see avx512.hpp).
-#  if defined(__GNUC__) && !defined(__clang__)
-#    pragma GCC diagnostic push
-#    pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#    pragma GCC diagnostic ignored "-Wuninitialized"
-#  endif
+FRAMEPIPE_AVX512_WARNINGS_BEGIN  // GCC bug 105593: x86.hpp
 
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
@@ -235,8 +229,6 @@ void unpack_row_avx512(const std::uint8_t* y, const std::uint8_t* u_near, const 
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels
 
-#  if defined(__GNUC__) && !defined(__clang__)
-#    pragma GCC diagnostic pop
-#  endif
+FRAMEPIPE_AVX512_WARNINGS_END
 
 #endif  // FRAMEPIPE_KERNELS_X86
