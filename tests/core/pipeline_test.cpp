@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <initializer_list>
 #include <mutex>
@@ -594,4 +595,82 @@ TEST_CASE("An overlapped run through two converters matches the sequential run b
   CHECK(b.run({.frames = 41, .overlap = true}).frames == 41);
   CHECK(overlapped.times == sequential.times);
   CHECK(overlapped.bytes == sequential.bytes);
+}
+
+namespace {
+
+/// A generator that may draw two frames at once (DrawsConcurrently): `draw` is called from both
+/// lanes of an overlapped run, possibly at the same time. Draws its frame index into every byte.
+struct ConcurrentGenerator {
+  static constexpr PixelFormat output = PF::BGR24;
+  static constexpr bool draws_concurrently = true;
+  std::function<void(const FrameTime&)> draw;
+  Size size() const { return {6, 4}; }
+  void generate(FrameView<PF::BGR24> f, const FrameTime& t) const {
+    draw(t);
+    for (int y = 0; y < f.height(); ++y)
+      std::fill_n(f.row(0, y), 3 * f.width(), static_cast<std::uint8_t>(t.index));
+  }
+};
+static_assert(Generator<ConcurrentGenerator> && DrawsConcurrently<ConcurrentGenerator>);
+static_assert(!DrawsConcurrently<TestPatternGenerator>);
+
+/// A one-shot signal that a waiter can wait for with a bound.
+struct Signal {
+  std::promise<void> promise;
+  std::shared_future<void> future = promise.get_future().share();
+  void set() { promise.set_value(); }
+  bool wait(std::chrono::seconds bound) const {
+    return future.wait_for(bound) == std::future_status::ready;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("An overlapped run lets a DrawsConcurrently generator draw two frames at once") {
+  // Frame 0's draw waits until frame 1's has started: only a run whose lanes draw at the same
+  // time gets past it within the bound.
+  Signal drawing_frame_1;
+  std::atomic<bool> overlapped{false};
+  std::vector<std::thread::id> drew_on(8);
+  ConcurrentGenerator gen{[&](const FrameTime& t) {
+    drew_on[t.index] = std::this_thread::get_id();
+    if (t.index == 1) drawing_frame_1.set();
+    if (t.index == 0) overlapped = drawing_frame_1.wait(10s);
+  }};
+  Seen seen;
+  Pipeline p{gen, GreenToGray{}, recording(seen)};
+  CHECK(p.run({.frames = 8, .fps = {30000, 1001}, .overlap = true}).frames == 8);
+  CHECK(overlapped);
+  CHECK(drew_on[0] != drew_on[1]);
+  // Still every frame, in order, with its own pts and content.
+  REQUIRE(seen.times.size() == 8);
+  for (std::uint64_t i = 0; i < 8; ++i) {
+    CHECK(seen.times[i] == FrameTime::at(i, {30000, 1001}));
+    CHECK(seen.bytes[i].front() == i);  // GreenToGray keeps the drawn index
+  }
+}
+
+TEST_CASE("Concurrent draws that fail out of order end the run with the earlier frame's error") {
+  // Frame 3 throws only once frame 4 (drawn at the same time on the other lane) has thrown: the
+  // run still ends after frames 0..2, with frame 3's error.
+  Signal frame_4_failed;
+  std::atomic<bool> saw_frame_4_fail{false};
+  ConcurrentGenerator gen{[&](const FrameTime& t) {
+    if (t.index == 4) {
+      frame_4_failed.set();
+      throw std::runtime_error("frame 4 failed");
+    }
+    if (t.index == 3) {
+      saw_frame_4_fail = frame_4_failed.wait(10s);
+      throw std::runtime_error("frame 3 failed");
+    }
+  }};
+  Seen seen;
+  Pipeline p{gen, GreenToGray{}, recording(seen)};
+  CHECK_THROWS_WITH(p.run({.frames = 20, .overlap = true}), "frame 3 failed");
+  CHECK(saw_frame_4_fail);
+  CHECK(p.stats().frames == 3);
+  REQUIRE(seen.times.size() == 3);
+  CHECK(seen.times.back().index == 2);
 }

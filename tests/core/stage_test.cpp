@@ -58,6 +58,7 @@ TEST_CASE("Each role is the conjunction of its named traits") {
   // Generators.
   static_assert(Generator<TestPatternGenerator>);
   static_assert(Generator<FunctionGenerator<PF::NV12>>);
+  static_assert(!DrawsConcurrently<TestPatternGenerator>);  // opt-in: declared, never assumed
   static_assert(!HasOutputFormat<NoOutput> && !Generator<NoOutput>);
   static_assert(!HasFrameSize<NoSize> && !Generator<NoSize>);
   static_assert(HasOutputFormat<WrongGenerate> && HasFrameSize<WrongGenerate>);

@@ -22,7 +22,8 @@ namespace framepipe::detail {
 /// The turns of `Steps` steps over items 0, 1, 2, ... (frames): wait_turn(s, i) returns once item
 /// i - 1 has passed step s (pass(s, i - 1)), so each step takes the items one at a time, in order.
 /// Either side may end the run: end_at(i) (items from i on do not run; the ones before finish),
-/// fail(i, error) (the same, and error() keeps the first failure), or close() (stop now: every
+/// fail(i, error) (the same, and error() keeps the failure of the earliest item), or close() (stop
+/// now: every
 /// wait returns false, what is in flight is abandoned).
 ///
 /// A wait spins for a while (kSpin) before it parks: the turn usually comes within a few
@@ -78,15 +79,19 @@ class HandoffRing {
   /// The first item that does not run (kNoEnd while nothing ended the run).
   std::uint64_t end() const noexcept { return end_.load(std::memory_order_acquire); }
 
-  /// Item `item` failed: end_at(item), and error() keeps the first failure.
+  /// Item `item` failed: end_at(item), and error() keeps the failure of the earliest item (the
+  /// first one asked for among equals): items may fail out of order when lanes run a step at once.
   void fail(std::uint64_t item, std::exception_ptr error) noexcept {
     {
       const std::lock_guard lock(mutex_);
-      if (!error_) error_ = std::move(error);
+      if (!error_ || item < error_item_) {
+        error_ = std::move(error);
+        error_item_ = item;
+      }
     }
     end_at(item);
   }
-  /// The first failure, if any.
+  /// The failure of the earliest item that failed, if any.
   std::exception_ptr error() const {
     const std::lock_guard lock(mutex_);
     return error_;
@@ -110,10 +115,11 @@ class HandoffRing {
   std::array<Turn, Steps> turns_{};
   alignas(64) std::atomic<std::uint64_t> end_{kNoEnd};
   std::atomic<bool> closed_{false};
-  mutable std::mutex mutex_;  // guards parked_ and error_, and orders pass() against parking
+  mutable std::mutex mutex_;  // guards parked_, error_ and error_item_; orders pass() and parking
   std::condition_variable changed_;
   int parked_ = 0;
   std::exception_ptr error_;
+  std::uint64_t error_item_ = kNoEnd;
 };
 
 }  // namespace framepipe::detail

@@ -43,14 +43,16 @@ struct RunOptions {
   /// Overlapped stages: frame i + 1 is drawn while frame i is converted and handed to the sink.
   /// The run's thread and one thread more (started by run(), joined before it returns) take the
   /// frames in turn, each drawing its frame into a frame of its own and converting it (memory: two
-  /// more frames of the generator's format); the drawing steps go one at a time in frame order,
-  /// and so do the convert-and-hand-over steps. So every stage is still called by one thread at a
-  /// time and sees the frames in order, but not always from the same thread. Order, exact
+  /// more frames of the generator's format); the drawing steps go one at a time in frame order
+  /// (both lanes draw at once when the generator DrawsConcurrently), and so do the
+  /// convert-and-hand-over steps. So every stage is still called by one thread at a time (but a
+  /// DrawsConcurrently generator) and sees the frames in order, but not always from the same
+  /// thread. Order, exact
   /// timestamps, pacing, back-pressure, request_stop(), stats() and the handling of errors are
-  /// those of a sequential run; on_progress is called from the run's thread. Pays when drawing
-  /// costs about as much as converting and two cores are free (the 1080p text clock: 1.6x or
-  /// more). Needs a converter: with none the generator draws into the sink's own frame, and the
-  /// run stays sequential. Ignored with a lending source.
+  /// those of a sequential run; on_progress is called from the run's thread. Pays when two cores
+  /// are free and drawing costs about as much as converting, or the generator DrawsConcurrently
+  /// (figures in benchmarks/README.md). Needs a converter: with none the generator draws into the
+  /// sink's own frame, and the run stays sequential. Ignored with a lending source.
   bool overlap = false;
 };
 
@@ -285,7 +287,8 @@ class Pipeline {
 
   /// RunOptions::overlap: two lanes, this thread and one more, take the frames in turn (even
   /// frames here, odd ones there). Each lane draws its frame into a frame of its own, then converts
-  /// it and hands it to the sink; the drawing steps go one at a time in frame order, and so do the
+  /// it and hands it to the sink; the drawing steps go one at a time in frame order (only the
+  /// pacing does when the generator DrawsConcurrently: both lanes then draw at once), and so do the
   /// convert-and-hand-over steps (detail::HandoffRing), so frame i + 1 is drawn while frame i is
   /// converted and handed over. A frame is drawn and converted by the same thread: it never
   /// crosses from one core's cache to the other's, which on two cores costs more than the
@@ -317,29 +320,38 @@ class Pipeline {
       auto last_progress = start;
       Frame<detail::generator_output<G>()>& frame = drawn_[index];
       for (std::uint64_t i = index; i < frame_count; i += kLanes) {
-        // Drawing, in turn.
+        // Pacing in turn, then drawing: in turn too, unless the generator DrawsConcurrently.
         if (!ring.wait_turn(kDraw, i)) return;
         const FrameTime time = FrameTime::at(i, options.fps);
         bool drawn = false;
+        Slot paced = Slot::Stop;
         try {
-          Slot paced = Slot::Stop;
           if (i < ring.end() && !engine_.stop_requested())
             paced = pace(options, time, start, false);
-          if (paced == Slot::Stop) ring.end_at(i);
-          if (paced == Slot::Late) late.fetch_add(1, std::memory_order_relaxed);
-          if (paced == Slot::Draw) {
+        } catch (...) {
+          ring.fail(i, std::current_exception());
+        }
+        if (paced == Slot::Stop) ring.end_at(i);
+        if (paced == Slot::Late) late.fetch_add(1, std::memory_order_relaxed);
+        if constexpr (DrawsConcurrently<G>) ring.pass(kDraw, i);
+        if (paced == Slot::Draw) {
+          try {
             const auto t0 = SteadyClock::now();
             generator_.generate(frame.view(), time);
             generate_ns.fetch_add((SteadyClock::now() - t0).count(), std::memory_order_relaxed);
             drawn = true;
+          } catch (...) {
+            ring.fail(i, std::current_exception());  // the frames before it are still handed over
           }
-        } catch (...) {
-          ring.fail(i, std::current_exception());  // the frames before it are still handed over
         }
-        ring.pass(kDraw, i);
-        if (i >= ring.end()) return;
-        // Converting and handing over, in turn.
+        if constexpr (!DrawsConcurrently<G>) ring.pass(kDraw, i);
+        // Converting and handing over, in turn. A frame at or past the end passes its turn
+        // untouched, so that a later frame's lane, which may have drawn meanwhile, sees the end.
         if (!ring.wait_turn(kPush, i)) return;
+        if (i >= ring.end()) {
+          ring.pass(kPush, i);
+          return;
+        }
         try {
           merge_drawing();
           if (drawn) engine_.push(frame.view(), time, stats);

@@ -217,6 +217,15 @@ concept HasFinish = requires(S& s) {
 template <class G>
 concept Generator = HasOutputFormat<G> && HasFrameSize<G> && GeneratesFrames<G>;
 
+/// Optional, for a Generator: it may draw two frames at once, from two threads
+/// (`static constexpr bool draws_concurrently = true`: its `generate` writes no state that
+/// another call reads or writes). An overlapped run (RunOptions::overlap) then lets both lanes
+/// draw at the same time; without it the draws go one at a time, in frame order.
+template <class G>
+concept DrawsConcurrently = requires {
+  requires bool(G::draws_concurrently);
+};
+
 /// A Converter turns a frame of each input format it declares into a frame of its output format,
 /// of the same size.
 template <class C>

@@ -32,6 +32,8 @@ struct TextClockOptions {
 class TextClockGenerator {
  public:
   static constexpr PixelFormat output = PixelFormat::BGR24;
+  /// generate() reads only the options: an overlapped run may draw two frames at once.
+  static constexpr bool draws_concurrently = true;
 
   using Options = TextClockOptions;
 
@@ -77,6 +79,6 @@ class TextClockGenerator {
   Options options_;
 };
 
-static_assert(Generator<TextClockGenerator>);
+static_assert(Generator<TextClockGenerator> && DrawsConcurrently<TextClockGenerator>);
 
 }  // namespace framepipe
