@@ -36,6 +36,8 @@
 #include <utility>
 #include <vector>
 
+#include "natural_frame.hpp"
+
 #if FRAMEPIPE_BENCH_HAVE_LIBYUV
 #  include <libyuv.h>
 #endif
@@ -48,6 +50,9 @@ extern "C" {
 
 namespace {
 
+using framepipe_bench::natural_frame;
+using framepipe_bench::size_name;
+
 using framepipe::Frame;
 using framepipe::FrameView;
 using framepipe::Isa;
@@ -59,40 +64,7 @@ constexpr std::pair<int, int> kSizes[] = {
     {640, 480}, {1280, 720}, {1920, 1080}, {2560, 1440}, {3840, 2160}};
 constexpr Isa kIsas[] = {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512};
 
-std::string size_name(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
-
 // --- Source frames ------------------------------------------------------------------------------
-
-/// A "natural-ish" picture: smooth gradients and soft shapes plus a little noise, so both the
-/// smooth-area precision and the detail of a real frame show. Deterministic.
-template <PixelFormat F>
-Frame<F> natural_frame(int w, int h) {
-  constexpr framepipe::FormatInfo info = framepipe::format_info(F);
-  Frame<F> frame({w, h});
-  std::mt19937 rng(12345);
-  std::normal_distribution<double> noise(0.0, 6.0);
-  const FrameView<F> v = frame.view();
-  for (int y = 0; y < h; ++y) {
-    std::uint8_t* row = v.row(0, y);
-    const double fy = static_cast<double>(y) / h;
-    for (int x = 0; x < w; ++x) {
-      const double fx = static_cast<double>(x) / w;
-      const double d = std::hypot(fx - 0.6, fy - 0.4);
-      const double r = 255 * (0.15 + 0.7 * fx) + 40 * std::sin(9 * d);
-      const double g = 255 * (0.2 + 0.6 * fy) + 50 * std::cos(13 * fx * fy);
-      const double b = 255 * (0.8 - 0.6 * d) + 30 * std::sin(25 * fx + 7 * fy);
-      auto clip = [&](double c) {
-        return static_cast<std::uint8_t>(std::clamp(std::lround(c + noise(rng)), 0L, 255L));
-      };
-      std::uint8_t* p = row + x * info.pixel_bytes;
-      p[info.r_index] = clip(r);
-      p[info.g_index] = clip(g);
-      p[info.b_index] = clip(b);
-      if (info.pixel_bytes == 4) p[3] = 255;
-    }
-  }
-  return frame;
-}
 
 /// The source frames of one size, shared by every entry so all convert the same pixels.
 struct Sources {

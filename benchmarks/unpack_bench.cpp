@@ -37,11 +37,16 @@
 #include <utility>
 #include <vector>
 
+#include "natural_frame.hpp"
+
 #if FRAMEPIPE_BENCH_HAVE_LIBYUV
 #  include <libyuv.h>
 #endif
 
 namespace {
+
+using framepipe_bench::natural_frame;
+using framepipe_bench::size_name;
 
 using framepipe::ChromaSite;
 using framepipe::ColorSpec;
@@ -58,36 +63,7 @@ constexpr Isa kIsas[] = {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512};
 // entry is given (or assumes) the same.
 constexpr ColorSpec kSpec{Matrix::BT601, Range::Limited};
 
-std::string size_name(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
-
 // --- Source frames ------------------------------------------------------------------------------
-
-/// A "natural-ish" BGR picture (gradients, soft shapes, Gaussian noise sigma 6), packed by
-/// I420Packer / Nv12Packer: what a decoder hands over. Deterministic.
-Frame<PixelFormat::BGR24> natural_bgr(int w, int h) {
-  Frame<PixelFormat::BGR24> frame({w, h});
-  std::mt19937 rng(12345);
-  std::normal_distribution<double> noise(0.0, 6.0);
-  const FrameView<PixelFormat::BGR24> v = frame.view();
-  for (int y = 0; y < h; ++y) {
-    std::uint8_t* row = v.row(0, y);
-    const double fy = static_cast<double>(y) / h;
-    for (int x = 0; x < w; ++x) {
-      const double fx = static_cast<double>(x) / w;
-      const double d = std::hypot(fx - 0.6, fy - 0.4);
-      const double r = 255 * (0.15 + 0.7 * fx) + 40 * std::sin(9 * d);
-      const double g = 255 * (0.2 + 0.6 * fy) + 50 * std::cos(13 * fx * fy);
-      const double b = 255 * (0.8 - 0.6 * d) + 30 * std::sin(25 * fx + 7 * fy);
-      auto clip = [&](double c) {
-        return static_cast<std::uint8_t>(std::clamp(std::lround(c + noise(rng)), 0L, 255L));
-      };
-      row[3 * x + 2] = clip(r);
-      row[3 * x + 1] = clip(g);
-      row[3 * x + 0] = clip(b);
-    }
-  }
-  return frame;
-}
 
 struct Sources {
   Frame<PixelFormat::I420> i420;
@@ -98,7 +74,7 @@ const Sources& sources(int w, int h) {
   static std::map<std::pair<int, int>, std::unique_ptr<Sources>> cache;
   auto& slot = cache[{w, h}];
   if (!slot) {
-    const Frame<PixelFormat::BGR24> bgr = natural_bgr(w, h);
+    const Frame<PixelFormat::BGR24> bgr = natural_frame<PixelFormat::BGR24>(w, h);
     slot = std::make_unique<Sources>(
         Sources{Frame<PixelFormat::I420>({w, h}), Frame<PixelFormat::NV12>({w, h})});
     framepipe::I420Packer{{.matrix = kSpec.matrix}}.convert(bgr.view(), slot->i420.view());
