@@ -82,6 +82,31 @@ void check_counts(const framepipe::test::RunResult& server, unsigned long long m
   CHECK(counts->sent > 0);
 }
 
+/// Streams with `args` and meanwhile runs the two receivers the example prints: its gst-launch
+/// line `gst` (made headless) and, where ffmpeg is installed, ffmpeg on `ffmpeg_input` (the input
+/// of the printed `ffplay ffplay_args` line). Checks that both lines were printed as run, that
+/// each receiver exited 0, and the counts for `made` frames.
+void check_printed_receivers(const std::string& args, const std::string& gst,
+                             const std::string& ffplay_args, const std::string& ffmpeg_input,
+                             bool ffmpeg, unsigned long long made) {
+  framepipe::test::RunResult gst_client, ffmpeg_client;
+  const auto server = with_stream(args, [&] {
+    gst_client = framepipe::test::run_program("/usr/bin/timeout", "10 " + headless(gst, 15));
+    if (ffmpeg) {
+      ffmpeg_client = framepipe::test::run_program(
+          "/usr/bin/timeout",
+          "10 /usr/bin/ffmpeg -nostdin -v error " + ffmpeg_input + " -frames:v 10 -f null -");
+    }
+  });
+  INFO("example printed: " << server.output << "\ngst-launch printed: " << gst_client.output
+                           << "\nffmpeg printed: " << ffmpeg_client.output);
+  CHECK(server.output.find("     or: " + gst + "\n") != std::string::npos);
+  CHECK(server.output.find("receive: ffplay " + ffplay_args + "\n") != std::string::npos);
+  CHECK(gst_client.exit_code == 0);
+  if (ffmpeg) CHECK(ffmpeg_client.exit_code == 0);
+  check_counts(server, made);
+}
+
 }  // namespace
 
 TEST_CASE("stream --to rtsp:// serves the clock to a client and reports the counts") {
@@ -133,23 +158,9 @@ TEST_CASE("stream --to rtp:// --sdp: the printed gst-launch and ffplay receivers
       " caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96\" ! "
       "rtpjitterbuffer latency=50 ! rtph264depay ! avdec_h264 ! videoconvert ! autovideosink";
   const std::string ffplay_args = "-protocol_whitelist file,udp,rtp -i " + sdp;
-  framepipe::test::RunResult gst_client, ffmpeg_client;
-  const auto server = with_stream(
-      "--to rtp://127.0.0.1:" + p + " --sdp " + sdp + " --seconds 6 --size 320x240", [&] {
-        gst_client = framepipe::test::run_program("/usr/bin/timeout", "10 " + headless(gst, 15));
-        if (ffmpeg) {
-          ffmpeg_client = framepipe::test::run_program(
-              "/usr/bin/timeout",
-              "10 /usr/bin/ffmpeg -nostdin -v error " + ffplay_args + " -frames:v 10 -f null -");
-        }
-      });
-  INFO("example printed: " << server.output << "\ngst-launch printed: " << gst_client.output
-                           << "\nffmpeg printed: " << ffmpeg_client.output);
-  CHECK(server.output.find("     or: " + gst + "\n") != std::string::npos);
-  CHECK(server.output.find("receive: ffplay " + ffplay_args + "\n") != std::string::npos);
-  CHECK(gst_client.exit_code == 0);
-  if (ffmpeg) CHECK(ffmpeg_client.exit_code == 0);
-  check_counts(server, 180);
+  check_printed_receivers(
+      "--to rtp://127.0.0.1:" + p + " --sdp " + sdp + " --seconds 6 --size 320x240", gst,
+      ffplay_args, ffplay_args, ffmpeg, 180);
 }
 
 TEST_CASE("stream --to rtp:// --codec raw: the printed receivers read the uncompressed stream") {
@@ -170,24 +181,9 @@ TEST_CASE("stream --to rtp:// --codec raw: the printed receivers read the uncomp
       "height=(string)120,colorimetry=(string)BT601-5,payload=96\" ! rtpjitterbuffer latency=50 ! "
       "rtpvrawdepay ! videoconvert ! autovideosink";
   const std::string ffplay_args = "-protocol_whitelist file,udp,rtp -i " + sdp;
-  framepipe::test::RunResult gst_client, ffmpeg_client;
-  const auto server = with_stream(
+  check_printed_receivers(
       "--to rtp://127.0.0.1:" + p + " --sdp " + sdp + " --codec raw --seconds 5 --size 160x120",
-      [&] {
-        gst_client = framepipe::test::run_program("/usr/bin/timeout", "10 " + headless(gst, 15));
-        if (ffmpeg) {
-          ffmpeg_client = framepipe::test::run_program(
-              "/usr/bin/timeout",
-              "10 /usr/bin/ffmpeg -nostdin -v error " + ffplay_args + " -frames:v 10 -f null -");
-        }
-      });
-  INFO("example printed: " << server.output << "\ngst-launch printed: " << gst_client.output
-                           << "\nffmpeg printed: " << ffmpeg_client.output);
-  CHECK(server.output.find("     or: " + gst + "\n") != std::string::npos);
-  CHECK(server.output.find("receive: ffplay " + ffplay_args + "\n") != std::string::npos);
-  CHECK(gst_client.exit_code == 0);
-  if (ffmpeg) CHECK(ffmpeg_client.exit_code == 0);
-  check_counts(server, 150);
+      gst, ffplay_args, ffplay_args, ffmpeg, 150);
 }
 
 TEST_CASE("stream --to srt://: the printed gst-launch and ffplay callers receive the stream") {
@@ -201,22 +197,8 @@ TEST_CASE("stream --to srt://: the printed gst-launch and ffplay callers receive
   const std::string url = "srt://127.0.0.1:" + std::to_string(framepipe::test::free_udp_port());
   const std::string gst =
       "gst-launch-1.0 srtsrc uri=" + url + " ! decodebin ! videoconvert ! autovideosink";
-  framepipe::test::RunResult gst_client, ffmpeg_client;
-  const auto server = with_stream("--to " + url + " --seconds 6 --size 320x240", [&] {
-    gst_client = framepipe::test::run_program("/usr/bin/timeout", "10 " + headless(gst, 15));
-    if (ffmpeg) {
-      ffmpeg_client = framepipe::test::run_program(
-          "/usr/bin/timeout",
-          "10 /usr/bin/ffmpeg -nostdin -v error -i " + url + " -frames:v 10 -f null -");
-    }
-  });
-  INFO("example printed: " << server.output << "\ngst-launch printed: " << gst_client.output
-                           << "\nffmpeg printed: " << ffmpeg_client.output);
-  CHECK(server.output.find("     or: " + gst + "\n") != std::string::npos);
-  CHECK(server.output.find("receive: ffplay " + url + "\n") != std::string::npos);
-  CHECK(gst_client.exit_code == 0);
-  if (ffmpeg) CHECK(ffmpeg_client.exit_code == 0);
-  check_counts(server, 180);
+  check_printed_receivers("--to " + url + " --seconds 6 --size 320x240", gst, url, "-i " + url,
+                          ffmpeg, 180);
 }
 
 TEST_CASE("stream --to srt:// on a port another socket holds says so and exits 1") {
