@@ -3,9 +3,7 @@
 // prints (gst-launch-1.0 with a fakesink for autovideosink, ffmpeg for ffplay where it is
 // installed); then checks the printed counts and the exit code.
 #include <doctest/doctest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -206,19 +204,11 @@ TEST_CASE("stream --to srt:// on a port another socket holds says so and exits 1
     MESSAGE("skipped: srtsink or x264enc missing");
     std::exit(77);
   }
-  const int holder = ::socket(AF_INET, SOCK_DGRAM, 0);
-  REQUIRE(holder >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  const std::string port = std::to_string(ntohs(addr.sin_port));
+  const framepipe::test::HeldPort holder(SOCK_DGRAM);  // another program's socket (SRT is UDP)
+  const std::string port = std::to_string(holder.port());
   const auto r = framepipe::test::run_program(
       "/usr/bin/timeout", "20 " + std::string(FRAMEPIPE_STREAM_EXE) +
                               " --to srt://127.0.0.1:" + port + " --seconds 3 --size 320x240");
-  ::close(holder);
   INFO("example printed: " << r.output);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("127.0.0.1:" + port + " is already in use") != std::string::npos);

@@ -124,3 +124,28 @@ TEST_CASE("free_tcp_port and free_udp_port give loopback ports that can be bound
     ::close(fd);
   }
 }
+
+TEST_CASE("HeldPort holds its loopback port until it goes") {
+  for (const int type : {SOCK_STREAM, SOCK_DGRAM}) {
+    CAPTURE(type);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const auto bind_to = [&](std::uint16_t port) {
+      const int fd = ::socket(AF_INET, type, 0);
+      REQUIRE(fd >= 0);
+      addr.sin_port = htons(port);
+      const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+      ::close(fd);
+      return bound;
+    };
+    std::uint16_t port = 0;
+    {
+      const test::HeldPort held(type);
+      port = held.port();
+      CHECK(port != 0);
+      CHECK_FALSE(bind_to(port));  // in use while held
+    }
+    CHECK(bind_to(port));  // free once it went
+  }
+}

@@ -6,9 +6,7 @@
 #include "framepipe/gst/network.hpp"
 
 #include <doctest/doctest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -353,15 +351,8 @@ TEST_CASE("an SRT listener on a port another socket holds ends with AddressInUse
     std::exit(77);
   }
   // Another program's UDP socket on the port (SRT runs over UDP).
-  const int holder = ::socket(AF_INET, SOCK_DGRAM, 0);
-  REQUIRE(holder >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  const std::uint16_t port = ntohs(addr.sin_port);
+  const test::HeldPort holder(SOCK_DGRAM);
+  const std::uint16_t port = holder.port();
   std::optional<AddressInUse> caught;
   test::within(30s, [&] {
     try {
@@ -370,7 +361,6 @@ TEST_CASE("an SRT listener on a port another socket holds ends with AddressInUse
       caught = e;
     }
   });
-  ::close(holder);
   REQUIRE_MESSAGE(caught.has_value(), "the listener did not fail with AddressInUse");
   MESSAGE(std::string(caught->what()));
   CHECK(caught->address() == "127.0.0.1");

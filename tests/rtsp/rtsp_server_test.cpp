@@ -4,9 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <gst/gst.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -279,25 +277,17 @@ TEST_CASE("without clients every frame is dropped and counted, and the producer 
 }
 
 TEST_CASE("a port already in use is AddressInUse") {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(fd, 1) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  const auto port = ntohs(addr.sin_port);
-  try {
-    RtspServer server({.port = port});
-    FAIL("the server listened on a port in use");
-  } catch (const AddressInUse& e) {
-    CHECK(e.port() == port);
-    CHECK(e.address() == "127.0.0.1");
+  {
+    const test::HeldPort holder(SOCK_STREAM);  // another program's server on the port
+    const auto port = holder.port();
+    try {
+      RtspServer server({.port = port});
+      FAIL("the server listened on a port in use");
+    } catch (const AddressInUse& e) {
+      CHECK(e.port() == port);
+      CHECK(e.address() == "127.0.0.1");
+    }
   }
-  ::close(fd);
   CHECK_THROWS_AS(RtspServer({.path = "no-slash"}), InvalidArgument);
 }
 

@@ -463,22 +463,37 @@ inline void within(std::chrono::seconds limit, const std::function<void()>& fn) 
   fn();
 }
 
-/// A loopback (127.0.0.1) port of `type` (SOCK_STREAM: TCP, SOCK_DGRAM: UDP) that was free a
-/// moment ago: bound to port 0, read back, released, so that the test's server or receiver binds
-/// it next. Fails the test when the socket calls fail.
-inline std::uint16_t free_loopback_port(int type) {
-  const int fd = ::socket(AF_INET, type, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  socklen_t len = sizeof addr;
-  const bool named = bound && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  REQUIRE(named);
-  return ntohs(addr.sin_port);
-}
+/// A loopback (127.0.0.1) socket of `type` (SOCK_STREAM: TCP, listening; SOCK_DGRAM: UDP) bound
+/// to a port the system chose, held until destruction: another program's socket on the port.
+/// Fails the test when the socket calls fail.
+class HeldPort {
+ public:
+  explicit HeldPort(int type) : fd_(::socket(AF_INET, type, 0)) {
+    REQUIRE(fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool bound = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    socklen_t len = sizeof addr;
+    const bool named = bound && ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+                       (type != SOCK_STREAM || ::listen(fd_, 1) == 0);
+    if (!named) ::close(fd_);
+    REQUIRE(named);
+    port_ = ntohs(addr.sin_port);
+  }
+  HeldPort(const HeldPort&) = delete;
+  HeldPort& operator=(const HeldPort&) = delete;
+  ~HeldPort() { ::close(fd_); }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_;
+  std::uint16_t port_ = 0;
+};
+
+/// A loopback port of `type` that was free a moment ago: held (HeldPort), read back, released,
+/// so that the test's server or receiver binds it next.
+inline std::uint16_t free_loopback_port(int type) { return HeldPort(type).port(); }
 
 /// free_loopback_port(SOCK_STREAM): for RTSP servers.
 inline std::uint16_t free_tcp_port() { return free_loopback_port(SOCK_STREAM); }
