@@ -22,6 +22,7 @@ LABELS = {
     "framepipe_avx2": "framepipe avx2",
     "framepipe_avx512": "framepipe avx512",
     "framepipe_I420Packer": "framepipe I420Packer",
+    "framepipe_I420Packer_then_read": "framepipe I420Packer + a read",
     "libyuv_RGB24ToI420": "libyuv RGB24ToI420",
     "libyuv_ARGBToI420": "libyuv ARGBToI420",
     "libyuv_ARGBToNV12": "libyuv ARGBToNV12",
