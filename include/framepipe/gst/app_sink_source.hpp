@@ -500,13 +500,15 @@ class AppSinkSource {
             StreamError(detail::object_name(GST_OBJECT_CAST(pipeline.get())),
                         "the pipeline could not be set to PLAYING", "")));
       }
-      GstSample* first = wait_front("start");
+      // A reference of its own: with `drop`, the streaming thread may drop the queued sample
+      // while its caps are read here.
+      const detail::SamplePtr first(wait_front("start", Front::Peek));
       if (first == nullptr) {
         fail(std::make_exception_ptr(
             StreamError(options.appsink_name,
                         "the stream ended before its first frame, so its format is unknown", "")));
       }
-      GstCaps* sample_caps = gst_sample_get_caps(first);
+      GstCaps* sample_caps = gst_sample_get_caps(first.get());
       if (sample_caps == nullptr || !gst_video_info_from_caps(&info, sample_caps)) {
         fail(std::make_exception_ptr(
             StreamError(options.appsink_name, "the first frame came without video caps", "")));
@@ -537,9 +539,14 @@ class AppSinkSource {
       return spec;
     }
 
-    /// Waits until the queue's front holds a frame (returned, still queued), EOS (null), an error,
-    /// interrupt() or pull_timeout (thrown).
-    GstSample* wait_front(const char* what) {
+    /// What wait_front() does with the frame at the queue's front.
+    enum class Front { Peek, Take };
+
+    /// Waits until the queue's front holds a frame, EOS (null), an error, interrupt() or
+    /// pull_timeout (thrown). The frame is returned with a reference the caller owns: a new one
+    /// (Peek: it stays queued) or the queue's (Take: it leaves the queue). Either happens under
+    /// the lock, since with `drop` the streaming thread may drop the front at any moment.
+    GstSample* wait_front(const char* what, Front front) {
       const auto started = std::chrono::steady_clock::now();
       std::unique_lock lock(mutex);
       for (;;) {
@@ -548,7 +555,16 @@ class AppSinkSource {
           throw Interrupted(std::string("framepipe::AppSinkSource: ") + what +
                             "() interrupted (interrupt() was called)");
         }
-        if (count > 0) return queue[head];
+        if (count > 0) {
+          GstSample* sample = queue[head];
+          if (front == Front::Peek) return gst_sample_ref(sample);
+          queue[head] = nullptr;
+          head = (head + 1) % queue.size();
+          --count;
+          lock.unlock();
+          space.notify_one();
+          return sample;
+        }
         if (eos) return nullptr;
         lock.unlock();
         read_bus();
@@ -575,18 +591,11 @@ class AppSinkSource {
       }
       if (ended) return std::nullopt;
       // A frame in hand goes first; the bus is read while waiting for one.
-      GstSample* sample = wait_front("next");
+      GstSample* sample = wait_front("next", Front::Take);
       if (sample == nullptr) {
         ended = true;
         return std::nullopt;
       }
-      {
-        const std::lock_guard lock(mutex);
-        queue[head] = nullptr;
-        head = (head + 1) % queue.size();
-        --count;
-      }
-      space.notify_one();
       return lend(sample);
     }
 
