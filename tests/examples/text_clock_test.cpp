@@ -60,7 +60,7 @@ TEST_CASE("text_clock writes the tutorial's clock: 150 frames of 320x240 over 5 
   for (std::size_t i : {std::size_t{0}, std::size_t{75}, std::size_t{149}}) {
     const auto& frame = video.frames[i];
     INFO("frame ", i);
-    // The text sits in the middle: some pixel there is bright (white text, lossy VP8).
+    // The text sits in the middle: some pixel there is bright (yellow text, lossy VP8).
     CHECK(brightest(frame, 60, 90, 200, 60) > 180);
     // The corners are black (allowing a little coding noise).
     CHECK(brightest(frame, 0, 0, 20, 20) < 24);
@@ -115,7 +115,7 @@ TEST_CASE("text_clock --display without a display fails with a message, not a cr
   CHECK(unreachable.output.find("DISPLAY=:4093") != std::string::npos);
 }
 
-TEST_CASE("text_clock at 1080p: black stays black and the text reaches white") {
+TEST_CASE("text_clock at 1080p: black stays black and the text reaches full strength") {
   framepipe::test::TempDir dir("text-clock");
   const auto file = dir.path() / "hd.webm";
   const framepipe::test::RunResult run =

@@ -71,6 +71,25 @@ TEST_CASE("TextClockGenerator draws centred text on black, in the colour asked f
   CHECK(has_full_colour);
 }
 
+TEST_CASE("TextClockGenerator draws in the tutorial's yellow by default") {
+  // The tutorial's putText colour was (0, 255, 255): yellow in BGR. The README's picture shows it.
+  CHECK(TextClockOptions{}.color == Rgb{255, 255, 0});
+  TextClockGenerator gen;
+  Frame<PixelFormat::BGR24> frame(gen.size());
+  gen.generate(frame.view(), FrameTime::at(37, {30, 1}));
+  int yellow = 0;
+  int other = 0;
+  for (int y = 0; y < frame.height(); ++y) {
+    for (int x = 0; x < frame.width(); ++x) {
+      const std::uint8_t* p = frame.view().row(0, y) + 3 * x;
+      if (p[0] == 0 && p[1] == 255 && p[2] == 255) ++yellow;
+      if (p[0] != 0 || p[1] != p[2]) ++other;  // blue, or red and green apart: not a yellow
+    }
+  }
+  CHECK(yellow > 0);  // a thin anti-aliased stroke: few pixels at full strength
+  CHECK(other == 0);
+}
+
 TEST_CASE("TextClockGenerator scales its font with the frame, and works at tiny and odd sizes") {
   TextClockGenerator big{{.size = {1280, 720}}};
   CHECK(big.options().font_scale == doctest::Approx(3.0));

@@ -20,14 +20,16 @@ namespace framepipe {
 /// How a TextClockGenerator draws: `TextClockGenerator{{.size = {640, 480}}}`.
 struct TextClockOptions {
   Size size{320, 240};
-  Rgb color{255, 255, 255};
+  /// Yellow, as the tutorial drew it (`(0, 255, 255)` in BGR).
+  Rgb color{255, 255, 0};
   /// OpenCV font scale; 0 scales with the frame (1.0 at 240 lines, the tutorial's look).
   double font_scale = 0;
   /// Stroke thickness in pixels; 0 scales with the font.
   int thickness = 0;
 };
 
-/// Draws each frame's time in seconds with six decimals ("1.233333"), centred, on black, in BGR.
+/// Draws each frame's time in seconds with six decimals ("1.233333"), centred, in yellow (the
+/// default colour) on black, in BGR.
 /// Unlike the tutorial it draws before any colour conversion, so the colour is the one asked for.
 class TextClockGenerator {
  public:
