@@ -20,7 +20,7 @@
 #include <cstring>
 #include <framepipe/color/coefficients.hpp>
 #include <framepipe/convert/i420_packer.hpp>
-#include <framepipe/convert/kernels/dispatch.hpp>
+#include <framepipe/convert/kernels/pack_dispatch.hpp>
 #include <framepipe/convert/nv12_packer.hpp>
 #include <framepipe/core/band_pool.hpp>
 #include <framepipe/core/frame.hpp>

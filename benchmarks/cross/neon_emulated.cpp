@@ -26,7 +26,7 @@
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/color/unpack_coefficients.hpp"
 #include "framepipe/convert/isa.hpp"
-#include "framepipe/convert/kernels/dispatch.hpp"
+#include "framepipe/convert/kernels/pack_dispatch.hpp"
 #include "framepipe/convert/kernels/unpack_dispatch.hpp"
 #include "framepipe/core/frame.hpp"
 

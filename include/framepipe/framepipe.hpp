@@ -13,7 +13,7 @@
 #include "framepipe/convert/function_converter.hpp"
 #include "framepipe/convert/i420_packer.hpp"
 #include "framepipe/convert/isa.hpp"
-#include "framepipe/convert/kernels/dispatch.hpp"
+#include "framepipe/convert/kernels/pack_dispatch.hpp"
 #include "framepipe/convert/kernels/unpack_dispatch.hpp"
 #include "framepipe/convert/nv12_packer.hpp"
 #include "framepipe/convert/rgb_to_yuv_packer.hpp"

@@ -25,7 +25,7 @@
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/convert/i420_packer.hpp"
 #include "framepipe/convert/isa.hpp"
-#include "framepipe/convert/kernels/dispatch.hpp"
+#include "framepipe/convert/kernels/pack_dispatch.hpp"
 #include "framepipe/convert/nv12_packer.hpp"
 #include "framepipe/core/frame.hpp"
 #include "support/color_reference.hpp"
@@ -204,7 +204,7 @@ TEST_CASE("SIMD kernels match scalar on 1920x1080 and 3840x2160 frames") {
 
 TEST_CASE("SIMD kernels match scalar where AVX-512's two-block loop hands over to one block") {
   // The AVX-512 wide kernel runs 128 pixels per iteration, then one 64-pixel block if one is
-  // left, then row_any.hpp's padded tail; these widths give every mix of the three (and of the
+  // left, then pack_row_any.hpp's padded tail; these widths give every mix of the three (and of the
   // other paths' 16- and 32-pixel blocks), on padded, unaligned rows.
   std::mt19937 rng(128);
   for (Isa isa : simd_paths_under_test()) {

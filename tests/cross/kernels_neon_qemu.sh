@@ -70,7 +70,7 @@ stale() {
 
 echo "== $("$cxx" --version | head -n 1); $("$qemu" --version | head -n 1)"
 if stale "$work/headers.ok"; then
-  for header in convert/kernels/neon.hpp convert/kernels/dispatch.hpp \
+  for header in convert/kernels/pack_neon.hpp convert/kernels/pack_dispatch.hpp \
     convert/kernels/unpack_neon.hpp convert/kernels/unpack_dispatch.hpp convert/isa.hpp; do
     echo "#include \"framepipe/$header\"" >"$work/header_alone.cpp"
     "$cxx" "${flags[@]}" -Wconversion -Wsign-conversion -fsyntax-only "$work/header_alone.cpp"

@@ -6,7 +6,7 @@
 
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/convert/isa.hpp"
-#include "framepipe/convert/kernels/dispatch.hpp"
+#include "framepipe/convert/kernels/pack_dispatch.hpp"
 #include "framepipe/core/band_pool.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"

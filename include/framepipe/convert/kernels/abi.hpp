@@ -29,10 +29,10 @@
 #  define FRAMEPIPE_KERNELS_ABI tu_base
 #endif
 
-// FRAMEPIPE_KERNELS_NEON: 1 when the AArch64 NEON kernels (neon.hpp) are compiled in, with GCC or
-// Clang on AArch64, where NEON is part of the base ISA (no target attribute and no run-time check
-// is needed to use it); 0 elsewhere. Here rather than in neon.hpp so that isa.hpp can name the
-// path without pulling in <arm_neon.h> and the kernels.
+// FRAMEPIPE_KERNELS_NEON: 1 when the AArch64 NEON kernels (pack_neon.hpp) are compiled in, with GCC
+// or Clang on AArch64, where NEON is part of the base ISA (no target attribute and no run-time
+// check is needed to use it); 0 elsewhere. Here rather than in pack_neon.hpp so that isa.hpp can
+// name the path without pulling in <arm_neon.h> and the kernels.
 #if defined(__aarch64__) && defined(__ARM_NEON) && defined(__GNUC__)
 #  define FRAMEPIPE_KERNELS_NEON 1
 #else

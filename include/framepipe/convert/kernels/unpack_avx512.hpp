@@ -215,16 +215,8 @@ FRAMEPIPE_TARGET_AVX512 void unpack_blocks(const std::uint8_t* y, const std::uin
 
 }  // namespace unpack_avx512_detail
 
-/// AVX-512 twin of unpack_row_scalar (same contract, same bytes).
-template <PixelFormat In, PixelFormat Out, ChromaSite Site>
-void unpack_row_avx512(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
-                       const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
-                       int width, const UnpackCoefficients& k) {
-  unpack_row_any<In, Out, unpack_avx512_detail::kBlock,
-                 &unpack_avx512_detail::unpack_blocks<Out, Site>, unpack_avx512_detail::kSumBlock,
-                 &unpack_avx512_detail::vertical_sums<In == PixelFormat::NV12>>(
-      y, u_near, u_far, v_near, v_far, dst, width, k);
-}
+// unpack_row_avx512: unpack_row_any.hpp's wrapper of unpack_blocks and vertical_sums.
+FRAMEPIPE_UNPACK_ROW_ANY(avx512);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels

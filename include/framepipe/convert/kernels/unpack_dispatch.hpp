@@ -1,4 +1,4 @@
-// Chooses the unpack row kernels for a path (the unpack twin of dispatch.hpp, with the same
+// Chooses the unpack row kernels for a path (the unpack twin of pack_dispatch.hpp, with the same
 // mechanism: every x86 path is compiled into every translation unit through per-function target
 // attributes, and the CPU is asked once; on AArch64 the NEON path, baseline there, needs neither).
 #pragma once

@@ -1,6 +1,6 @@
-// The row driver every SIMD unpack kernel shares (the unpack twin of row_any.hpp): it turns a wide
-// kernel, which only ever sees whole blocks and finished vertical sums, into an UnpackRowFn for any
-// width. Per segment of up to kUnpackSegment pixels it
+// The row driver every SIMD unpack kernel shares (the unpack twin of pack_row_any.hpp): it turns a
+// wide kernel, which only ever sees whole blocks and finished vertical sums, into an UnpackRowFn
+// for any width. Per segment of up to kUnpackSegment pixels it
 //   1. forms (with the ISA's vertical-sum kernel, the last few columns in plain code) the
 //      vertical chroma sums V[i] = 3 near[i] + far[i] (0..1020, exact) of the segment's
 //      chroma columns, one column to the left and one to the right included (clamped to the
@@ -109,3 +109,21 @@ void unpack_row_any(const std::uint8_t* y, const std::uint8_t* u_near, const std
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels
+
+/// Defines an ISA's UnpackRowFn twin of unpack_row_scalar (same contract, same bytes),
+/// `unpack_row_<isa>`: unpack_row_any over `unpack_<isa>_detail`'s wide kernel `unpack_blocks`
+/// (`kBlock` pixels) and vertical-sum kernel `vertical_sums` (`kSumBlock` columns). Used once, at
+/// namespace scope, in each unpack_<isa>.hpp, so the wrapper is written once rather than per ISA.
+#define FRAMEPIPE_UNPACK_ROW_ANY(isa)                                               \
+  template <PixelFormat In, PixelFormat Out, ChromaSite Site>                       \
+  void unpack_row_##isa(const std::uint8_t* y, const std::uint8_t* u_near,          \
+                        const std::uint8_t* u_far, const std::uint8_t* v_near,      \
+                        const std::uint8_t* v_far, std::uint8_t* dst, int width,    \
+                        const UnpackCoefficients& k) {                              \
+    unpack_row_any<In, Out, unpack_##isa##_detail::kBlock,                          \
+                   &unpack_##isa##_detail::unpack_blocks<Out, Site>,                \
+                   unpack_##isa##_detail::kSumBlock,                                \
+                   &unpack_##isa##_detail::vertical_sums<In == PixelFormat::NV12>>( \
+        y, u_near, u_far, v_near, v_far, dst, width, k);                            \
+  }                                                                                 \
+  static_assert(true, "a semicolon follows the macro")

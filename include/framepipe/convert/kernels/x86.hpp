@@ -1,12 +1,12 @@
 // What the SIMD row kernels share on x86: feature macros, per-function target attributes, CPU
 // detection, the [E|O] lane order of the channel gathers and the source prefetch. Each ISA's
-// shuffle and permute tables live in its own file; tails and short rows are row_any.hpp's. The
+// shuffle and permute tables live in its own file; tails and short rows are pack_row_any.hpp's. The
 // kernels live in the inline namespace FRAMEPIPE_KERNELS_ABI (abi.hpp), which keeps each
 // translation unit's copy apart.
 //
 // How the kernels are built (see docs/architecture.md, "Colour"): every function that touches a
 // vector type carries a `target` attribute for its ISA, so a plain -O2 build with no -march flag
-// still contains the AVX2 and AVX-512 code, and dispatch.hpp picks one at run time from
+// still contains the AVX2 and AVX-512 code, and pack_dispatch.hpp picks one at run time from
 // __builtin_cpu_supports. No target_clones (its resolver symbols clash across files with clang 14)
 // and no SIMD library (Highway needs -lhwy, xsimd only dispatches across separately built files).
 #pragma once
@@ -56,7 +56,8 @@
 namespace framepipe::kernels::x86_detail {
 
 /// Which CPU features the kernels use are present (and enabled by the OS, which
-/// __builtin_cpu_supports checks through XGETBV). Not cached: dispatch.hpp caches its decision.
+/// __builtin_cpu_supports checks through XGETBV). Not cached: pack_dispatch.hpp caches its
+/// decision.
 struct CpuFeatures {
   bool sse41 = false;
   bool avx2 = false;

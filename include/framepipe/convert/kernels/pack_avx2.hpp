@@ -1,12 +1,12 @@
 // AVX2 row kernels: pack_i420_rows_avx2 and pack_nv12_rows_avx2, byte-identical to the scalar
-// kernels in scalar.hpp.
+// kernels in pack_scalar.hpp.
 //
-// The SSE4.1 kernel's arithmetic (sse4.hpp explains it) on 256-bit vectors. vpshufb cannot cross
-// 128-bit lanes, so a "group" of 16 pixels is two plain 32-byte loads and each lane gathers the
-// 8 pixels whose bytes that lane of the loads holds (Avx2Layout below: pixels 0..7 | 8..15 of
+// The SSE4.1 kernel's arithmetic (pack_sse4.hpp explains it) on 256-bit vectors. vpshufb cannot
+// cross 128-bit lanes, so a "group" of 16 pixels is two plain 32-byte loads and each lane gathers
+// the 8 pixels whose bytes that lane of the loads holds (Avx2Layout below: pixels 0..7 | 8..15 of
 // 3-byte formats, 0..3 8..11 | 4..7 12..15 of 4-byte ones). Every shuffle stays inside a lane
 // except one vpermd per luma row and a vpermq (+ one more for NV12) per chroma row, which put
-// the pixels back in order. The block is 32 pixels; row_any.hpp's pack_rows_any runs the last
+// the pixels back in order. The block is 32 pixels; pack_row_any.hpp's pack_rows_any runs the last
 // partial block (and an odd last column) on a padded copy.
 #pragma once
 
@@ -16,7 +16,7 @@
 #include <utility>
 
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/convert/kernels/row_any.hpp"
+#include "framepipe/convert/kernels/pack_row_any.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
@@ -24,7 +24,7 @@
 
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
-namespace avx2_detail {
+namespace pack_avx2_detail {
 
 // --- Tables: eo_pixel and the [E|O] lane order are explained in x86.hpp ---------------------
 
@@ -306,7 +306,7 @@ FRAMEPIPE_INLINE_AVX2 void step32(const std::uint8_t* src0, const std::uint8_t* 
 /// Pixels per block of the wide kernel.
 inline constexpr int kBlock = 32;
 
-/// The wide kernel (row_any.hpp): `width` is a positive multiple of kBlock.
+/// The wide kernel (pack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat In, bool Nv12>
 FRAMEPIPE_TARGET_AVX2 void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1,
                                        std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
@@ -319,25 +319,10 @@ FRAMEPIPE_TARGET_AVX2 void pack_blocks(const std::uint8_t* src0, const std::uint
   }
 }
 
-}  // namespace avx2_detail
+}  // namespace pack_avx2_detail
 
-/// AVX2 twin of pack_i420_rows_scalar (same contract, same bytes).
-template <PixelFormat In>
-void pack_i420_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
-                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
-                         const PackCoefficients& k) {
-  pack_rows_any<In, false, avx2_detail::kBlock, &avx2_detail::pack_blocks<In, false>>(
-      src0, src1, y0, y1, u, v, width, k);
-}
-
-/// AVX2 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
-template <PixelFormat In>
-void pack_nv12_rows_avx2(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
-                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
-                         const PackCoefficients& k) {
-  pack_rows_any<In, true, avx2_detail::kBlock, &avx2_detail::pack_blocks<In, true>>(
-      src0, src1, y0, y1, u, v, width, k);
-}
+// pack_i420_rows_avx2 and pack_nv12_rows_avx2: pack_row_any.hpp's wrappers of pack_blocks.
+FRAMEPIPE_PACK_ROWS_ANY(avx2);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels

@@ -1,5 +1,5 @@
 // SSE4.1 row kernels (they use SSSE3's pshufb and SSE2 arithmetic): pack_i420_rows_sse4 and
-// pack_nv12_rows_sse4, byte-identical to the scalar kernels in scalar.hpp.
+// pack_nv12_rows_sse4, byte-identical to the scalar kernels in pack_scalar.hpp.
 //
 // Per 16 pixels of each of the two rows: four 16-byte loads, then for each channel two pshufb +
 // por per 8 pixels give the channel as X << 8 in 16-bit lanes (even pixels first, then odd — see
@@ -9,7 +9,7 @@
 // (X0 + X1) << 7 exactly (both operands are multiples of 256, so pavgw's +1 never rounds), pavgw
 // of the even and odd halves is S << 6 exactly, one psrlw makes S << 5; then 3 pmulhw + 3 paddw
 // + psraw per plane, and packuswb clamps to 0..255 exactly as the scalar kernel does.
-// The block is 16 pixels; row_any.hpp's pack_rows_any runs the last partial block (and an odd
+// The block is 16 pixels; pack_row_any.hpp's pack_rows_any runs the last partial block (and an odd
 // last column) on a padded copy.
 #pragma once
 
@@ -18,7 +18,7 @@
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/convert/kernels/row_any.hpp"
+#include "framepipe/convert/kernels/pack_row_any.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
@@ -26,7 +26,7 @@
 
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
-namespace sse4_detail {
+namespace pack_sse4_detail {
 
 // --- Tables: eo_pixel and the [E|O] lane order are explained in x86.hpp ---------------------
 
@@ -213,7 +213,7 @@ FRAMEPIPE_INLINE_SSE4 void step16(const std::uint8_t* src0, const std::uint8_t* 
 /// Pixels per block of the wide kernel.
 inline constexpr int kBlock = 16;
 
-/// The wide kernel (row_any.hpp): `width` is a positive multiple of kBlock.
+/// The wide kernel (pack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat In, bool Nv12>
 FRAMEPIPE_TARGET_SSE4 void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1,
                                        std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
@@ -226,25 +226,10 @@ FRAMEPIPE_TARGET_SSE4 void pack_blocks(const std::uint8_t* src0, const std::uint
   }
 }
 
-}  // namespace sse4_detail
+}  // namespace pack_sse4_detail
 
-/// SSE4.1 twin of pack_i420_rows_scalar (same contract, same bytes).
-template <PixelFormat In>
-void pack_i420_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
-                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
-                         const PackCoefficients& k) {
-  pack_rows_any<In, false, sse4_detail::kBlock, &sse4_detail::pack_blocks<In, false>>(
-      src0, src1, y0, y1, u, v, width, k);
-}
-
-/// SSE4.1 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
-template <PixelFormat In>
-void pack_nv12_rows_sse4(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
-                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
-                         const PackCoefficients& k) {
-  pack_rows_any<In, true, sse4_detail::kBlock, &sse4_detail::pack_blocks<In, true>>(
-      src0, src1, y0, y1, u, v, width, k);
-}
+// pack_i420_rows_sse4 and pack_nv12_rows_sse4: pack_row_any.hpp's wrappers of pack_blocks.
+FRAMEPIPE_PACK_ROWS_ANY(sse4);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels

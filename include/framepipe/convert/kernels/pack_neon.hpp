@@ -1,5 +1,5 @@
 // AArch64 NEON row kernels: pack_i420_rows_neon and pack_nv12_rows_neon, byte-identical to the
-// scalar kernels in scalar.hpp.
+// scalar kernels in pack_scalar.hpp.
 //
 // Per 16 pixels of each of the two rows: one deinterleaving load (vld3q_u8 for 3-byte pixels,
 // vld4q_u8 for 4-byte ones) gives each channel as 16 bytes in pixel order, so no gather tables
@@ -16,7 +16,7 @@
 //   and sqxtun clamps to 0..255 exactly as the scalar kernel does.
 // - Stores: the luma rows as 16 bytes; U and V as 8 bytes each (I420) or interleaved by one vst2
 //   (NV12).
-// The block is 16 pixels; row_any.hpp's pack_rows_any runs the last partial block (and an odd
+// The block is 16 pixels; pack_row_any.hpp's pack_rows_any runs the last partial block (and an odd
 // last column) on a padded copy. NEON is part of the AArch64 base ISA, so these functions need no
 // target attribute: every translation unit built for AArch64 can hold them.
 #pragma once
@@ -25,7 +25,7 @@
 
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/convert/kernels/abi.hpp"
-#include "framepipe/convert/kernels/row_any.hpp"
+#include "framepipe/convert/kernels/pack_row_any.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
 #if FRAMEPIPE_KERNELS_NEON
@@ -33,7 +33,7 @@
 
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
-namespace neon_detail {
+namespace pack_neon_detail {
 
 /// The coefficients split and broadcast for the kernel: each luma weight as its high and low
 /// byte (8-bit multiplies), the chroma weights as they are (sqdmulh).
@@ -133,7 +133,7 @@ inline void step16(const std::uint8_t* src0, const std::uint8_t* src1, std::uint
 /// Pixels per block of the wide kernel.
 inline constexpr int kBlock = 16;
 
-/// The wide kernel (row_any.hpp): `width` is a positive multiple of kBlock.
+/// The wide kernel (pack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat In, bool Nv12>
 void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
                  std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
@@ -144,25 +144,10 @@ void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_
   }
 }
 
-}  // namespace neon_detail
+}  // namespace pack_neon_detail
 
-/// NEON twin of pack_i420_rows_scalar (same contract, same bytes).
-template <PixelFormat In>
-void pack_i420_rows_neon(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
-                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
-                         const PackCoefficients& k) {
-  pack_rows_any<In, false, neon_detail::kBlock, &neon_detail::pack_blocks<In, false>>(
-      src0, src1, y0, y1, u, v, width, k);
-}
-
-/// NEON twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
-template <PixelFormat In>
-void pack_nv12_rows_neon(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
-                         std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
-                         const PackCoefficients& k) {
-  pack_rows_any<In, true, neon_detail::kBlock, &neon_detail::pack_blocks<In, true>>(
-      src0, src1, y0, y1, u, v, width, k);
-}
+// pack_i420_rows_neon and pack_nv12_rows_neon: pack_row_any.hpp's wrappers of pack_blocks.
+FRAMEPIPE_PACK_ROWS_ANY(neon);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels

@@ -10,11 +10,11 @@
 
 #include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/abi.hpp"
-#include "framepipe/convert/kernels/avx2.hpp"
-#include "framepipe/convert/kernels/avx512.hpp"
-#include "framepipe/convert/kernels/neon.hpp"
-#include "framepipe/convert/kernels/scalar.hpp"
-#include "framepipe/convert/kernels/sse4.hpp"
+#include "framepipe/convert/kernels/pack_avx2.hpp"
+#include "framepipe/convert/kernels/pack_avx512.hpp"
+#include "framepipe/convert/kernels/pack_neon.hpp"
+#include "framepipe/convert/kernels/pack_scalar.hpp"
+#include "framepipe/convert/kernels/pack_sse4.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/frame.hpp"
 

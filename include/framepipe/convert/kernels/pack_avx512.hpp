@@ -1,14 +1,14 @@
 // AVX-512 row kernels (F + BW + VL + VBMI): pack_i420_rows_avx512 and pack_nv12_rows_avx512,
-// byte-identical to the scalar kernels in scalar.hpp.
+// byte-identical to the scalar kernels in pack_scalar.hpp.
 //
-// The arithmetic is the SSE4.1 kernel's (sse4.hpp explains it) on 32 lanes; what changes is the
-// data movement. A block of 64 pixels is read as 3 or 4 plain 64-byte loads per row, each byte
+// The arithmetic is the SSE4.1 kernel's (pack_sse4.hpp explains it) on 32 lanes; what changes is
+// the data movement. A block of 64 pixels is read as 3 or 4 plain 64-byte loads per row, each byte
 // once. VBMI's vpermt2b picks any byte out of two 64-byte registers, so one zero-masked vpermt2b
 // per channel turns 32 packed pixels (96 or 128 bytes, within two of those loads) straight into
 // 32 [E|O] lanes of X << 8, and one vpermt2b takes the luma high bytes of two such groups back to
 // 64 pixels in order. The chroma pairing moves 256-bit halves (vshufi64x2), and I420's U/V split
 // is one vpermq, NV12's interleave one vpermb. Each block prefetches the source a fixed distance
-// ahead (x86.hpp). row_any.hpp's pack_rows_any runs the last partial block (and an odd last
+// ahead (x86.hpp). pack_row_any.hpp's pack_rows_any runs the last partial block (and an odd last
 // column) on a padded copy.
 #pragma once
 
@@ -17,7 +17,7 @@
 #include <cstdint>
 
 #include "framepipe/color/coefficients.hpp"
-#include "framepipe/convert/kernels/row_any.hpp"
+#include "framepipe/convert/kernels/pack_row_any.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
@@ -27,7 +27,7 @@ FRAMEPIPE_AVX512_WARNINGS_BEGIN  // GCC bug 105593: x86.hpp
 
 namespace framepipe::kernels {
 inline namespace FRAMEPIPE_KERNELS_ABI {
-namespace avx512_detail {
+namespace pack_avx512_detail {
 
 // --- Tables: eo_pixel and the [E|O] lane order are explained in x86.hpp ---------------------
 
@@ -229,7 +229,7 @@ FRAMEPIPE_INLINE_AVX512 void step64(const std::uint8_t* src0, const std::uint8_t
 /// Pixels per block of the wide kernel.
 inline constexpr int kBlock = 64;
 
-/// The wide kernel (row_any.hpp): `width` is a positive multiple of kBlock.
+/// The wide kernel (pack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat In, bool Nv12>
 FRAMEPIPE_TARGET_AVX512 void pack_blocks(const std::uint8_t* src0, const std::uint8_t* src1,
                                          std::uint8_t* y0, std::uint8_t* y1, std::uint8_t* u,
@@ -247,25 +247,10 @@ FRAMEPIPE_TARGET_AVX512 void pack_blocks(const std::uint8_t* src0, const std::ui
   if (x < width) step64<kBpp, Nv12>(src0, src1, y0, y1, u, v, x, consts, tables);
 }
 
-}  // namespace avx512_detail
+}  // namespace pack_avx512_detail
 
-/// AVX-512 (F, BW, VL, VBMI) twin of pack_i420_rows_scalar (same contract, same bytes).
-template <PixelFormat In>
-void pack_i420_rows_avx512(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
-                           std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
-                           const PackCoefficients& k) {
-  pack_rows_any<In, false, avx512_detail::kBlock, &avx512_detail::pack_blocks<In, false>>(
-      src0, src1, y0, y1, u, v, width, k);
-}
-
-/// AVX-512 twin of pack_nv12_rows_scalar: `u` is the interleaved UV row (`v` == `u + 1`).
-template <PixelFormat In>
-void pack_nv12_rows_avx512(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0,
-                           std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,
-                           const PackCoefficients& k) {
-  pack_rows_any<In, true, avx512_detail::kBlock, &avx512_detail::pack_blocks<In, true>>(
-      src0, src1, y0, y1, u, v, width, k);
-}
+// pack_i420_rows_avx512 and pack_nv12_rows_avx512: pack_row_any.hpp's wrappers of pack_blocks.
+FRAMEPIPE_PACK_ROWS_ANY(avx512);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels

@@ -80,3 +80,27 @@ void pack_rows_any(const std::uint8_t* src0, const std::uint8_t* src1, std::uint
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels
+
+/// Defines an ISA's PackRowsFn twins of pack_i420_rows_scalar and pack_nv12_rows_scalar (same
+/// contract, same bytes): `pack_i420_rows_<isa>` and `pack_nv12_rows_<isa>` (`u` the interleaved
+/// UV row, `v` == `u + 1`), each pack_rows_any over `pack_<isa>_detail::pack_blocks` and
+/// `pack_<isa>_detail::kBlock`. Used once, at namespace scope, in each pack_<isa>.hpp, so the
+/// wrappers are written once rather than per ISA file.
+#define FRAMEPIPE_PACK_ROWS_ANY(isa)                                                              \
+  template <PixelFormat In>                                                                       \
+  void pack_i420_rows_##isa(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0, \
+                            std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,        \
+                            const PackCoefficients& k) {                                          \
+    pack_rows_any<In, false, pack_##isa##_detail::kBlock,                                         \
+                  &pack_##isa##_detail::pack_blocks<In, false>>(src0, src1, y0, y1, u, v, width,  \
+                                                                k);                               \
+  }                                                                                               \
+  template <PixelFormat In>                                                                       \
+  void pack_nv12_rows_##isa(const std::uint8_t* src0, const std::uint8_t* src1, std::uint8_t* y0, \
+                            std::uint8_t* y1, std::uint8_t* u, std::uint8_t* v, int width,        \
+                            const PackCoefficients& k) {                                          \
+    pack_rows_any<In, true, pack_##isa##_detail::kBlock,                                          \
+                  &pack_##isa##_detail::pack_blocks<In, true>>(src0, src1, y0, y1, u, v, width,   \
+                                                               k);                                \
+  }                                                                                               \
+  static_assert(true, "a semicolon follows the macro")
