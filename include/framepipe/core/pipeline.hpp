@@ -58,16 +58,6 @@ struct RunOptions {
 
 namespace detail {
 
-/// The generator's output format, or a stand-in when it declares none (reported separately).
-template <class G>
-constexpr PixelFormat generator_output() {
-  if constexpr (HasOutputFormat<G>) {
-    return G::output;
-  } else {
-    return PixelFormat::BGR24;
-  }
-}
-
 /// Runs a function when the scope ends, however it ends.
 template <class F>
 class ScopeExit {
@@ -114,7 +104,7 @@ class Pipeline {
   static_assert(!kLends || HasStop<G>,
                 "framepipe: the first stage (lending source) must have `void stop()`");
 
-  using Engine = detail::ChainEngine<G, detail::generator_output<G>(), Stages...>;
+  using Engine = detail::ChainEngine<G, detail::first_stage_output<G>(), Stages...>;
   using Sink = typename Engine::Sink;
 
  public:
@@ -196,7 +186,7 @@ class Pipeline {
       for (std::uint64_t i = 0; options.frames == 0 || i < options.frames; ++i) {
         if (engine_.take_stop()) break;
         const auto t0 = SteadyClock::now();
-        std::optional<LentFrame<detail::generator_output<G>()>> frame = generator_.next();
+        std::optional<LentFrame<detail::first_stage_output<G>()>> frame = generator_.next();
         stats.generate += SteadyClock::now() - t0;
         if (!frame || (limit != 0 && frame->time().pts >= limit)) break;
         stats.source_dropped = detail::stage_counters(generator_).dropped - source_dropped_before;
@@ -318,7 +308,7 @@ class Pipeline {
     };
     const auto lane = [&](std::size_t index) noexcept {
       auto last_progress = start;
-      Frame<detail::generator_output<G>()>& frame = drawn_[index];
+      Frame<detail::first_stage_output<G>()>& frame = drawn_[index];
       for (std::uint64_t i = index; i < frame_count; i += kLanes) {
         // Pacing in turn, then drawing: in turn too, unless the generator DrawsConcurrently.
         if (!ring.wait_turn(kDraw, i)) return;
@@ -421,7 +411,7 @@ class Pipeline {
   G generator_;
   Engine engine_;
   /// The frames an overlapped run's generator draws into (RunOptions::overlap).
-  std::vector<Frame<detail::generator_output<G>()>> drawn_;
+  std::vector<Frame<detail::first_stage_output<G>()>> drawn_;
   detail::AtomicStats live_;
 };
 
