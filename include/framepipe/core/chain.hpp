@@ -19,6 +19,7 @@
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/scope_exit.hpp"
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
 
@@ -392,10 +393,7 @@ class ChainEngine {
   FrameView<sink_format> acquire(Stats& stats) {
     const auto t0 = SteadyClock::now();
     stop_.in_acquire.store(true);
-    struct Leave {
-      std::atomic<bool>& flag;
-      ~Leave() { flag.store(false); }
-    } leave{stop_.in_acquire};
+    const ScopeExit leave{[this]() noexcept { stop_.in_acquire.store(false); }};
     if (kSinkInterrupts<Sink> && stop_.requested.load()) {
       throw Interrupted("framepipe: stop requested");
     }

@@ -15,7 +15,7 @@
 #include <mutex>
 #include <utility>
 
-#include "framepipe/core/band_pool.hpp"
+#include "framepipe/core/spin.hpp"
 
 namespace framepipe::detail {
 

@@ -19,6 +19,7 @@
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/core/handoff_ring.hpp"
+#include "framepipe/core/scope_exit.hpp"
 #include "framepipe/core/source.hpp"
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
@@ -55,23 +56,6 @@ struct RunOptions {
   /// sink's own frame, and the run stays sequential. Ignored with a lending source.
   bool overlap = false;
 };
-
-namespace detail {
-
-/// Runs a function when the scope ends, however it ends.
-template <class F>
-class ScopeExit {
- public:
-  explicit ScopeExit(F f) : f_(std::move(f)) {}
-  ScopeExit(const ScopeExit&) = delete;
-  ScopeExit& operator=(const ScopeExit&) = delete;
-  ~ScopeExit() { f_(); }
-
- private:
-  F f_;
-};
-
-}  // namespace detail
 
 /// A generator or a lending source, zero or more converters and a sink, composed at compile time:
 /// \code
@@ -139,7 +123,8 @@ class Pipeline {
     if constexpr (!Engine::links_ok) {
       return {};  // unreachable: the class did not compile; this keeps the error single
     } else {
-      const detail::ScopeExit clear_stop{[this] { engine_.take_stop(); }};  // outlives no run
+      const detail::ScopeExit clear_stop{
+          [this]() noexcept { engine_.take_stop(); }};  // outlives no run
       return run_checked(options);
     }
   }
