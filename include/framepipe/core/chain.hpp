@@ -300,9 +300,8 @@ class ChainEngine {
   /// stream's (InvalidArgument otherwise, before anything is touched).
   void push(FrameView<In> frame, const FrameTime& time, Stats& stats) {
     if (frame.size() != size_) {
-      throw InvalidArgument("framepipe: frame is " + std::to_string(frame.width()) + "x" +
-                            std::to_string(frame.height()) + " but the stream is " +
-                            std::to_string(size_.width) + "x" + std::to_string(size_.height));
+      throw InvalidArgument("framepipe: frame is " + to_string(frame.size()) +
+                            " but the stream is " + to_string(size_));
     }
     if constexpr (kConverters == 0) {
       const FrameView<sink_format> out = acquire(stats);

@@ -101,8 +101,7 @@ class Pipeline {
       : generator_(std::move(generator)), engine_(std::move(stages)...) {}
 
   /// The first stage: the generator, or the lending source.
-  G& generator() { return generator_; }
-  G& source() { return generator_; }
+  G& first_stage() { return generator_; }
   Sink& sink() { return engine_.sink(); }
   /// Converter `I` (0-based, in chain order).
   template <std::size_t I>
@@ -177,11 +176,7 @@ class Pipeline {
         stats.source_dropped = detail::stage_counters(generator_).dropped - source_dropped_before;
         engine_.push(frame->view(), frame->time(), stats);
         frame->release();  // back to the source before the counters are published
-        const auto now = publish(stats, start);
-        if (options.on_progress && now - last_progress >= options.progress_interval) {
-          last_progress = now;
-          options.on_progress(stats);
-        }
+        progress(options, stats, start, last_progress);
       }
     } catch (const Interrupted&) {
       if (engine_.sink_interrupted()) engine_.abort();  // as in run_generator
@@ -231,13 +226,14 @@ class Pipeline {
 
   /// Paces frame `time` (Pacing::RealTime): Draw once it is due (sleeping until then), Late when
   /// its time is more than a period past (it is skipped and counted), Stop on request_stop().
-  enum class Slot { Draw, Late, Stop };
-  Slot pace(const RunOptions& options, const FrameTime& time, SteadyClock::time_point start,
-            bool take_stop) {
-    if (options.pacing != Pacing::RealTime) return Slot::Draw;
+  enum class PaceVerdict { Draw, Late, Stop };
+  PaceVerdict pace(const RunOptions& options, const FrameTime& time, SteadyClock::time_point start,
+                   bool take_stop) {
+    if (options.pacing != Pacing::RealTime) return PaceVerdict::Draw;
     const auto due = start + std::chrono::nanoseconds(time.pts);
-    if (SteadyClock::now() > due + std::chrono::nanoseconds(time.duration)) return Slot::Late;
-    return sleep_until_or_stop(due, take_stop) ? Slot::Draw : Slot::Stop;
+    if (SteadyClock::now() > due + std::chrono::nanoseconds(time.duration))
+      return PaceVerdict::Late;
+    return sleep_until_or_stop(due, take_stop) ? PaceVerdict::Draw : PaceVerdict::Stop;
   }
 
   /// Draws, converts and hands over one frame after the other, on the run's thread.
@@ -247,9 +243,9 @@ class Pipeline {
     for (std::uint64_t i = 0; i < frame_count; ++i) {
       if (engine_.take_stop()) break;
       const FrameTime time = FrameTime::at(i, options.fps);
-      const Slot slot = pace(options, time, start, true);
-      if (slot == Slot::Stop) break;
-      if (slot == Slot::Late) {
+      const PaceVerdict verdict = pace(options, time, start, true);
+      if (verdict == PaceVerdict::Stop) break;
+      if (verdict == PaceVerdict::Late) {
         ++stats.late;
         ++stats.dropped;
         publish(stats, start);
@@ -299,17 +295,17 @@ class Pipeline {
         if (!ring.wait_turn(kDraw, i)) return;
         const FrameTime time = FrameTime::at(i, options.fps);
         bool drawn = false;
-        Slot paced = Slot::Stop;
+        PaceVerdict paced = PaceVerdict::Stop;
         try {
           if (i < ring.end() && !engine_.stop_requested())
             paced = pace(options, time, start, false);
         } catch (...) {
           ring.fail(i, std::current_exception());
         }
-        if (paced == Slot::Stop) ring.end_at(i);
-        if (paced == Slot::Late) late.fetch_add(1, std::memory_order_relaxed);
+        if (paced == PaceVerdict::Stop) ring.end_at(i);
+        if (paced == PaceVerdict::Late) late.fetch_add(1, std::memory_order_relaxed);
         if constexpr (DrawsConcurrently<G>) ring.pass(kDraw, i);
-        if (paced == Slot::Draw) {
+        if (paced == PaceVerdict::Draw) {
           try {
             const auto t0 = SteadyClock::now();
             generator_.generate(frame.view(), time);
