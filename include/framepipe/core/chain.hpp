@@ -25,8 +25,7 @@
 
 namespace framepipe::detail {
 
-// ---- Formats along a chain, and whether adjacent stages fit
-// --------------------------------------
+// ---- Formats along a chain, and whether adjacent stages fit -------------------------------------
 
 /// Reads as the diagnostic when stages do not fit: "the output format of Producer is Out, and
 /// Consumer (which takes ConsumerInput) does not accept it".

@@ -48,12 +48,12 @@ struct RunOptions {
   /// (both lanes draw at once when the generator DrawsConcurrently), and so do the
   /// convert-and-hand-over steps. So every stage is still called by one thread at a time (but a
   /// DrawsConcurrently generator) and sees the frames in order, but not always from the same
-  /// thread. Order, exact
-  /// timestamps, pacing, back-pressure, request_stop(), stats() and the handling of errors are
-  /// those of a sequential run; on_progress is called from the run's thread. Pays when two cores
-  /// are free and drawing costs about as much as converting, or the generator DrawsConcurrently
-  /// (figures in benchmarks/README.md). Needs a converter: with none the generator draws into the
-  /// sink's own frame, and the run stays sequential. Ignored with a lending source.
+  /// thread. Order, exact timestamps, pacing, back-pressure, request_stop(), stats() and the
+  /// handling of errors are those of a sequential run; on_progress is called from the run's
+  /// thread. Pays when two cores are free and drawing costs about as much as converting, or the
+  /// generator DrawsConcurrently (figures in benchmarks/README.md). Needs a converter: with none
+  /// the generator draws into the sink's own frame, and the run stays sequential. Ignored with a
+  /// lending source.
   bool overlap = false;
 };
 
@@ -199,8 +199,8 @@ class Pipeline {
                   .fps = options.fps,
                   .color = detail::stage_color_spec(generator_, generator_.size()),
                   .pacing = options.pacing});
-    const detail::ScopeExit end_stream{[this]() noexcept { engine_.abort(); }};  // once closed, a
-                                                                                 // no-op
+    // On every way out; once the stream is closed, a no-op.
+    const detail::ScopeExit end_stream{[this]() noexcept { engine_.abort(); }};
     Stats stats;
     live_.store(stats);
     const auto start = SteadyClock::now();
