@@ -7,4 +7,10 @@
 /// Single comparable number: major * 10000 + minor * 100 + patch.
 #define FRAMEPIPE_VERSION \
   (FRAMEPIPE_VERSION_MAJOR * 10000 + FRAMEPIPE_VERSION_MINOR * 100 + FRAMEPIPE_VERSION_PATCH)
-#define FRAMEPIPE_VERSION_STRING "0.1.0"
+/// "MAJOR.MINOR.PATCH", spelled from the numbers above (never a second copy of them).
+#define FRAMEPIPE_VERSION_STRINGIFY_(x) #x
+#define FRAMEPIPE_VERSION_STRINGIFY(x) FRAMEPIPE_VERSION_STRINGIFY_(x)
+#define FRAMEPIPE_VERSION_STRING                                                            \
+  FRAMEPIPE_VERSION_STRINGIFY(FRAMEPIPE_VERSION_MAJOR)                                      \
+  "." FRAMEPIPE_VERSION_STRINGIFY(FRAMEPIPE_VERSION_MINOR) "." FRAMEPIPE_VERSION_STRINGIFY( \
+      FRAMEPIPE_VERSION_PATCH)

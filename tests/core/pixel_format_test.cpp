@@ -74,3 +74,9 @@ TEST_CASE("check_frame_size rejects sizes below 1x1 and absurd ones") {
   CHECK_NOTHROW(check_frame_size({7680, 4320}));
   CHECK_THROWS_WITH_AS(check_frame_size({0, 0}), doctest::Contains("0x0"), InvalidArgument);
 }
+
+TEST_CASE("to_string(Size) spells WxH") {
+  CHECK(to_string(Size{1920, 1080}) == "1920x1080");
+  CHECK(to_string(Size{1, 32768}) == "1x32768");
+  CHECK(to_string(Size{}) == "0x0");
+}

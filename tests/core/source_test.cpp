@@ -127,7 +127,7 @@ TEST_CASE("request_stop() ends a run waiting for a live source's next frame") {
   Pipeline p{Source420{kSpec, 10, &log, 3}, sink};
   Stats result;
   std::thread runner([&] { result = p.run({}); });
-  REQUIRE(p.source().wait_until_blocked(10s));
+  REQUIRE(p.first_stage().wait_until_blocked(10s));
   p.request_stop();
   runner.join();
   CHECK(result.frames == 3);

@@ -58,7 +58,8 @@ class RgbToYuvPacker {
 
   /// Packs `src` into `dst`. Both must have the same size (InvalidArgument otherwise).
   template <PixelFormat In>
-  requires(is_rgb_family(In)) void convert(FrameView<In> src, FrameView<Out> dst) const {
+  void convert(FrameView<In> src, FrameView<Out> dst) const {
+    static_assert(accepts<In>, "framepipe: a packer takes an RGB-family frame");
     if (src.size() != dst.size()) {
       throw InvalidArgument("framepipe: packer source is " + std::to_string(src.width()) + "x" +
                             std::to_string(src.height()) + " but destination is " +

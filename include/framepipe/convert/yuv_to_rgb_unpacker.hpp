@@ -81,8 +81,8 @@ class YuvToRgbUnpacker {
 
   /// Unpacks `src` into `dst`. Both must have the same size (InvalidArgument otherwise).
   template <PixelFormat In>
-  requires(In == PixelFormat::I420 ||
-           In == PixelFormat::NV12) void convert(FrameView<In> src, FrameView<Out> dst) const {
+  void convert(FrameView<In> src, FrameView<Out> dst) const {
+    static_assert(accepts<In>, "framepipe: an unpacker takes an I420 or NV12 frame");
     if (src.size() != dst.size()) {
       throw InvalidArgument("framepipe: unpacker source is " + std::to_string(src.width()) + "x" +
                             std::to_string(src.height()) + " but destination is " +

@@ -19,13 +19,13 @@
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/core/scope_exit.hpp"
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
 
 namespace framepipe::detail {
 
-// ---- Formats along a chain, and whether adjacent stages fit
-// --------------------------------------
+// ---- Formats along a chain, and whether adjacent stages fit -------------------------------------
 
 /// Reads as the diagnostic when stages do not fit: "the output format of Producer is Out, and
 /// Consumer (which takes ConsumerInput) does not accept it".
@@ -68,26 +68,52 @@ struct ChainFormats<In, C, Rest...> {
   }();
 };
 
+/// The first stage's output format (a generator's or a lending source's), or a stand-in when it
+/// declares none: that is reported on its own, and the stand-in keeps the error single.
+template <class S>
+constexpr PixelFormat first_stage_output() {
+  if constexpr (HasOutputFormat<S>) {
+    return S::output;
+  } else {
+    return PixelFormat::BGR24;
+  }
+}
+
 template <class... T>
 using LastOf = std::tuple_element_t<sizeof...(T) - 1, std::tuple<T...>>;
 
-/// True when `Trait<C>` holds for every converter of `Stages...` (all but the last, the sink).
-template <template <class> class Trait, class... Stages>
-constexpr bool every_converter() {
-  return []<std::size_t... I>(std::index_sequence<I...>) {
-    return (Trait<std::tuple_element_t<I, std::tuple<Stages...>>>::value && ...);
-  }
-  (std::make_index_sequence<sizeof...(Stages) - 1>{});
-}
+/// The role check of converter `Index` (0-based, in chain order), one named trait at a time. Each
+/// converter is checked on its own, so that a failure is reported in the instantiation of
+/// `ConverterRole<Index, C>`: the note names the stage, its index and its type.
+template <std::size_t Index, class C>
+struct ConverterRole {
+  static_assert(DeclaresInputs<C>,
+                "framepipe: a converter must declare its input format: "
+                "`static constexpr PixelFormat input` (or `template <PixelFormat In> static "
+                "constexpr bool accepts`); the note names <its index in the chain, the converter>");
+  static_assert(DeclaresOutput<C>,
+                "framepipe: a converter must declare its output format: "
+                "`static constexpr PixelFormat output` (or `template <PixelFormat In> static "
+                "constexpr PixelFormat output_for`); the note names <its index in the chain, the "
+                "converter>");
+  // Asked only of a converter that declares its inputs and output (else those are the error).
+  static_assert(!DeclaresInputs<C> || !DeclaresOutput<C> || ConvertsEachInput<C>,
+                "framepipe: a converter must have `void convert(FrameView<input>, "
+                "FrameView<output>)` for each input format it declares; the note names <its "
+                "index in the chain, the converter>");
+  /// True once checked: reading it instantiates the checks above.
+  static constexpr bool checked = true;
+};
 
-template <class C>
-struct ConverterDeclaresInputs : std::bool_constant<DeclaresInputs<C>> {};
-template <class C>
-struct ConverterDeclaresOutput : std::bool_constant<DeclaresOutput<C>> {};
-/// Asked only of a converter that declares its inputs and output (else those are the error).
-template <class C>
-struct ConverterConverts
-    : std::bool_constant<!DeclaresInputs<C> || !DeclaresOutput<C> || ConvertsEachInput<C>> {};
+/// Checks converters `Stages...` (all but the last, the sink) each on its own (ConverterRole).
+template <class Indices, class... Stages>
+struct ConverterRoles;
+
+template <std::size_t... I, class... Stages>
+struct ConverterRoles<std::index_sequence<I...>, Stages...> {
+  static constexpr bool checked =
+      (ConverterRole<I, std::tuple_element_t<I, std::tuple<Stages...>>>::checked && ... && true);
+};
 
 // ---- What a chain calls on its sink, optional members included ---------------------------------
 
@@ -163,19 +189,15 @@ template <class Source, PixelFormat In, class... Stages>
 class ChainEngine {
   static_assert(sizeof...(Stages) >= 1, "framepipe: a chain needs at least a sink");
 
-  // One role check each, in chain order, so that a stage missing part of its role gets one
-  // readable line. Converter, Sink and ConverterFor in core/stage.hpp are these same traits.
-  static_assert(every_converter<ConverterDeclaresInputs, Stages...>(),
-                "framepipe: a converter must declare its input format: "
+  // The role checks, trait by trait, in chain order, so that a stage missing part of its role
+  // gets one readable line: each converter on its own (ConverterRole, whose note names it), then
+  // the sink. Converter, Sink and ConverterFor in core/stage.hpp are these same traits.
+  static_assert(
+      ConverterRoles<std::make_index_sequence<sizeof...(Stages) - 1>, Stages...>::checked);
+  static_assert(DeclaresInputs<LastOf<Stages...>>,
+                "framepipe: the last stage (sink) must declare its input format: "
                 "`static constexpr PixelFormat input` (or `template <PixelFormat In> static "
                 "constexpr bool accepts`)");
-  static_assert(every_converter<ConverterDeclaresOutput, Stages...>(),
-                "framepipe: a converter must declare its output format: "
-                "`static constexpr PixelFormat output` (or `template <PixelFormat In> static "
-                "constexpr PixelFormat output_for`)");
-  static_assert(every_converter<ConverterConverts, Stages...>(),
-                "framepipe: a converter must have `void convert(FrameView<input>, "
-                "FrameView<output>)` for each input format it declares");
   static_assert(LendsEachInput<LastOf<Stages...>>,
                 "framepipe: the last stage (sink) must have `FrameView<input> acquire()` (or "
                 "`template <PixelFormat F> FrameView<F> acquire()`)");
@@ -277,9 +299,8 @@ class ChainEngine {
   /// stream's (InvalidArgument otherwise, before anything is touched).
   void push(FrameView<In> frame, const FrameTime& time, Stats& stats) {
     if (frame.size() != size_) {
-      throw InvalidArgument("framepipe: frame is " + std::to_string(frame.width()) + "x" +
-                            std::to_string(frame.height()) + " but the stream is " +
-                            std::to_string(size_.width) + "x" + std::to_string(size_.height));
+      throw InvalidArgument("framepipe: frame is " + to_string(frame.size()) +
+                            " but the stream is " + to_string(size_));
     }
     if constexpr (kConverters == 0) {
       const FrameView<sink_format> out = acquire(stats);
@@ -370,10 +391,7 @@ class ChainEngine {
   FrameView<sink_format> acquire(Stats& stats) {
     const auto t0 = SteadyClock::now();
     stop_.in_acquire.store(true);
-    struct Leave {
-      std::atomic<bool>& flag;
-      ~Leave() { flag.store(false); }
-    } leave{stop_.in_acquire};
+    const ScopeExit leave{[this]() noexcept { stop_.in_acquire.store(false); }};
     if (kSinkInterrupts<Sink> && stop_.requested.load()) {
       throw Interrupted("framepipe: stop requested");
     }

@@ -15,7 +15,7 @@
 #include <mutex>
 #include <utility>
 
-#include "framepipe/core/band_pool.hpp"
+#include "framepipe/core/spin.hpp"
 
 namespace framepipe::detail {
 
@@ -23,8 +23,7 @@ namespace framepipe::detail {
 /// i - 1 has passed step s (pass(s, i - 1)), so each step takes the items one at a time, in order.
 /// Either side may end the run: end_at(i) (items from i on do not run; the ones before finish),
 /// fail(i, error) (the same, and error() keeps the failure of the earliest item), or close() (stop
-/// now: every
-/// wait returns false, what is in flight is abandoned).
+/// now: every wait returns false, what is in flight is abandoned).
 ///
 /// A wait spins for a while (kSpin) before it parks: the turn usually comes within a few
 /// microseconds on a busy run, and waking a parked thread costs tens of them on a virtual machine.

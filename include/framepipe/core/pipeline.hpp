@@ -19,6 +19,7 @@
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/core/handoff_ring.hpp"
+#include "framepipe/core/scope_exit.hpp"
 #include "framepipe/core/source.hpp"
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
@@ -47,41 +48,14 @@ struct RunOptions {
   /// (both lanes draw at once when the generator DrawsConcurrently), and so do the
   /// convert-and-hand-over steps. So every stage is still called by one thread at a time (but a
   /// DrawsConcurrently generator) and sees the frames in order, but not always from the same
-  /// thread. Order, exact
-  /// timestamps, pacing, back-pressure, request_stop(), stats() and the handling of errors are
-  /// those of a sequential run; on_progress is called from the run's thread. Pays when two cores
-  /// are free and drawing costs about as much as converting, or the generator DrawsConcurrently
-  /// (figures in benchmarks/README.md). Needs a converter: with none the generator draws into the
-  /// sink's own frame, and the run stays sequential. Ignored with a lending source.
+  /// thread. Order, exact timestamps, pacing, back-pressure, request_stop(), stats() and the
+  /// handling of errors are those of a sequential run; on_progress is called from the run's
+  /// thread. Pays when two cores are free and drawing costs about as much as converting, or the
+  /// generator DrawsConcurrently (figures in benchmarks/README.md). Needs a converter: with none
+  /// the generator draws into the sink's own frame, and the run stays sequential. Ignored with a
+  /// lending source.
   bool overlap = false;
 };
-
-namespace detail {
-
-/// The generator's output format, or a stand-in when it declares none (reported separately).
-template <class G>
-constexpr PixelFormat generator_output() {
-  if constexpr (HasOutputFormat<G>) {
-    return G::output;
-  } else {
-    return PixelFormat::BGR24;
-  }
-}
-
-/// Runs a function when the scope ends, however it ends.
-template <class F>
-class ScopeExit {
- public:
-  explicit ScopeExit(F f) : f_(std::move(f)) {}
-  ScopeExit(const ScopeExit&) = delete;
-  ScopeExit& operator=(const ScopeExit&) = delete;
-  ~ScopeExit() { f_(); }
-
- private:
-  F f_;
-};
-
-}  // namespace detail
 
 /// A generator or a lending source, zero or more converters and a sink, composed at compile time:
 /// \code
@@ -114,7 +88,7 @@ class Pipeline {
   static_assert(!kLends || HasStop<G>,
                 "framepipe: the first stage (lending source) must have `void stop()`");
 
-  using Engine = detail::ChainEngine<G, detail::generator_output<G>(), Stages...>;
+  using Engine = detail::ChainEngine<G, detail::first_stage_output<G>(), Stages...>;
   using Sink = typename Engine::Sink;
 
  public:
@@ -127,8 +101,7 @@ class Pipeline {
       : generator_(std::move(generator)), engine_(std::move(stages)...) {}
 
   /// The first stage: the generator, or the lending source.
-  G& generator() { return generator_; }
-  G& source() { return generator_; }
+  G& first_stage() { return generator_; }
   Sink& sink() { return engine_.sink(); }
   /// Converter `I` (0-based, in chain order).
   template <std::size_t I>
@@ -149,7 +122,8 @@ class Pipeline {
     if constexpr (!Engine::links_ok) {
       return {};  // unreachable: the class did not compile; this keeps the error single
     } else {
-      const detail::ScopeExit clear_stop{[this] { engine_.take_stop(); }};  // outlives no run
+      const detail::ScopeExit clear_stop{
+          [this]() noexcept { engine_.take_stop(); }};  // outlives no run
       return run_checked(options);
     }
   }
@@ -196,17 +170,13 @@ class Pipeline {
       for (std::uint64_t i = 0; options.frames == 0 || i < options.frames; ++i) {
         if (engine_.take_stop()) break;
         const auto t0 = SteadyClock::now();
-        std::optional<LentFrame<detail::generator_output<G>()>> frame = generator_.next();
+        std::optional<LentFrame<detail::first_stage_output<G>()>> frame = generator_.next();
         stats.generate += SteadyClock::now() - t0;
         if (!frame || (limit != 0 && frame->time().pts >= limit)) break;
         stats.source_dropped = detail::stage_counters(generator_).dropped - source_dropped_before;
         engine_.push(frame->view(), frame->time(), stats);
         frame->release();  // back to the source before the counters are published
-        const auto now = publish(stats, start);
-        if (options.on_progress && now - last_progress >= options.progress_interval) {
-          last_progress = now;
-          options.on_progress(stats);
-        }
+        progress(options, stats, start, last_progress);
       }
     } catch (const Interrupted&) {
       if (engine_.sink_interrupted()) engine_.abort();  // as in run_generator
@@ -229,8 +199,8 @@ class Pipeline {
                   .fps = options.fps,
                   .color = detail::stage_color_spec(generator_, generator_.size()),
                   .pacing = options.pacing});
-    const detail::ScopeExit end_stream{[this]() noexcept { engine_.abort(); }};  // once closed, a
-                                                                                 // no-op
+    // On every way out; once the stream is closed, a no-op.
+    const detail::ScopeExit end_stream{[this]() noexcept { engine_.abort(); }};
     Stats stats;
     live_.store(stats);
     const auto start = SteadyClock::now();
@@ -256,13 +226,14 @@ class Pipeline {
 
   /// Paces frame `time` (Pacing::RealTime): Draw once it is due (sleeping until then), Late when
   /// its time is more than a period past (it is skipped and counted), Stop on request_stop().
-  enum class Slot { Draw, Late, Stop };
-  Slot pace(const RunOptions& options, const FrameTime& time, SteadyClock::time_point start,
-            bool take_stop) {
-    if (options.pacing != Pacing::RealTime) return Slot::Draw;
+  enum class PaceVerdict { Draw, Late, Stop };
+  PaceVerdict pace(const RunOptions& options, const FrameTime& time, SteadyClock::time_point start,
+                   bool take_stop) {
+    if (options.pacing != Pacing::RealTime) return PaceVerdict::Draw;
     const auto due = start + std::chrono::nanoseconds(time.pts);
-    if (SteadyClock::now() > due + std::chrono::nanoseconds(time.duration)) return Slot::Late;
-    return sleep_until_or_stop(due, take_stop) ? Slot::Draw : Slot::Stop;
+    if (SteadyClock::now() > due + std::chrono::nanoseconds(time.duration))
+      return PaceVerdict::Late;
+    return sleep_until_or_stop(due, take_stop) ? PaceVerdict::Draw : PaceVerdict::Stop;
   }
 
   /// Draws, converts and hands over one frame after the other, on the run's thread.
@@ -272,9 +243,9 @@ class Pipeline {
     for (std::uint64_t i = 0; i < frame_count; ++i) {
       if (engine_.take_stop()) break;
       const FrameTime time = FrameTime::at(i, options.fps);
-      const Slot slot = pace(options, time, start, true);
-      if (slot == Slot::Stop) break;
-      if (slot == Slot::Late) {
+      const PaceVerdict verdict = pace(options, time, start, true);
+      if (verdict == PaceVerdict::Stop) break;
+      if (verdict == PaceVerdict::Late) {
         ++stats.late;
         ++stats.dropped;
         publish(stats, start);
@@ -318,23 +289,23 @@ class Pipeline {
     };
     const auto lane = [&](std::size_t index) noexcept {
       auto last_progress = start;
-      Frame<detail::generator_output<G>()>& frame = drawn_[index];
+      Frame<detail::first_stage_output<G>()>& frame = drawn_[index];
       for (std::uint64_t i = index; i < frame_count; i += kLanes) {
         // Pacing in turn, then drawing: in turn too, unless the generator DrawsConcurrently.
         if (!ring.wait_turn(kDraw, i)) return;
         const FrameTime time = FrameTime::at(i, options.fps);
         bool drawn = false;
-        Slot paced = Slot::Stop;
+        PaceVerdict paced = PaceVerdict::Stop;
         try {
           if (i < ring.end() && !engine_.stop_requested())
             paced = pace(options, time, start, false);
         } catch (...) {
           ring.fail(i, std::current_exception());
         }
-        if (paced == Slot::Stop) ring.end_at(i);
-        if (paced == Slot::Late) late.fetch_add(1, std::memory_order_relaxed);
+        if (paced == PaceVerdict::Stop) ring.end_at(i);
+        if (paced == PaceVerdict::Late) late.fetch_add(1, std::memory_order_relaxed);
         if constexpr (DrawsConcurrently<G>) ring.pass(kDraw, i);
-        if (paced == Slot::Draw) {
+        if (paced == PaceVerdict::Draw) {
           try {
             const auto t0 = SteadyClock::now();
             generator_.generate(frame.view(), time);
@@ -421,7 +392,7 @@ class Pipeline {
   G generator_;
   Engine engine_;
   /// The frames an overlapped run's generator draws into (RunOptions::overlap).
-  std::vector<Frame<detail::generator_output<G>()>> drawn_;
+  std::vector<Frame<detail::first_stage_output<G>()>> drawn_;
   detail::AtomicStats live_;
 };
 

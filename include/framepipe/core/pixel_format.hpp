@@ -69,6 +69,11 @@ struct Size {
   friend constexpr bool operator==(const Size&, const Size&) = default;
 };
 
+/// "WxH", e.g. "1920x1080": how messages spell a size.
+inline std::string to_string(Size size) {
+  return std::to_string(size.width) + "x" + std::to_string(size.height);
+}
+
 /// Where each plane of a frame lives inside one block of memory, and how long its rows are.
 struct PlaneLayout {
   int planes = 0;
@@ -94,9 +99,9 @@ inline void check_frame_size(Size size) {
                                           // anything larger than this is surely a caller bug.
   if (size.width < 1 || size.height < 1 || size.width > kMaxDimension ||
       size.height > kMaxDimension) {
-    throw InvalidArgument("framepipe: frame size " + std::to_string(size.width) + "x" +
-                          std::to_string(size.height) + " is invalid (each side must be 1.." +
-                          std::to_string(kMaxDimension) + ")");
+    throw InvalidArgument("framepipe: frame size " + to_string(size) +
+                          " is invalid (each side must be 1.." + std::to_string(kMaxDimension) +
+                          ")");
   }
 }
 

@@ -61,7 +61,7 @@ class HoldingSink {
 
 template <class Src, class... Converters>
 inline constexpr PixelFormat kReaderFormat =
-    ChainFormats<Src::output, Converters...>::value[sizeof...(Converters)];
+    ChainFormats<first_stage_output<Src>(), Converters...>::value[sizeof...(Converters)];
 
 }  // namespace detail
 
@@ -76,17 +76,27 @@ inline constexpr PixelFormat kReaderFormat =
 /// Not copyable or movable: it is an open stream (return one from a function by prvalue).
 template <class Src, class... Converters>
 class SourceReader {
-  static_assert(Source<Src>,
-                "framepipe::SourceReader: the first argument must be a lending Source (output, "
-                "StreamSpec start(), std::optional<LentFrame<output>> next(), void stop())");
+  // The Source concept (core/source.hpp), one named trait at a time, as Pipeline checks it.
+  static_assert(HasOutputFormat<Src>,
+                "framepipe::SourceReader: the source must declare "
+                "`static constexpr PixelFormat output`");
+  static_assert(OpensStream<Src>,
+                "framepipe::SourceReader: the source must have `StreamSpec start()`");
+  static_assert(!HasOutputFormat<Src> || LendsFrames<Src>,
+                "framepipe::SourceReader: the source must have "
+                "`std::optional<LentFrame<output>> next()`");
+  static_assert(HasStop<Src>, "framepipe::SourceReader: the source must have `void stop()`");
   static constexpr bool kConverts = sizeof...(Converters) > 0;
+  /// The source's format (a stand-in when it declares none, which is reported above).
+  static constexpr PixelFormat kSourceFormat = detail::first_stage_output<Src>();
 
  public:
   /// The format read() hands out: the source's, or the last converter's output.
   static constexpr PixelFormat format = detail::kReaderFormat<Src, Converters...>;
 
  private:
-  using Engine = detail::ChainEngine<Src, Src::output, Converters..., detail::HoldingSink<format>>;
+  using Engine =
+      detail::ChainEngine<Src, kSourceFormat, Converters..., detail::HoldingSink<format>>;
   using SteadyClock = std::chrono::steady_clock;
 
  public:
@@ -123,7 +133,7 @@ class SourceReader {
     current_.release();  // the previous frame goes back to the source first
     if (!open_ || ended_) return std::nullopt;
     const auto t0 = SteadyClock::now();
-    std::optional<LentFrame<Src::output>> lent = source_.next();
+    std::optional<LentFrame<kSourceFormat>> lent = source_.next();
     stats_.generate += SteadyClock::now() - t0;
     if (!lent) {
       ended_ = true;
@@ -179,7 +189,7 @@ class SourceReader {
 
   Src source_;
   Engine engine_;
-  LentFrame<Src::output> current_;
+  LentFrame<kSourceFormat> current_;
   StreamSpec spec_{};
   Stats stats_{};
   SteadyClock::time_point start_{};

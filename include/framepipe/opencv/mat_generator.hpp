@@ -44,10 +44,8 @@ class MatGenerator {
     const cv::Mat mat = source_(time);
     const FrameView<F> in = view_of<F>(mat);
     if (in.size() != size_) {
-      throw InvalidArgument("framepipe::MatGenerator: the source gave a " +
-                            std::to_string(in.width()) + "x" + std::to_string(in.height()) +
-                            " Mat for a " + std::to_string(size_.width) + "x" +
-                            std::to_string(size_.height) + " stream");
+      throw InvalidArgument("framepipe::MatGenerator: the source gave a " + to_string(in.size()) +
+                            " Mat for a " + to_string(size_) + " stream");
     }
     const auto bytes = static_cast<std::size_t>(default_layout(F, size_).row_bytes[0]);
     for (int y = 0; y < size_.height; ++y) std::copy_n(in.row(0, y), bytes, frame.row(0, y));
