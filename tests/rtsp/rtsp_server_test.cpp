@@ -323,3 +323,100 @@ TEST_CASE("ffprobe, a client nobody here wrote, opens the RTSP URL") {
   CHECK(result.exit_code == 0);
   CHECK(result.output.find("h264,320,240") != std::string::npos);
 }
+
+namespace {
+
+/// ffmpeg's pictures of `server`'s stream (the producer draws the index code): 90 frames, three
+/// seconds, so three key frames of the preset.
+test::FfmpegPictures ffmpeg_pictures_of(const RtspServer& server, const std::string& name) {
+  const test::TempDir dir("framepipe-rtsp-ffmpeg");
+  return test::ffmpeg_pictures("-rtsp_transport tcp -i " + server.url(), kSize, 90, 30,
+                               (dir / name).string());
+}
+
+/// Whole pictures: every frame from the first readable one on reads, in order, and looks like
+/// the frame that was sent (clean encoding noise is a few levels; a split key frame and the P
+/// frames that reference its broken half are off by about a hundred in the damaged blocks).
+constexpr int kMaxPictureError = 24;
+std::string picture_damage(const test::FfmpegPictures& p) {
+  if (p.indices.size() < 60) return "only " + std::to_string(p.indices.size()) + " frames";
+  std::size_t first = 0;
+  while (first < p.indices.size() && p.indices[first] == UINT32_MAX) ++first;
+  if (first > 30) return "no readable frame among the first 30";
+  for (std::size_t i = first + 1; i < p.indices.size(); ++i) {
+    if (p.indices[i] == UINT32_MAX) return "frame " + std::to_string(i) + " does not read";
+    if (p.indices[i] <= p.indices[i - 1]) {
+      return "index " + std::to_string(p.indices[i]) + " after " + std::to_string(p.indices[i - 1]);
+    }
+  }
+  if (p.worst() > kMaxPictureError) {
+    return "a picture is off by " + std::to_string(p.worst()) + " levels in a block";
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("ffmpeg decodes whole pictures of the H.264 preset, key frames included") {
+  if (!std::ifstream("/usr/bin/ffmpeg") || !test::have_element("x264enc")) {
+    MESSAGE("skipped: ffmpeg (Debian ffmpeg) or x264enc missing");
+    std::exit(77);
+  }
+  RtspServer server;
+  Producer producer(server);
+  const auto pictures = ffmpeg_pictures_of(server, "preset.yuv");
+  INFO("ffmpeg said: " << pictures.run.output);
+  MESSAGE(pictures.indices.size() << " frames, worst block off by " << pictures.worst()
+                                  << " levels");
+  CHECK(pictures.run.exit_code == 0);
+  CHECK(picture_damage(pictures) == "");
+}
+
+TEST_CASE("the picture check sees the key frames rtph264pay config-interval=-1 splits") {
+  if (!std::ifstream("/usr/bin/ffmpeg") || !test::have_element("x264enc")) {
+    MESSAGE("skipped: ffmpeg (Debian ffmpeg) or x264enc missing");
+    std::exit(77);
+  }
+  // The preset before the fix: SPS/PPS before every IDR slice starts a new access unit in the
+  // middle of each key frame.
+  RtspServer server({.encoder = "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 "
+                                "! rtph264pay config-interval=-1"});
+  Producer producer(server);
+  const auto pictures = ffmpeg_pictures_of(server, "split.yuv");
+  INFO("ffmpeg said: " << pictures.run.output);
+  MESSAGE("config-interval=-1: " << picture_damage(pictures));
+  CHECK(picture_damage(pictures) != "");
+}
+
+TEST_CASE("paths no client can request are InvalidArgument, naming the rule") {
+  const auto rule_of = [](const std::string& path) -> std::string {
+    try {
+      RtspServer server({.path = path});
+    } catch (const InvalidArgument& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  CHECK(rule_of("no-slash").find("must start with '/'") != std::string::npos);
+  CHECK(rule_of("/a b").find("only letters, digits") != std::string::npos);
+  CHECK(rule_of("//x").find("empty segment") != std::string::npos);
+  CHECK(rule_of("/x/").find("empty segment") != std::string::npos);
+  CHECK(rule_of("/x?y=1").find("query") != std::string::npos);
+  CHECK(rule_of("/x#y").find("query or fragment") != std::string::npos);
+  CHECK(rule_of("/x\r\nRange: npt=0-").find("control character") != std::string::npos);
+  CHECK(rule_of("/../x").find("\"..\"") != std::string::npos);
+  CHECK(rule_of("/%zz").find("%XX") != std::string::npos);
+  CHECK(rule_of("/" + std::string(10000, 'a')).find("longer than 1024") != std::string::npos);
+  CHECK(rule_of("/live/cam-1_a.b~c%20d") == "accepted");
+  CHECK(rule_of("/") == "accepted");
+}
+
+TEST_CASE("a custom encoder naming a missing element is MissingElement when the server is made") {
+  try {
+    RtspServer server({.encoder = "framepipe-no-such-encoder ! rtph264pay"});
+    FAIL("the server accepted an encoder that is not installed");
+  } catch (const MissingElement& e) {
+    CHECK(e.element() == "framepipe-no-such-encoder");
+  }
+  CHECK_THROWS_AS(RtspServer({.encoder = "x264enc ! ! rtph264pay"}), ParseError);
+}

@@ -15,9 +15,12 @@
 
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/gst/error.hpp"
 #include "framepipe/gst/network.hpp"
 #include "framepipe/gst/runtime.hpp"
+#include "framepipe/rtsp/detail/glib_owners.hpp"
 #include "framepipe/rtsp/detail/gst_rtsp_server.hpp"
+#include "framepipe/rtsp/rtsp_path.hpp"
 #include "framepipe/rtsp/rtsp_sink.hpp"
 
 namespace framepipe {
@@ -65,73 +68,21 @@ class RtspServer {
   using Options = RtspServerOptions;
 
   explicit RtspServer(Options options = {}) : options_(std::move(options)) {
-    if (options_.path.empty() || options_.path.front() != '/') {
-      throw InvalidArgument("framepipe::RtspServer: the path must start with '/', got \"" +
-                            options_.path + "\"");
-    }
+    check_rtsp_path(options_.path);
     if (options_.pool_size == 0) {
       throw InvalidArgument("framepipe::RtspServer: pool_size must be at least 1");
     }
     ensure_gstreamer_initialized();
+    check_launch_line(launch_line(options_, FrameRate{30, 1}));
     shared_ = std::make_shared<detail::RtspShared>();
     shared_->pool_size = options_.pool_size;
     shared_->key_frame_on_join = options_.key_frame_on_join;
-    context_ = g_main_context_new();
-    loop_ = g_main_loop_new(context_, FALSE);
-    server_ = gst_rtsp_server_new();
-    gst_rtsp_server_set_address(server_, options_.address.c_str());
-    gst_rtsp_server_set_service(server_, std::to_string(options_.port).c_str());
-    if (options_.client_threads > 0) {
-      GstRTSPThreadPool* threads = gst_rtsp_server_get_thread_pool(server_);
-      gst_rtsp_thread_pool_set_max_threads(threads, options_.client_threads);
-      g_object_unref(threads);
+    try {
+      start();
+    } catch (...) {
+      release();  // the factory and the closures' RtspShared hold each other until withdraw_all()
+      throw;
     }
-
-    factory_ = gst_rtsp_media_factory_new();
-    gst_rtsp_media_factory_set_shared(factory_, TRUE);
-    shared_->launch_line = [options = options_](FrameRate fps) {
-      return launch_line(options, fps);
-    };
-    shared_->set_factory(GST_RTSP_MEDIA_FACTORY(g_object_ref(factory_)));
-    shared_->set_rate(FrameRate{30, 1});
-    auto* user = new std::shared_ptr<detail::RtspShared>(shared_);
-    g_signal_connect_data(factory_, "media-configure", G_CALLBACK(&RtspServer::on_media_configure),
-                          user, &RtspServer::free_shared, GConnectFlags{});
-    GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server_);
-    gst_rtsp_mount_points_add_factory(mounts, options_.path.c_str(),
-                                      GST_RTSP_MEDIA_FACTORY(g_object_ref(factory_)));
-    g_object_unref(mounts);
-
-    user = new std::shared_ptr<detail::RtspShared>(shared_);
-    g_signal_connect_data(server_, "client-connected", G_CALLBACK(&RtspServer::on_client_connected),
-                          user, &RtspServer::free_shared, GConnectFlags{});
-
-    // gst_rtsp_server_attach() without its error: create the source here, so that a port in use
-    // becomes an exception.
-    GError* raw_error = nullptr;
-    source_ = gst_rtsp_server_create_source(server_, nullptr, &raw_error);
-    if (source_ == nullptr) {
-      const detail::GErrorPtr error(raw_error);
-      const std::string message = error ? error->message : "gst_rtsp_server_create_source() failed";
-      const bool in_use =
-          error && g_error_matches(error.get(), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
-      release();
-      if (in_use) throw AddressInUse(options_.address, options_.port, message);
-      throw Error("framepipe::RtspServer: cannot listen on " + options_.address + ":" +
-                  std::to_string(options_.port) + ": " + message);
-    }
-    g_source_attach(source_, context_);
-    port_ = static_cast<std::uint16_t>(gst_rtsp_server_get_bound_port(server_));
-    // Removes timed-out sessions; without it a client that vanished keeps its media alive.
-    GSource* cleanup = g_timeout_source_new_seconds(2);
-    g_source_set_callback(cleanup, &RtspServer::on_cleanup_timer, server_, nullptr);
-    g_source_attach(cleanup, context_);
-    g_source_unref(cleanup);
-    thread_ = std::thread([loop = loop_, context = context_] {
-      g_main_context_push_thread_default(context);
-      g_main_loop_run(loop);
-      g_main_context_pop_thread_default(context);
-    });
   }
 
   RtspServer(const RtspServer&) = delete;
@@ -165,13 +116,13 @@ class RtspServer {
 
   /// Ends every client connection and stops the server; the destructor calls it. Idempotent.
   void shutdown() noexcept {
-    if (server_ == nullptr) return;
+    if (!server_) return;
     if (thread_.joinable()) {
       // Closing the clients (gst_rtsp_server_client_filter) tears their sessions down; it runs on
       // the server thread, where the clients' own sources live, and then the loop quits.
       GSource* stop = g_idle_source_new();
       g_source_set_callback(stop, &RtspServer::on_stop, this, nullptr);
-      g_source_attach(stop, context_);
+      g_source_attach(stop, context_.get());
       g_source_unref(stop);
       thread_.join();
     }
@@ -179,39 +130,147 @@ class RtspServer {
   }
 
  private:
+  /// Builds the server and its thread (the constructor's second half).
+  void start() {
+    context_.reset(g_main_context_new());
+    loop_.reset(g_main_loop_new(context_.get(), FALSE));
+    server_.reset(gst_rtsp_server_new());
+    GstRTSPServer* server = server_.get();
+    gst_rtsp_server_set_address(server, options_.address.c_str());
+    gst_rtsp_server_set_service(server, std::to_string(options_.port).c_str());
+    if (options_.client_threads > 0) {
+      GstRTSPThreadPool* threads = gst_rtsp_server_get_thread_pool(server);
+      gst_rtsp_thread_pool_set_max_threads(threads, options_.client_threads);
+      g_object_unref(threads);
+    }
+
+    factory_.reset(gst_rtsp_media_factory_new());
+    GstRTSPMediaFactory* factory = factory_.get();
+    gst_rtsp_media_factory_set_shared(factory, TRUE);
+    shared_->launch_line = [options = options_](FrameRate fps) {
+      return launch_line(options, fps);
+    };
+    shared_->set_factory(GST_RTSP_MEDIA_FACTORY(g_object_ref(factory)));
+    shared_->set_rate(FrameRate{30, 1});
+    connect(factory, "media-configure", G_CALLBACK(&RtspServer::on_media_configure));
+    GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
+    gst_rtsp_mount_points_add_factory(mounts, options_.path.c_str(),
+                                      GST_RTSP_MEDIA_FACTORY(g_object_ref(factory)));
+    g_object_unref(mounts);
+    connect(server, "client-connected", G_CALLBACK(&RtspServer::on_client_connected));
+
+    // gst_rtsp_server_attach() without its error: create the source here, so that a port in use
+    // becomes an exception.
+    GError* raw_error = nullptr;
+    source_.reset(gst_rtsp_server_create_source(server, nullptr, &raw_error));
+    if (!source_) {
+      const detail::GErrorPtr error(raw_error);
+      const std::string message = error ? error->message : "gst_rtsp_server_create_source() failed";
+      if (error && g_error_matches(error.get(), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
+        throw AddressInUse(options_.address, options_.port, message);
+      }
+      throw Error("framepipe::RtspServer: cannot listen on " + options_.address + ":" +
+                  std::to_string(options_.port) + ": " + message);
+    }
+    g_source_attach(source_.get(), context_.get());
+    port_ = static_cast<std::uint16_t>(gst_rtsp_server_get_bound_port(server));
+    // Removes timed-out sessions; without it a client that vanished keeps its media alive.
+    GSource* cleanup = g_timeout_source_new_seconds(2);
+    g_source_set_callback(cleanup, &RtspServer::on_cleanup_timer, server, nullptr);
+    g_source_attach(cleanup, context_.get());
+    g_source_unref(cleanup);
+    thread_ = std::thread([loop = loop_.get(), context = context_.get()] {
+      g_main_context_push_thread_default(context);
+      g_main_loop_run(loop);
+      g_main_context_pop_thread_default(context);
+    });
+  }
+
+  /// Connects `callback` to `signal` of `instance` with a copy of the shared state as its data,
+  /// freed with the handler.
+  void connect(gpointer instance, const char* signal, GCallback callback) {
+    auto user = std::make_unique<std::shared_ptr<detail::RtspShared>>(shared_);
+    g_signal_connect_data(instance, signal, callback, user.release(), &RtspServer::free_shared,
+                          GConnectFlags{});
+  }
+
+  /// Parses the media's launch line once (`gst_parse_launch_full`), so that a custom encoder
+  /// naming an element that is not installed, or that does not parse, fails here rather than
+  /// giving every client 503 while the frames are dropped.
+  static void check_launch_line(const std::string& line) {
+    GstParseContext* context = gst_parse_context_new();
+    GError* raw_error = nullptr;
+    GstElement* parsed =
+        gst_parse_launch_full(line.c_str(), context, GST_PARSE_FLAG_FATAL_ERRORS, &raw_error);
+    const detail::GErrorPtr error(raw_error);
+    const detail::ElementPtr element(parsed != nullptr ? GST_ELEMENT(gst_object_ref_sink(parsed))
+                                                       : nullptr);
+    std::string missing;
+    if (gchar** names = gst_parse_context_get_missing_elements(context); names != nullptr) {
+      for (gchar** n = names; *n != nullptr; ++n) {
+        missing += (missing.empty() ? "" : ", ") + std::string(*n);
+      }
+      g_strfreev(names);
+    }
+    gst_parse_context_free(context);
+    if (error || !element) {
+      const std::string message = error ? error->message : "gst_parse_launch_full() failed";
+      if (error && error->domain == GST_PARSE_ERROR &&
+          error->code == GST_PARSE_ERROR_NO_SUCH_ELEMENT) {
+        throw MissingElement(missing.empty() ? std::string("?") : missing, message);
+      }
+      throw ParseError(line, message);
+    }
+  }
+
   /// The factory's launch line; the sink's start() sets it again with the stream's rate, so that
   /// the preset makes a key frame every second.
   static std::string launch_line(const Options& options, FrameRate fps) {
-    const std::string chain =
-        options.encoder.empty()
-            ? encoder_description(options.codec, fps) + " ! " + payloader_description(options.codec)
-            : options.encoder;
+    const std::string chain = options.encoder.empty() ? encoder_description(options.codec, fps) +
+                                                            " ! " + rtsp_payloader(options.codec)
+                                                      : options.encoder;
     return "( appsrc name=src is-live=true format=time ! " + chain + " name=pay0 pt=96 )";
+  }
+
+  /// The preset's payloader. H.264: `rtph264pay config-interval=0`. x264enc repeats SPS and PPS
+  /// before every IDR picture itself, and the SDP carries them (sprop-parameter-sets); with
+  /// `config-interval=-1` the payloader also inserted them before every IDR *slice*, and since
+  /// x264enc's zerolatency tune cuts each picture into slices, an SPS between two slices of one
+  /// picture starts a new access unit (H.264 7.4.1.2.3): ffmpeg split every key frame in two and
+  /// the P frames after it referenced the broken half (digits smeared after every key frame).
+  static std::string rtsp_payloader(VideoCodec codec) {
+    return codec == VideoCodec::H264 ? "rtph264pay config-interval=0"
+                                     : payloader_description(codec);
   }
 
   static void free_shared(gpointer data, GClosure*) {
     delete static_cast<std::shared_ptr<detail::RtspShared>*>(data);
   }
 
+  /// `media-configure`: the sink attaches to the new media. An exception (bad_alloc) is stored
+  /// and the sink's next call rethrows it; the media then has no producer, its clients get no
+  /// frames.
   static void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media,
                                  gpointer data) noexcept {
     const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
-    GstElement* element = gst_rtsp_media_get_element(media);
-    GstObject* parent = element != nullptr ? gst_object_get_parent(GST_OBJECT(element)) : nullptr;
-    if (element != nullptr) gst_object_unref(element);
-    if (parent == nullptr) return;
-    const std::uint64_t generation = shared->publish(ElementRef::adopt(GST_ELEMENT(parent)));
-    // Live: a client that leaves must not pause the others, and the media goes with the last
-    // one (gst-rtsp-server's default for a non-reusable media).
-    gst_rtsp_media_set_suspend_mode(media, GST_RTSP_SUSPEND_MODE_NONE);
-    auto* user =
-        new std::pair<std::shared_ptr<detail::RtspShared>, std::uint64_t>(shared, generation);
-    g_signal_connect_data(
-        media, "unprepared", G_CALLBACK(&RtspServer::on_media_unprepared), user,
-        [](gpointer d, GClosure*) {
-          delete static_cast<std::pair<std::shared_ptr<detail::RtspShared>, std::uint64_t>*>(d);
-        },
-        GConnectFlags{});
+    try {
+      GstElement* element = gst_rtsp_media_get_element(media);
+      GstObject* parent = element != nullptr ? gst_object_get_parent(GST_OBJECT(element)) : nullptr;
+      if (element != nullptr) gst_object_unref(element);
+      if (parent == nullptr) return;
+      ElementRef pipeline = ElementRef::adopt(GST_ELEMENT(parent));
+      using Unprepared = std::pair<std::shared_ptr<detail::RtspShared>, std::uint64_t>;
+      auto user = std::make_unique<Unprepared>(shared, 0);
+      user->second = shared->publish(std::move(pipeline));
+      // Live: a client that leaves must not pause the others, and the media goes with the last
+      // one (gst-rtsp-server's default for a non-reusable media).
+      gst_rtsp_media_set_suspend_mode(media, GST_RTSP_SUSPEND_MODE_NONE);
+      g_signal_connect_data(
+          media, "unprepared", G_CALLBACK(&RtspServer::on_media_unprepared), user.release(),
+          [](gpointer d, GClosure*) { delete static_cast<Unprepared*>(d); }, GConnectFlags{});
+    } catch (...) {
+      shared->fail(std::current_exception());
+    }
   }
 
   static void on_media_unprepared(GstRTSPMedia*, gpointer data) noexcept {
@@ -220,15 +279,21 @@ class RtspServer {
     shared->withdraw(generation);
   }
 
+  /// `client-connected`: counts the client and watches it play and close. An exception is stored
+  /// (the sink's next call rethrows it) and the client is served uncounted.
   static void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer data) noexcept {
     const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
-    shared->clients.fetch_add(1, std::memory_order_relaxed);
-    auto* user = new std::shared_ptr<detail::RtspShared>(shared);
-    g_signal_connect_data(client, "play-request", G_CALLBACK(&RtspServer::on_play_request), user,
-                          &RtspServer::free_shared, GConnectFlags{});
-    user = new std::shared_ptr<detail::RtspShared>(shared);
-    g_signal_connect_data(client, "closed", G_CALLBACK(&RtspServer::on_client_closed), user,
-                          &RtspServer::free_shared, GConnectFlags{});
+    try {
+      auto closed = std::make_unique<std::shared_ptr<detail::RtspShared>>(shared);
+      auto play = std::make_unique<std::shared_ptr<detail::RtspShared>>(shared);
+      g_signal_connect_data(client, "play-request", G_CALLBACK(&RtspServer::on_play_request),
+                            play.release(), &RtspServer::free_shared, GConnectFlags{});
+      g_signal_connect_data(client, "closed", G_CALLBACK(&RtspServer::on_client_closed),
+                            closed.release(), &RtspServer::free_shared, GConnectFlags{});
+      shared->clients.fetch_add(1, std::memory_order_relaxed);
+    } catch (...) {
+      shared->fail(std::current_exception());
+    }
   }
 
   static void on_play_request(GstRTSPClient*, GstRTSPContext*, gpointer data) noexcept {
@@ -250,45 +315,38 @@ class RtspServer {
 
   static gboolean on_stop(gpointer self) noexcept {
     auto* s = static_cast<RtspServer*>(self);
-    g_source_destroy(s->source_);  // accept no new connection
+    g_source_destroy(s->source_.get());  // accept no new connection
     GList* closed = gst_rtsp_server_client_filter(
-        s->server_, [](GstRTSPServer*, GstRTSPClient*, gpointer) { return GST_RTSP_FILTER_REMOVE; },
-        nullptr);
+        s->server_.get(),
+        [](GstRTSPServer*, GstRTSPClient*, gpointer) { return GST_RTSP_FILTER_REMOVE; }, nullptr);
     g_list_free_full(closed, g_object_unref);
-    g_main_loop_quit(s->loop_);
+    g_main_loop_quit(s->loop_.get());
     return G_SOURCE_REMOVE;
   }
 
   /// Drops every GLib object; the thread is not running.
   void release() noexcept {
     if (shared_) shared_->withdraw_all();
-    if (source_ != nullptr) {
-      g_source_destroy(source_);
-      g_source_unref(source_);
-      source_ = nullptr;
-    }
-    if (factory_ != nullptr) g_object_unref(factory_);
-    factory_ = nullptr;
-    if (server_ != nullptr) g_object_unref(server_);
-    server_ = nullptr;
-    if (loop_ != nullptr) g_main_loop_unref(loop_);
-    loop_ = nullptr;
-    if (context_ != nullptr) {
+    source_.reset();
+    factory_.reset();
+    server_.reset();
+    loop_.reset();
+    if (context_) {
       // Sources the clients left behind (their watches) are dispatched no more.
-      while (g_main_context_iteration(context_, FALSE)) {
+      while (g_main_context_iteration(context_.get(), FALSE)) {
       }
-      g_main_context_unref(context_);
     }
-    context_ = nullptr;
+    context_.reset();
   }
 
   Options options_;
   std::shared_ptr<detail::RtspShared> shared_;
-  GMainContext* context_ = nullptr;
-  GMainLoop* loop_ = nullptr;
-  GstRTSPServer* server_ = nullptr;
-  GstRTSPMediaFactory* factory_ = nullptr;
-  GSource* source_ = nullptr;
+  // Declared in the order they are made: a constructor that throws drops them in reverse.
+  detail::GMainContextPtr context_;
+  detail::GMainLoopPtr loop_;
+  detail::GObjectPtr<GstRTSPServer> server_;
+  detail::GObjectPtr<GstRTSPMediaFactory> factory_;
+  detail::GSourcePtr source_;
   std::uint16_t port_ = 0;
   std::thread thread_;
 };

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,20 @@ struct RtspShared {
     if (factory != nullptr) g_object_unref(factory);
     factory = nullptr;
   }
+  /// A callback from gst-rtsp-server failed: the sink's next call rethrows `error`.
+  void fail(std::exception_ptr error) noexcept {
+    const std::lock_guard lock(mutex);
+    if (!failure) failure = std::move(error);
+  }
+  /// Rethrows (once) what a callback stored with fail().
+  void rethrow_failure() {
+    std::exception_ptr error;
+    {
+      const std::lock_guard lock(mutex);
+      error = std::exchange(failure, nullptr);
+    }
+    if (error) std::rethrow_exception(error);
+  }
   std::pair<ElementRef, std::uint64_t> current() {
     const std::lock_guard lock(mutex);
     return {pipeline, generation};
@@ -82,6 +97,7 @@ struct RtspShared {
   std::uint64_t generation = 0;
   GstRTSPMediaFactory* factory = nullptr;
   std::function<std::string(FrameRate)> launch_line;
+  std::exception_ptr failure;
   std::size_t pool_size = 4;
   bool key_frame_on_join = true;
   std::atomic<std::size_t> clients{0};
@@ -142,6 +158,7 @@ class RtspSink {
   FrameView<F> acquire() {
     State& s = state("acquire");
     if (!s.streaming) throw Error("framepipe::RtspSink: acquire() before start()");
+    s.shared->rethrow_failure();
     if (F != s.spec.format) {
       throw InvalidArgument("framepipe::RtspSink: acquire<" + std::string(format_name(F)) +
                             ">() but the stream is " + std::string(format_name(s.spec.format)));
@@ -170,6 +187,7 @@ class RtspSink {
   void submit(const FrameTime& time) {
     State& s = state("submit");
     if (!s.streaming) throw Error("framepipe::RtspSink: submit() before start()");
+    s.shared->rethrow_failure();
     s.made.fetch_add(1, std::memory_order_relaxed);
     if (!std::exchange(s.lent_attached, false) || !s.attached) {
       s.idle_dropped += 1;
@@ -216,7 +234,7 @@ class RtspSink {
   std::uint64_t dropped() const noexcept { return load(&State::dropped); }
   /// Times a frame's pts had got ahead of the media's running time and was set back to it (see
   /// the class comment); the frames after it keep their spacing from there.
-  std::uint64_t retimed() const noexcept { return load(&State::reanchored); }
+  std::uint64_t retimed() const noexcept { return load(&State::retimed); }
   /// The counters Pipeline merges into its Stats (Stats::dropped).
   SinkCounters counters() const { return {dropped()}; }
   /// True while the sink feeds a media (a client watches, or is about to).
@@ -304,7 +322,7 @@ class RtspSink {
         first_pts = pts;
         base_running = now;
         out = now;
-        reanchored.fetch_add(1, std::memory_order_relaxed);
+        retimed.fetch_add(1, std::memory_order_relaxed);
       }
       if (last_media_pts && out <= *last_media_pts) out = *last_media_pts + 1;
       last_media_pts = out;
@@ -343,7 +361,7 @@ class RtspSink {
     std::uint64_t first_pts = 0;
     std::uint64_t base_running = 0;
     std::optional<std::uint64_t> last_media_pts;
-    std::atomic<std::uint64_t> reanchored{0};
+    std::atomic<std::uint64_t> retimed{0};
     std::uint64_t idle_dropped = 0;
     std::uint64_t detached_dropped = 0;
     std::atomic<std::uint64_t> made{0};
