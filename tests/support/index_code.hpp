@@ -82,6 +82,27 @@ inline int picture_error(const std::uint8_t* luma, int stride, int w, int h, std
   return worst;
 }
 
+/// How far a decoded luma plane is from a reference one of the same size: the largest mean
+/// absolute difference over the 16x16 blocks of the picture, in luma levels.
+inline int picture_error(const std::uint8_t* luma, int stride, const std::uint8_t* reference,
+                         int reference_stride, int w, int h) {
+  int worst = 0;
+  for (int by = 0; by + 16 <= h; by += 16) {
+    for (int bx = 0; bx + 16 <= w; bx += 16) {
+      int sum = 0;
+      for (int y = by; y < by + 16; ++y) {
+        for (int x = bx; x < bx + 16; ++x) {
+          const int got = luma[y * stride + x];
+          const int expected = reference[y * reference_stride + x];
+          sum += got > expected ? got - expected : expected - got;
+        }
+      }
+      worst = std::max(worst, sum / 256);
+    }
+  }
+  return worst;
+}
+
 /// The index in a decoded sample (any raw format with luma first: I420, NV12, GRAY8).
 inline std::optional<std::uint32_t> read_index(GstSample* sample) {
   GstVideoInfo info;
