@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -100,6 +101,7 @@ struct FfmpegLuma {
 inline FfmpegLuma ffmpeg_luma(const std::string& input, Size size, int frames, int timeout_seconds,
                               const std::string& scratch) {
   FfmpegLuma out;
+  std::remove(scratch.c_str());  // frames of an earlier run are not this run's
   out.run = run_program("/usr/bin/timeout", std::to_string(timeout_seconds) +
                                                 " /usr/bin/ffmpeg -nostdin -v error " + input +
                                                 " -frames:v " + std::to_string(frames) +

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame_time.hpp"
@@ -24,6 +25,23 @@
 #include "framepipe/rtsp/rtsp_sink.hpp"
 
 namespace framepipe {
+
+/// How RTSP users prove who they are (`gst_rtsp_auth_set_supported_methods`).
+enum class RtspAuthMethod {
+  /// RFC 2617 Digest (`gst_rtsp_auth_add_digest`): the password never crosses the network.
+  Digest,
+  /// Basic (`gst_rtsp_auth_make_basic`, `gst_rtsp_auth_add_basic`): the password crosses the
+  /// network in base64, readable by anyone on the path; use it over TLS only.
+  Basic,
+};
+
+/// A user allowed to watch an RtspServer's stream (RtspServerOptions::users).
+struct RtspUser {
+  /// Not empty; no ':' nor control character.
+  std::string name;
+  /// Not empty. Never part of a message framepipe makes (exceptions, logs).
+  std::string password;
+};
 
 /// Options of an RtspServer; every member has a default.
 struct RtspServerOptions {
@@ -48,6 +66,27 @@ struct RtspServerOptions {
   /// (`gst_video_event_new_upstream_force_key_unit`), so that it starts at once rather than at
   /// the next periodic key frame (at most a second later with the presets).
   bool key_frame_on_join = true;
+  /// Users allowed to watch (GstRTSPAuth; each gets the media factory's `access` and `construct`
+  /// permissions through a role, `gst_rtsp_media_factory_add_role`). Empty: anyone who reaches
+  /// the address may watch. With users, a client without a valid name and password gets 401.
+  std::vector<RtspUser> users{};
+  /// How users authenticate.
+  RtspAuthMethod auth_method = RtspAuthMethod::Digest;
+  /// TLS (RTSPS): a PEM certificate file and the PEM file of its private key, both or neither
+  /// (`g_tls_certificate_new_from_files`, `gst_rtsp_auth_set_tls_certificate`). Then clients
+  /// connect with TLS only, and url() says rtsps://.
+  std::string tls_certificate{};
+  std::string tls_key{};
+  /// At most this many client connections at once: one more gets 503 Service Unavailable to
+  /// each request and is closed. 0: no limit.
+  std::size_t max_clients = 64;
+  /// A session without a request or RTCP from its client for this long is removed (a client
+  /// that vanished, or that stopped reading its TCP connection); its connection is then closed
+  /// as one without a session (setup_timeout). At least 1 s.
+  std::chrono::seconds session_timeout{60};
+  /// A connection that has had no session for this long since it connected is closed (a client
+  /// that connects and says nothing, or stays after its session ended). At least 1 s.
+  std::chrono::seconds setup_timeout{20};
 };
 
 /// Serves a live stream over RTSP (gst-rtsp-server) at rtsp://address:port/path: one shared media
@@ -72,11 +111,14 @@ class RtspServer {
     if (options_.pool_size == 0) {
       throw InvalidArgument("framepipe::RtspServer: pool_size must be at least 1");
     }
+    check_security_options(options_);
     ensure_gstreamer_initialized();
     check_launch_line(launch_line(options_, FrameRate{30, 1}));
     shared_ = std::make_shared<detail::RtspShared>();
     shared_->pool_size = options_.pool_size;
     shared_->key_frame_on_join = options_.key_frame_on_join;
+    shared_->max_clients = options_.max_clients;
+    shared_->session_timeout_seconds = static_cast<unsigned>(options_.session_timeout.count());
     try {
       start();
     } catch (...) {
@@ -99,8 +141,19 @@ class RtspServer {
   const std::string& path() const noexcept { return options_.path; }
   /// rtsp://address:port/path, for clients.
   std::string url() const {
-    return "rtsp://" + detail::uri_host(options_.address) + ":" + std::to_string(port_) +
-           options_.path;
+    return std::string(tls() ? "rtsps://" : "rtsp://") + detail::uri_host(options_.address) + ":" +
+           std::to_string(port_) + options_.path;
+  }
+  /// Whether clients must use TLS (Options::tls_certificate): url() says rtsps://.
+  bool tls() const noexcept { return !options_.tls_certificate.empty(); }
+  /// Connections refused so far because max_clients were connected.
+  std::uint64_t refused_clients() const noexcept {
+    return shared_->refused_clients.load(std::memory_order_relaxed);
+  }
+  /// Connections closed so far because they had no session for setup_timeout (a silent client,
+  /// or one whose session timed out).
+  std::uint64_t timed_out_clients() const noexcept {
+    return shared_->timed_out_clients.load(std::memory_order_relaxed);
   }
   /// Clients connected now (RTSP connections, whether or not they play).
   std::size_t clients() const noexcept { return shared_->clients.load(std::memory_order_relaxed); }
@@ -153,6 +206,7 @@ class RtspServer {
     shared_->set_factory(GST_RTSP_MEDIA_FACTORY(g_object_ref(factory)));
     shared_->set_rate(FrameRate{30, 1});
     connect(factory, "media-configure", G_CALLBACK(&RtspServer::on_media_configure));
+    set_up_auth(server, factory);
     GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
     gst_rtsp_mount_points_add_factory(mounts, options_.path.c_str(),
                                       GST_RTSP_MEDIA_FACTORY(g_object_ref(factory)));
@@ -175,8 +229,8 @@ class RtspServer {
     g_source_attach(source_.get(), context_.get());
     port_ = static_cast<std::uint16_t>(gst_rtsp_server_get_bound_port(server));
     // Removes timed-out sessions; without it a client that vanished keeps its media alive.
-    GSource* cleanup = g_timeout_source_new_seconds(2);
-    g_source_set_callback(cleanup, &RtspServer::on_cleanup_timer, server, nullptr);
+    GSource* cleanup = g_timeout_source_new_seconds(1);
+    g_source_set_callback(cleanup, &RtspServer::on_cleanup_timer, this, nullptr);
     g_source_attach(cleanup, context_.get());
     g_source_unref(cleanup);
     thread_ = std::thread([loop = loop_.get(), context = context_.get()] {
@@ -184,6 +238,77 @@ class RtspServer {
       g_main_loop_run(loop);
       g_main_context_pop_thread_default(context);
     });
+  }
+
+  /// The role every user of Options::users gets; the factory grants it access and construct.
+  static constexpr const char* kViewerRole = "framepipe-viewer";
+
+  /// Throws InvalidArgument for users, TLS files and limits no server can use. The messages
+  /// name users, never their passwords.
+  static void check_security_options(const Options& options) {
+    for (const RtspUser& user : options.users) {
+      if (user.name.empty()) throw InvalidArgument("framepipe::RtspServer: a user has no name");
+      for (const char c : user.name) {
+        if (c == ':' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          throw InvalidArgument(
+              "framepipe::RtspServer: a user name holds ':' or a control character");
+        }
+      }
+      if (user.password.empty()) {
+        throw InvalidArgument("framepipe::RtspServer: user \"" + user.name + "\" has no password");
+      }
+    }
+    if (options.tls_certificate.empty() != options.tls_key.empty()) {
+      throw InvalidArgument(
+          "framepipe::RtspServer: give both tls_certificate and tls_key, or neither");
+    }
+    if (options.session_timeout < std::chrono::seconds(1) ||
+        options.setup_timeout < std::chrono::seconds(1)) {
+      throw InvalidArgument(
+          "framepipe::RtspServer: session_timeout and setup_timeout must be at least 1 s");
+    }
+  }
+
+  /// GstRTSPAuth for Options::users and the TLS certificate (`gst_rtsp_server_set_auth`); none
+  /// when neither is asked for. Without users, TLS clients get the viewer role by default.
+  void set_up_auth(GstRTSPServer* server, GstRTSPMediaFactory* factory) {
+    if (options_.users.empty() && !tls()) return;
+    const detail::GObjectPtr<GstRTSPAuth> auth(gst_rtsp_auth_new());
+    if (tls()) {
+      GError* raw_error = nullptr;
+      const detail::GObjectPtr<GTlsCertificate> certificate(g_tls_certificate_new_from_files(
+          options_.tls_certificate.c_str(), options_.tls_key.c_str(), &raw_error));
+      const detail::GErrorPtr error(raw_error);
+      if (!certificate) {
+        throw InvalidArgument("framepipe::RtspServer: cannot load the TLS certificate " +
+                              options_.tls_certificate + " and key " + options_.tls_key + ": " +
+                              (error ? error->message : "unknown reason"));
+      }
+      gst_rtsp_auth_set_tls_certificate(auth.get(), certificate.get());
+    }
+    GstRTSPToken* token =
+        gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kViewerRole, nullptr);
+    if (options_.users.empty()) {
+      gst_rtsp_auth_set_default_token(auth.get(), token);
+    } else {
+      for (const RtspUser& user : options_.users) {
+        if (options_.auth_method == RtspAuthMethod::Basic) {
+          const detail::GCharPtr basic(
+              gst_rtsp_auth_make_basic(user.name.c_str(), user.password.c_str()));
+          gst_rtsp_auth_add_basic(auth.get(), basic.get(), token);
+        } else {
+          gst_rtsp_auth_add_digest(auth.get(), user.name.c_str(), user.password.c_str(), token);
+        }
+      }
+      gst_rtsp_auth_set_supported_methods(auth.get(), options_.auth_method == RtspAuthMethod::Basic
+                                                          ? GST_RTSP_AUTH_BASIC
+                                                          : GST_RTSP_AUTH_DIGEST);
+    }
+    gst_rtsp_token_unref(token);
+    gst_rtsp_media_factory_add_role(factory, kViewerRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+                                    G_TYPE_BOOLEAN, TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+                                    G_TYPE_BOOLEAN, TRUE, nullptr);
+    gst_rtsp_server_set_auth(server, auth.get());
   }
 
   /// Connects `callback` to `signal` of `instance` with a copy of the shared state as its data,
@@ -279,21 +404,69 @@ class RtspServer {
     shared->withdraw(generation);
   }
 
-  /// `client-connected`: counts the client and watches it play and close. An exception is stored
-  /// (the sink's next call rethrows it) and the client is served uncounted.
-  static void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer data) noexcept {
+  /// `client-connected`: counts the client, watches it play and close, and sets the timeout of
+  /// its sessions. One past max_clients gets 503 to each request until the cleanup timer closes
+  /// it. An exception is stored (the sink's next call rethrows it) and the client is served
+  /// uncounted.
+  static void on_client_connected(GstRTSPServer* server, GstRTSPClient* client,
+                                  gpointer data) noexcept {
     const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
     try {
-      auto closed = std::make_unique<std::shared_ptr<detail::RtspShared>>(shared);
-      auto play = std::make_unique<std::shared_ptr<detail::RtspShared>>(shared);
-      g_signal_connect_data(client, "play-request", G_CALLBACK(&RtspServer::on_play_request),
-                            play.release(), &RtspServer::free_shared, GConnectFlags{});
-      g_signal_connect_data(client, "closed", G_CALLBACK(&RtspServer::on_client_closed),
-                            closed.release(), &RtspServer::free_shared, GConnectFlags{});
+      const auto connect_client = [&](const char* signal, GCallback callback) {
+        auto user = std::make_unique<std::shared_ptr<detail::RtspShared>>(shared);
+        g_signal_connect_data(client, signal, callback, user.release(), &RtspServer::free_shared,
+                              GConnectFlags{});
+      };
+      connect_client("closed", G_CALLBACK(&RtspServer::on_client_closed));
+      if (!shared->admit(client)) {
+        shared->refused_clients.fetch_add(1, std::memory_order_relaxed);
+        // Closed from the server thread's next iteration, once gst-rtsp-server attached it;
+        // a request that comes first gets 503. (Not pre-options-request: in 1.22 its error path
+        // frees the response twice.)
+        for (const char* request :
+             {"pre-describe-request", "pre-setup-request", "pre-play-request"}) {
+          connect_client(request, G_CALLBACK(&RtspServer::on_refused_request));
+        }
+        GSource* close = g_idle_source_new();
+        auto* pair = new std::pair<GstRTSPServer*, GstRTSPClient*>(
+            GST_RTSP_SERVER(g_object_ref(server)), GST_RTSP_CLIENT(g_object_ref(client)));
+        g_source_set_callback(close, &RtspServer::on_close_refused, pair, [](gpointer d) {
+          auto* p = static_cast<std::pair<GstRTSPServer*, GstRTSPClient*>*>(d);
+          g_object_unref(p->first);
+          g_object_unref(p->second);
+          delete p;
+        });
+        g_source_attach(close, g_main_context_get_thread_default());
+        g_source_unref(close);
+        return;
+      }
+      connect_client("play-request", G_CALLBACK(&RtspServer::on_play_request));
+      connect_client("new-session", G_CALLBACK(&RtspServer::on_new_session));
       shared->clients.fetch_add(1, std::memory_order_relaxed);
     } catch (...) {
       shared->fail(std::current_exception());
     }
+  }
+
+  static gboolean on_close_refused(gpointer data) noexcept {
+    auto* pair = static_cast<std::pair<GstRTSPServer*, GstRTSPClient*>*>(data);
+    GList* closed = gst_rtsp_server_client_filter(
+        pair->first,
+        [](GstRTSPServer*, GstRTSPClient* c, gpointer refused) {
+          return c == refused ? GST_RTSP_FILTER_REMOVE : GST_RTSP_FILTER_KEEP;
+        },
+        pair->second);
+    g_list_free_full(closed, g_object_unref);
+    return G_SOURCE_REMOVE;
+  }
+
+  static GstRTSPStatusCode on_refused_request(GstRTSPClient*, GstRTSPContext*, gpointer) noexcept {
+    return GST_RTSP_STS_SERVICE_UNAVAILABLE;
+  }
+
+  static void on_new_session(GstRTSPClient*, GstRTSPSession* session, gpointer data) noexcept {
+    const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
+    gst_rtsp_session_set_timeout(session, shared->session_timeout_seconds);
   }
 
   static void on_play_request(GstRTSPClient*, GstRTSPContext*, gpointer data) noexcept {
@@ -301,16 +474,39 @@ class RtspServer {
     if (shared->key_frame_on_join) shared->key_frame_wanted.store(true, std::memory_order_release);
   }
 
-  static void on_client_closed(GstRTSPClient*, gpointer data) noexcept {
+  static void on_client_closed(GstRTSPClient* client, gpointer data) noexcept {
     const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
-    shared->clients.fetch_sub(1, std::memory_order_relaxed);
+    if (!shared->refused(client)) shared->clients.fetch_sub(1, std::memory_order_relaxed);
+    shared->forget(client);
   }
 
-  static gboolean on_cleanup_timer(gpointer server) noexcept {
-    GstRTSPSessionPool* pool = gst_rtsp_server_get_session_pool(GST_RTSP_SERVER(server));
+  /// Every second on the server thread: removes timed-out sessions (without it a client that
+  /// vanished keeps its media alive), then closes the connections refused over max_clients and
+  /// those without a session for setup_timeout.
+  static gboolean on_cleanup_timer(gpointer self) noexcept {
+    auto* s = static_cast<RtspServer*>(self);
+    GstRTSPSessionPool* pool = gst_rtsp_server_get_session_pool(s->server_.get());
     gst_rtsp_session_pool_cleanup(pool);
     g_object_unref(pool);
+    GList* closed = gst_rtsp_server_client_filter(s->server_.get(), &RtspServer::close_stale, s);
+    g_list_free_full(closed, g_object_unref);
     return G_SOURCE_CONTINUE;
+  }
+
+  static GstRTSPFilterResult close_stale(GstRTSPServer*, GstRTSPClient* client,
+                                         gpointer self) noexcept {
+    auto* s = static_cast<RtspServer*>(self);
+    detail::RtspShared& shared = *s->shared_;
+    if (shared.refused(client)) return GST_RTSP_FILTER_REMOVE;
+    if (!shared.connected_longer_than(client, s->options_.setup_timeout)) {
+      return GST_RTSP_FILTER_KEEP;
+    }
+    GList* sessions = gst_rtsp_client_session_filter(client, nullptr, nullptr);
+    const bool idle = sessions == nullptr;
+    g_list_free_full(sessions, g_object_unref);
+    if (!idle) return GST_RTSP_FILTER_KEEP;
+    shared.timed_out_clients.fetch_add(1, std::memory_order_relaxed);
+    return GST_RTSP_FILTER_REMOVE;
   }
 
   static gboolean on_stop(gpointer self) noexcept {
