@@ -253,6 +253,77 @@ TEST_CASE("stream --to rtsp://: the printed receivers play it, ffmpeg's pictures
   }
 }
 
+TEST_CASE(
+    "stream --auth: 401 without the password, whole pictures with it, the password never shown") {
+  if (!framepipe::test::have_element("x264enc") || !have_program("/usr/bin/ffmpeg")) {
+    MESSAGE("skipped: x264enc or ffmpeg (Debian ffmpeg) missing");
+    std::exit(77);
+  }
+  const std::string password = "s3cret-Pw9";
+  const framepipe::Size size{320, 240};
+  const std::string port = std::to_string(framepipe::test::free_tcp_port());
+  const std::string url = "rtsp://127.0.0.1:" + port + "/clock";
+  // gst-rtsp-server's own debug output too: the password must not be in it.
+  Program example("/usr/bin/env", "GST_DEBUG=rtsp*:6 /usr/bin/timeout 30 " +
+                                      std::string(FRAMEPIPE_STREAM_EXE) + " --to " + url +
+                                      " --auth viewer:" + password +
+                                      " --seconds 8 --size 320x240 --fps 30/1");
+  REQUIRE(example.wait_for("receive: ffplay", 20s));
+  const framepipe::test::TempDir dir("framepipe-stream-auth");
+  const auto anonymous = framepipe::test::ffmpeg_luma("-rtsp_transport tcp -i " + url, size, 5, 10,
+                                                      (dir / "anonymous.yuv").string());
+  const auto viewer = framepipe::test::ffmpeg_luma(
+      "-rtsp_transport tcp -i rtsp://viewer:" + password + "@127.0.0.1:" + port + "/clock", size,
+      90, 15, (dir / "viewer.yuv").string());
+  const auto server = example.finish();
+  INFO("ffmpeg without the password printed: " << anonymous.run.output);
+  CHECK(anonymous.run.exit_code != 0);
+  CHECK(anonymous.run.output.find("401") != std::string::npos);
+  CHECK(anonymous.frames.empty());
+  CHECK(server.exit_code == 0);
+  CHECK(server.output.find("receive: ffplay -rtsp_transport tcp rtsp://viewer:PASSWORD@127.0.0.1:" +
+                           port + "/clock\n") != std::string::npos);
+  CHECK(server.output.find(password) == std::string::npos);
+  // Basic sends "viewer:s3cret-Pw9" in base64; gst-rtsp-server logged the requests at LOG.
+  CHECK(server.output.find("dmlld2VyOnMzY3JldC1Qdzk") == std::string::npos);
+  CHECK(server.output.find("rtspclient") != std::string::npos);  // its debug output was on
+  INFO("ffmpeg with the password printed: " << viewer.run.output);
+  CHECK(viewer.run.exit_code == 0);
+  check_whole_clock_pictures(viewer, size, clock_luma(size, 240));
+}
+
+TEST_CASE("stream --tls-cert --tls-key serves rtsps://, which ffmpeg plays whole") {
+  if (!framepipe::test::have_element("x264enc") || !have_program("/usr/bin/ffmpeg") ||
+      !have_program("/usr/bin/openssl")) {
+    MESSAGE("skipped: x264enc, ffmpeg (Debian ffmpeg) or openssl missing");
+    std::exit(77);
+  }
+  const framepipe::test::TempDir dir("framepipe-stream-tls");
+  const std::string certificate = (dir / "cert.pem").string();
+  const std::string key = (dir / "key.pem").string();
+  REQUIRE(framepipe::test::run_program("/usr/bin/openssl",
+                                       "req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+                                       "/CN=127.0.0.1 -keyout " +
+                                           key + " -out " + certificate)
+              .exit_code == 0);
+  const framepipe::Size size{320, 240};
+  const std::string port = std::to_string(framepipe::test::free_tcp_port());
+  Program example("/usr/bin/timeout", "30 " + std::string(FRAMEPIPE_STREAM_EXE) +
+                                          " --to rtsp://127.0.0.1:" + port + "/clock --tls-cert " +
+                                          certificate + " --tls-key " + key +
+                                          " --seconds 8 --size 320x240 --fps 30/1");
+  REQUIRE(example.wait_for("receive: ffplay", 20s));
+  const std::string url = "rtsps://127.0.0.1:" + port + "/clock";
+  const auto decoded = framepipe::test::ffmpeg_luma("-rtsp_transport tcp -i " + url, size, 90, 15,
+                                                    (dir / "clock.yuv").string());
+  const auto server = example.finish();
+  INFO("example printed: " << server.output << "\nffmpeg printed: " << decoded.run.output);
+  CHECK(server.exit_code == 0);
+  CHECK(server.output.find("serving " + url) != std::string::npos);
+  CHECK(decoded.run.exit_code == 0);
+  check_whole_clock_pictures(decoded, size, clock_luma(size, 240));
+}
+
 TEST_CASE("stream rejects a bad --to") {
   const auto r = framepipe::test::run_program(FRAMEPIPE_STREAM_EXE, "--to http://x:1");
   CHECK(r.exit_code == 2);

@@ -305,10 +305,24 @@ class RtspServer {
                                                           : GST_RTSP_AUTH_DIGEST);
     }
     gst_rtsp_token_unref(token);
+    if (!options_.users.empty()) hide_credentials_from_log();
     gst_rtsp_media_factory_add_role(factory, kViewerRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
                                     G_TYPE_BOOLEAN, TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
                                     G_TYPE_BOOLEAN, TRUE, nullptr);
     gst_rtsp_server_set_auth(server, auth.get());
+  }
+
+  /// gst-rtsp-server dumps every request, its Authorization header included, when its
+  /// "rtspclient" debug category is at LOG or more (GST_DEBUG=rtspclient:6): with Basic, the
+  /// password in base64; with Digest, a hash open to a dictionary attack. With users, the
+  /// category is held at DEBUG.
+  static void hide_credentials_from_log() {
+    g_type_class_unref(g_type_class_ref(GST_TYPE_RTSP_CLIENT));  // registers the category
+    GstDebugCategory* category = nullptr;
+    GST_DEBUG_CATEGORY_GET(category, "rtspclient");
+    if (category != nullptr && gst_debug_category_get_threshold(category) > GST_LEVEL_DEBUG) {
+      gst_debug_category_set_threshold(category, GST_LEVEL_DEBUG);
+    }
   }
 
   /// Connects `callback` to `signal` of `instance` with a copy of the shared state as its data,
