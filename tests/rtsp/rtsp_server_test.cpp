@@ -8,10 +8,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -53,7 +55,11 @@ class Producer {
         const auto pts = i * 33333us + (jump > 0ms && i > jump_after ? jump : 0ms);
         writer_.write(frame.view(),
                       static_cast<std::uint64_t>(std::chrono::nanoseconds(pts).count()));
-        made_.store(i + 1);
+        {
+          const std::lock_guard lock(mutex_);
+          made_.store(i + 1);
+        }
+        made_changed_.notify_all();
         std::this_thread::sleep_until(start + (i + 1) * 33333us);
       }
       writer_.close();
@@ -65,12 +71,19 @@ class Producer {
     if (thread_.joinable()) thread_.join();
   }
   std::uint32_t made() const { return made_.load(); }
+  /// Waits until `count` frames were made (a condition, bounded by 30 s).
+  void wait_made(std::uint32_t count) {
+    std::unique_lock lock(mutex_);
+    REQUIRE(made_changed_.wait_for(lock, 30s, [&] { return made_.load() >= count; }));
+  }
   RtspSink& sink() { return writer_.sink(); }
 
  private:
   Writer<PixelFormat::I420, RtspSink> writer_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint32_t> made_{0};
+  std::mutex mutex_;
+  std::condition_variable made_changed_;
   std::thread thread_;
 };
 
@@ -123,7 +136,7 @@ TEST_CASE("one client receives consecutive index-coded frames, a key frame first
   CHECK(server.port() != 0);
   CHECK(server.url() == "rtsp://127.0.0.1:" + std::to_string(server.port()) + "/test");
   Producer producer(server);
-  std::this_thread::sleep_for(300ms);  // frames made while nobody watches are dropped
+  producer.wait_made(10);  // frames made while nobody watches are dropped
   test::IndexReceiver receiver(client(server));
   std::size_t leading = 0;
   const auto got = collect_whole(receiver, 45, leading);
@@ -149,7 +162,7 @@ TEST_CASE("four clients joining at different times share one media; one leaves m
   for (int c = 0; c < 4; ++c) {
     joined_at.push_back(producer.made());
     clients.push_back(std::make_unique<test::IndexReceiver>(client(server)));
-    std::this_thread::sleep_for(400ms);
+    producer.wait_made(producer.made() + 12);  // the next client joins 12 frames later
   }
   // The second client leaves after a few frames; the others go on.
   std::size_t leading = 0;
@@ -214,7 +227,7 @@ TEST_CASE("timestamps that run ahead of the media's clock do not hold the media 
   const auto before = receiver.collect(20, 20s);
   INFO("receiver error: " << receiver.error());
   REQUIRE(before.size() == 20);
-  while (producer.made() < 47) std::this_thread::sleep_for(10ms);
+  producer.wait_made(47);
   const std::uint32_t after_stall = producer.made();
   std::vector<std::uint32_t> got;
   while (got.empty() || got.back() < after_stall) {  // skip what was queued before
@@ -253,7 +266,7 @@ TEST_CASE("the server shuts down with clients connected, in bounded time") {
           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
   // The producer goes on without a server: every frame now is dropped and counted.
   const std::uint64_t dropped_before = producer.sink().dropped();
-  std::this_thread::sleep_for(300ms);
+  producer.wait_made(producer.made() + 10);  // frames made after the server went
   CHECK(producer.sink().dropped() > dropped_before);
   CHECK_FALSE(producer.sink().attached());
   producer.stop();
