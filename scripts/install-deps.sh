@@ -37,6 +37,7 @@ test=(
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
   gstreamer1.0-x
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
+  openssl
   g++-aarch64-linux-gnu qemu-user
 )
 bench=(libyuv-dev libswscale-dev clang)

@@ -4,7 +4,8 @@
 // --seconds have passed or Ctrl-C.
 //
 //   stream --to rtsp://127.0.0.1:8554/clock [--seconds S] [--size WxH] [--fps N/D]
-//          [--codec h264|vp8]
+//          [--codec h264|vp8] [--auth USER:PASSWORD [--auth-method digest|basic]]
+//          [--tls-cert CERT.pem --tls-key KEY.pem]   (served as rtsps://)
 //   stream --to rtp://127.0.0.1:5004 --sdp out.sdp [--codec h264|vp8|raw] [--seconds S] ...
 //   stream --to srt://127.0.0.1:7001 [--seconds S] ...   (listener)
 #include <atomic>
@@ -43,6 +44,11 @@ struct Args {
   VideoCodec codec = VideoCodec::H264;
   /// --codec raw: uncompressed RFC 4175 video (rtp:// only).
   bool raw = false;
+  /// --auth USER:PASSWORD (rtsp:// only): the one user allowed to watch.
+  std::optional<RtspUser> user;
+  RtspAuthMethod auth_method = RtspAuthMethod::Digest;
+  /// --tls-cert, --tls-key (rtsp:// only): served as rtsps://.
+  std::string tls_cert, tls_key;
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -50,7 +56,9 @@ struct Args {
                "stream: %s\n"
                "usage: stream --to rtsp://HOST:PORT/PATH | rtp://HOST:PORT | srt://HOST:PORT\n"
                "              [--sdp FILE.sdp] [--seconds S] [--size WxH] [--fps N[/D]]\n"
-               "              [--codec h264|vp8|raw]   (raw: rtp:// only)\n",
+               "              [--codec h264|vp8|raw]   (raw: rtp:// only)\n"
+               "              [--auth USER:PASSWORD [--auth-method digest|basic]]\n"
+               "              [--tls-cert CERT.pem --tls-key KEY.pem]   (rtsp:// only)\n",
                why.c_str());
   std::exit(2);
 }
@@ -113,6 +121,22 @@ Args parse(int argc, char** argv) {
       const auto c = parse_codec(name);
       if (!c && !a.raw) usage("--codec h264, vp8 or raw");
       if (c) a.codec = *c;
+    } else if (arg == "--auth") {
+      const std::string v = value();
+      const auto colon = v.find(':');
+      // The password is not repeated in any message.
+      if (colon == std::string::npos || colon == 0 || colon + 1 == v.size()) {
+        usage("--auth USER:PASSWORD");
+      }
+      a.user = RtspUser{v.substr(0, colon), v.substr(colon + 1)};
+    } else if (arg == "--auth-method") {
+      const std::string v = value();
+      if (v != "digest" && v != "basic") usage("--auth-method digest or basic");
+      a.auth_method = v == "basic" ? RtspAuthMethod::Basic : RtspAuthMethod::Digest;
+    } else if (arg == "--tls-cert") {
+      a.tls_cert = value();
+    } else if (arg == "--tls-key") {
+      a.tls_key = value();
     } else {
       usage("unknown option " + std::string(arg));
     }
@@ -120,6 +144,10 @@ Args parse(int argc, char** argv) {
   if (!have_to) usage("--to is required");
   if (!a.sdp.empty() && a.to.scheme != "rtp") usage("--sdp is for rtp://");
   if (a.raw && a.to.scheme != "rtp") usage("--codec raw is for rtp:// only");
+  if ((a.user || !a.tls_cert.empty() || !a.tls_key.empty()) && a.to.scheme != "rtsp") {
+    usage("--auth and --tls-cert/--tls-key are for rtsp:// only");
+  }
+  if (a.tls_cert.empty() != a.tls_key.empty()) usage("give both --tls-cert and --tls-key");
   return a;
 }
 
@@ -166,14 +194,29 @@ int main(int argc, char** argv) {
   try {
     Stats stats;
     if (a.to.scheme == "rtsp") {
-      RtspServer server(
-          {.address = a.to.host, .port = a.to.port, .path = a.to.path, .codec = a.codec});
-      std::printf("serving %s (%s)\n", server.url().c_str(), codec);
-      std::printf("receive: ffplay -rtsp_transport tcp %s\n", server.url().c_str());
+      RtspServerOptions options{
+          .address = a.to.host, .port = a.to.port, .path = a.to.path, .codec = a.codec};
+      if (a.user) options.users = {*a.user};
+      options.auth_method = a.auth_method;
+      options.tls_certificate = a.tls_cert;
+      options.tls_key = a.tls_key;
+      RtspServer server(options);
+      // With --auth the receivers name the user and a placeholder: the password is never printed.
+      std::string url = server.url();
+      std::string gst_auth;
+      if (a.user) {
+        url.insert(url.find("://") + 3, a.user->name + ":PASSWORD@");
+        gst_auth = " user-id=" + a.user->name + " user-pw=PASSWORD";
+      }
+      const std::string gst_tls = server.tls() ? " tls-validation-flags=0" : "";
+      std::printf("serving %s (%s%s%s)\n", server.url().c_str(), codec, a.user ? ", user " : "",
+                  a.user ? a.user->name.c_str() : "");
+      if (a.user) std::printf("PASSWORD: the password given to --auth\n");
+      std::printf("receive: ffplay -rtsp_transport tcp %s\n", url.c_str());
       std::printf(
-          "     or: gst-launch-1.0 rtspsrc location=%s latency=100 ! %s ! videoconvert "
+          "     or: gst-launch-1.0 rtspsrc location=%s%s%s latency=100 ! %s ! videoconvert "
           "! autovideosink\n",
-          server.url().c_str(), depay.c_str());
+          server.url().c_str(), gst_auth.c_str(), gst_tls.c_str(), depay.c_str());
       std::fflush(stdout);
       RtspSink sink = server.sink();
       stats = run(a, std::move(sink));

@@ -4,16 +4,27 @@
 // installed); then checks the printed counts and the exit code.
 #include <doctest/doctest.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "framepipe/convert/i420_packer.hpp"
+#include "framepipe/core/pipeline.hpp"
+#include "framepipe/opencv/text_clock_generator.hpp"
+#include "framepipe/sinks/callback_sink.hpp"
 #include "support/gst_test_support.hpp"
+#include "support/index_receiver.hpp"
 #include "support/run_program.hpp"
 
 #ifndef FRAMEPIPE_STREAM_EXE
@@ -23,6 +34,57 @@
 using namespace std::chrono_literals;
 
 namespace {
+
+/// A program running in the background whose output the test can wait for: `"program" args`
+/// through the shell, stdout and stderr together, read line by line on a thread.
+class Program {
+ public:
+  Program(const std::string& program, const std::string& args) {
+    const std::string command = "\"" + program + "\" " + args + " 2>&1";
+    pipe_ = popen(command.c_str(), "r");
+    REQUIRE(pipe_ != nullptr);
+    reader_ = std::thread([this] {
+      std::array<char, 512> chunk{};
+      while (std::fgets(chunk.data(), static_cast<int>(chunk.size()), pipe_) != nullptr) {
+        const std::lock_guard lock(mutex_);
+        output_ += chunk.data();
+        changed_.notify_all();
+      }
+      const int status = pclose(pipe_);
+      const std::lock_guard lock(mutex_);
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      done_ = true;
+      changed_.notify_all();
+    });
+  }
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
+  ~Program() { finish(); }
+
+  /// Waits until the output holds `text` (true), or the program ended or `timeout` passed.
+  bool wait_for(const std::string& text, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout,
+                      [&] { return done_ || output_.find(text) != std::string::npos; });
+    return output_.find(text) != std::string::npos;
+  }
+
+  /// Waits for the program to end (it must bound itself, e.g. through timeout(1)).
+  framepipe::test::RunResult finish() {
+    if (reader_.joinable()) reader_.join();
+    const std::lock_guard lock(mutex_);
+    return {exit_code_, output_};
+  }
+
+ private:
+  FILE* pipe_ = nullptr;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string output_;
+  int exit_code_ = -1;
+  bool done_ = false;
+  std::thread reader_;
+};
 
 /// Whether `path` exists (an external tool a test runs).
 bool have_program(const char* path) { return std::ifstream(path).good(); }
@@ -52,21 +114,16 @@ std::string headless(std::string line, int frames) {
   return line + " ! fakesink num-buffers=" + std::to_string(frames) + " sync=false";
 }
 
-/// Runs the stream example with `args` for `seconds` on a thread; `receivers` runs meanwhile
-/// (after `warmup`, for the example to start) and the example's result is returned once both are
-/// done.
+/// Runs the stream example with `args`; `receivers` runs once it printed its receivers (it has
+/// set its sender up by then: an RTSP server listens; an SRT caller retries its handshake until
+/// the listener is up; a UDP receiver needs nothing), and the example's result is returned once
+/// both are done.
 template <class Fn>
-framepipe::test::RunResult with_stream(const std::string& args, Fn receivers,
-                                       std::chrono::milliseconds warmup = 1000ms) {
-  framepipe::test::RunResult server;
-  std::thread example([&] {
-    server = framepipe::test::run_program("/usr/bin/timeout",
-                                          "30 " + std::string(FRAMEPIPE_STREAM_EXE) + " " + args);
-  });
-  std::this_thread::sleep_for(warmup);
+framepipe::test::RunResult with_stream(const std::string& args, Fn receivers) {
+  Program example("/usr/bin/timeout", "30 " + std::string(FRAMEPIPE_STREAM_EXE) + " " + args);
+  REQUIRE(example.wait_for("     or: ", 20s));
   receivers();
-  example.join();
-  return server;
+  return example.finish();
 }
 
 /// Checks the example ended well and its counts add up: made = seconds x 30, sent + dropped =
@@ -105,33 +162,166 @@ void check_printed_receivers(const std::string& args, const std::string& gst,
   check_counts(server, made);
 }
 
+/// The luma of the frames the example draws at `size` and 30/1 (TextClockGenerator through
+/// I420Packer, as the example runs them), frame i at i / 30 s, for the first `frames` frames.
+std::vector<std::vector<std::uint8_t>> clock_luma(framepipe::Size size, std::uint64_t frames) {
+  using namespace framepipe;
+  std::vector<std::vector<std::uint8_t>> out;
+  Pipeline p{TextClockGenerator{{.size = size}}, I420Packer{},
+             CallbackSink<PixelFormat::I420>{[&](FrameView<PixelFormat::I420> f, const FrameTime&) {
+               std::vector<std::uint8_t> luma(static_cast<std::size_t>(size.width * size.height));
+               for (int y = 0; y < size.height; ++y) {
+                 std::copy_n(f.plane(0) + static_cast<std::size_t>(y) * f.stride(0), size.width,
+                             luma.begin() + static_cast<std::ptrdiff_t>(y) * size.width);
+               }
+               out.push_back(std::move(luma));
+             }}};
+  p.run({.frames = frames, .fps = {30, 1}});
+  return out;
+}
+
+/// Checks that every picture ffmpeg decoded is a whole frame the example drew, in order: for
+/// each, the drawn frame closest to it (picture_error(), the worst 16x16 block) must be within a
+/// few levels and later than the previous one's. A key frame split in two, and the P frames
+/// referencing its broken half, show smeared digits: tens of levels off in their blocks.
+void check_whole_clock_pictures(const framepipe::test::FfmpegLuma& decoded, framepipe::Size size,
+                                const std::vector<std::vector<std::uint8_t>>& drawn) {
+  constexpr int kMaxPictureError = 24;
+  REQUIRE(decoded.frames.size() >= 60);
+  std::size_t previous = 0;
+  int worst = 0;
+  for (std::size_t i = 0; i < decoded.frames.size(); ++i) {
+    int best = 1000;
+    std::size_t best_at = 0;
+    for (std::size_t j = 0; j < drawn.size(); ++j) {
+      const int e =
+          framepipe::test::picture_error(decoded.frames[i].data(), size.width, drawn[j].data(),
+                                         size.width, size.width, size.height);
+      if (e < best) {
+        best = e;
+        best_at = j;
+      }
+    }
+    INFO("decoded frame " << i << " is closest to drawn frame " << best_at << ", " << best
+                          << " levels off in its worst block");
+    REQUIRE(best <= kMaxPictureError);
+    if (i > 0) REQUIRE(best_at > previous);
+    previous = best_at;
+    worst = std::max(worst, best);
+  }
+  MESSAGE(decoded.frames.size() << " pictures decoded by ffmpeg, each at most " << worst
+                                << " levels off the frame drawn");
+}
+
 }  // namespace
 
-TEST_CASE("stream --to rtsp:// serves the clock to a client and reports the counts") {
+TEST_CASE("stream --to rtsp://: the printed receivers play it, ffmpeg's pictures are whole") {
   if (!framepipe::test::have_element("x264enc") || !framepipe::test::have_element("avdec_h264") ||
       !framepipe::test::have_element("rtspsrc")) {
     MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
     std::exit(77);
   }
+  const bool ffmpeg = have_program("/usr/bin/ffmpeg");
+  if (!ffmpeg) MESSAGE("ffmpeg missing (Debian ffmpeg): its pictures are not checked");
+  const framepipe::Size size{320, 240};
   const std::string url =
       "rtsp://127.0.0.1:" + std::to_string(framepipe::test::free_tcp_port()) + "/clock";
-  framepipe::test::RunResult server;
-  std::thread example([&] {
-    server = framepipe::test::run_program(
-        "/usr/bin/timeout", "20 " + std::string(FRAMEPIPE_STREAM_EXE) + " --to " + url +
-                                " --seconds 3 --size 320x240 --fps 30/1");
-  });
-  std::this_thread::sleep_for(700ms);
+  Program example("/usr/bin/timeout", "30 " + std::string(FRAMEPIPE_STREAM_EXE) + " --to " + url +
+                                          " --seconds 8 --size 320x240 --fps 30/1");
+  // The server listens before the example prints its receivers.
+  REQUIRE(example.wait_for("receive: ffplay", 20s));
   const auto client = framepipe::test::run_program(
       "/usr/bin/timeout", "10 gst-launch-1.0 -q rtspsrc location=" + url +
                               " protocols=tcp ! rtph264depay ! avdec_h264 ! fakesink "
                               "num-buffers=15 sync=false");
-  example.join();
-  INFO("example printed: " << server.output << "\nclient printed: " << client.output);
+  std::optional<framepipe::test::FfmpegLuma> decoded;
+  const framepipe::test::TempDir dir("framepipe-stream-rtsp");
+  if (ffmpeg) {
+    decoded = framepipe::test::ffmpeg_luma("-rtsp_transport tcp -i " + url, size, 90, 15,
+                                           (dir / "clock.yuv").string());
+  }
+  const auto server = example.finish();
+  INFO("example printed: " << server.output << "\nclient printed: " << client.output
+                           << "\nffmpeg printed: " << (decoded ? decoded->run.output : ""));
   CHECK(client.exit_code == 0);
   CHECK(server.exit_code == 0);
   CHECK(server.output.find("receive: ffplay -rtsp_transport tcp " + url) != std::string::npos);
-  CHECK(server.output.find("frames made 90, sent ") != std::string::npos);
+  CHECK(server.output.find("frames made 240, sent ") != std::string::npos);
+  if (decoded) {
+    CHECK(decoded->run.exit_code == 0);
+    check_whole_clock_pictures(*decoded, size, clock_luma(size, 240));
+  }
+}
+
+TEST_CASE(
+    "stream --auth: 401 without the password, whole pictures with it, the password never shown") {
+  if (!framepipe::test::have_element("x264enc") || !have_program("/usr/bin/ffmpeg")) {
+    MESSAGE("skipped: x264enc or ffmpeg (Debian ffmpeg) missing");
+    std::exit(77);
+  }
+  const std::string password = "s3cret-Pw9";
+  const framepipe::Size size{320, 240};
+  const std::string port = std::to_string(framepipe::test::free_tcp_port());
+  const std::string url = "rtsp://127.0.0.1:" + port + "/clock";
+  // gst-rtsp-server's own debug output too: the password must not be in it.
+  Program example("/usr/bin/env", "GST_DEBUG=rtsp*:6 /usr/bin/timeout 30 " +
+                                      std::string(FRAMEPIPE_STREAM_EXE) + " --to " + url +
+                                      " --auth viewer:" + password +
+                                      " --seconds 8 --size 320x240 --fps 30/1");
+  REQUIRE(example.wait_for("receive: ffplay", 20s));
+  const framepipe::test::TempDir dir("framepipe-stream-auth");
+  const auto anonymous = framepipe::test::ffmpeg_luma("-rtsp_transport tcp -i " + url, size, 5, 10,
+                                                      (dir / "anonymous.yuv").string());
+  const auto viewer = framepipe::test::ffmpeg_luma(
+      "-rtsp_transport tcp -i rtsp://viewer:" + password + "@127.0.0.1:" + port + "/clock", size,
+      90, 15, (dir / "viewer.yuv").string());
+  const auto server = example.finish();
+  INFO("ffmpeg without the password printed: " << anonymous.run.output);
+  CHECK(anonymous.run.exit_code != 0);
+  CHECK(anonymous.run.output.find("401") != std::string::npos);
+  CHECK(anonymous.frames.empty());
+  CHECK(server.exit_code == 0);
+  CHECK(server.output.find("receive: ffplay -rtsp_transport tcp rtsp://viewer:PASSWORD@127.0.0.1:" +
+                           port + "/clock\n") != std::string::npos);
+  CHECK(server.output.find(password) == std::string::npos);
+  // Basic sends "viewer:s3cret-Pw9" in base64; gst-rtsp-server logged the requests at LOG.
+  CHECK(server.output.find("dmlld2VyOnMzY3JldC1Qdzk") == std::string::npos);
+  CHECK(server.output.find("rtspclient") != std::string::npos);  // its debug output was on
+  INFO("ffmpeg with the password printed: " << viewer.run.output);
+  CHECK(viewer.run.exit_code == 0);
+  check_whole_clock_pictures(viewer, size, clock_luma(size, 240));
+}
+
+TEST_CASE("stream --tls-cert --tls-key serves rtsps://, which ffmpeg plays whole") {
+  if (!framepipe::test::have_element("x264enc") || !have_program("/usr/bin/ffmpeg") ||
+      !have_program("/usr/bin/openssl")) {
+    MESSAGE("skipped: x264enc, ffmpeg (Debian ffmpeg) or openssl missing");
+    std::exit(77);
+  }
+  const framepipe::test::TempDir dir("framepipe-stream-tls");
+  const std::string certificate = (dir / "cert.pem").string();
+  const std::string key = (dir / "key.pem").string();
+  REQUIRE(framepipe::test::run_program("/usr/bin/openssl",
+                                       "req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+                                       "/CN=127.0.0.1 -keyout " +
+                                           key + " -out " + certificate)
+              .exit_code == 0);
+  const framepipe::Size size{320, 240};
+  const std::string port = std::to_string(framepipe::test::free_tcp_port());
+  Program example("/usr/bin/timeout", "30 " + std::string(FRAMEPIPE_STREAM_EXE) +
+                                          " --to rtsp://127.0.0.1:" + port + "/clock --tls-cert " +
+                                          certificate + " --tls-key " + key +
+                                          " --seconds 8 --size 320x240 --fps 30/1");
+  REQUIRE(example.wait_for("receive: ffplay", 20s));
+  const std::string url = "rtsps://127.0.0.1:" + port + "/clock";
+  const auto decoded = framepipe::test::ffmpeg_luma("-rtsp_transport tcp -i " + url, size, 90, 15,
+                                                    (dir / "clock.yuv").string());
+  const auto server = example.finish();
+  INFO("example printed: " << server.output << "\nffmpeg printed: " << decoded.run.output);
+  CHECK(server.exit_code == 0);
+  CHECK(server.output.find("serving " + url) != std::string::npos);
+  CHECK(decoded.run.exit_code == 0);
+  check_whole_clock_pictures(decoded, size, clock_luma(size, 240));
 }
 
 TEST_CASE("stream rejects a bad --to") {

@@ -8,10 +8,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -53,7 +55,11 @@ class Producer {
         const auto pts = i * 33333us + (jump > 0ms && i > jump_after ? jump : 0ms);
         writer_.write(frame.view(),
                       static_cast<std::uint64_t>(std::chrono::nanoseconds(pts).count()));
-        made_.store(i + 1);
+        {
+          const std::lock_guard lock(mutex_);
+          made_.store(i + 1);
+        }
+        made_changed_.notify_all();
         std::this_thread::sleep_until(start + (i + 1) * 33333us);
       }
       writer_.close();
@@ -65,12 +71,19 @@ class Producer {
     if (thread_.joinable()) thread_.join();
   }
   std::uint32_t made() const { return made_.load(); }
+  /// Waits until `count` frames were made (a condition, bounded by 30 s).
+  void wait_made(std::uint32_t count) {
+    std::unique_lock lock(mutex_);
+    REQUIRE(made_changed_.wait_for(lock, 30s, [&] { return made_.load() >= count; }));
+  }
   RtspSink& sink() { return writer_.sink(); }
 
  private:
   Writer<PixelFormat::I420, RtspSink> writer_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint32_t> made_{0};
+  std::mutex mutex_;
+  std::condition_variable made_changed_;
   std::thread thread_;
 };
 
@@ -123,7 +136,7 @@ TEST_CASE("one client receives consecutive index-coded frames, a key frame first
   CHECK(server.port() != 0);
   CHECK(server.url() == "rtsp://127.0.0.1:" + std::to_string(server.port()) + "/test");
   Producer producer(server);
-  std::this_thread::sleep_for(300ms);  // frames made while nobody watches are dropped
+  producer.wait_made(10);  // frames made while nobody watches are dropped
   test::IndexReceiver receiver(client(server));
   std::size_t leading = 0;
   const auto got = collect_whole(receiver, 45, leading);
@@ -149,7 +162,7 @@ TEST_CASE("four clients joining at different times share one media; one leaves m
   for (int c = 0; c < 4; ++c) {
     joined_at.push_back(producer.made());
     clients.push_back(std::make_unique<test::IndexReceiver>(client(server)));
-    std::this_thread::sleep_for(400ms);
+    producer.wait_made(producer.made() + 12);  // the next client joins 12 frames later
   }
   // The second client leaves after a few frames; the others go on.
   std::size_t leading = 0;
@@ -214,7 +227,7 @@ TEST_CASE("timestamps that run ahead of the media's clock do not hold the media 
   const auto before = receiver.collect(20, 20s);
   INFO("receiver error: " << receiver.error());
   REQUIRE(before.size() == 20);
-  while (producer.made() < 47) std::this_thread::sleep_for(10ms);
+  producer.wait_made(47);
   const std::uint32_t after_stall = producer.made();
   std::vector<std::uint32_t> got;
   while (got.empty() || got.back() < after_stall) {  // skip what was queued before
@@ -253,7 +266,7 @@ TEST_CASE("the server shuts down with clients connected, in bounded time") {
           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
   // The producer goes on without a server: every frame now is dropped and counted.
   const std::uint64_t dropped_before = producer.sink().dropped();
-  std::this_thread::sleep_for(300ms);
+  producer.wait_made(producer.made() + 10);  // frames made after the server went
   CHECK(producer.sink().dropped() > dropped_before);
   CHECK_FALSE(producer.sink().attached());
   producer.stop();
@@ -322,4 +335,101 @@ TEST_CASE("ffprobe, a client nobody here wrote, opens the RTSP URL") {
   INFO("ffprobe said: " << result.output);
   CHECK(result.exit_code == 0);
   CHECK(result.output.find("h264,320,240") != std::string::npos);
+}
+
+namespace {
+
+/// ffmpeg's pictures of `server`'s stream (the producer draws the index code): 90 frames, three
+/// seconds, so three key frames of the preset.
+test::FfmpegPictures ffmpeg_pictures_of(const RtspServer& server, const std::string& name) {
+  const test::TempDir dir("framepipe-rtsp-ffmpeg");
+  return test::ffmpeg_pictures("-rtsp_transport tcp -i " + server.url(), kSize, 90, 30,
+                               (dir / name).string());
+}
+
+/// Whole pictures: every frame from the first readable one on reads, in order, and looks like
+/// the frame that was sent (clean encoding noise is a few levels; a split key frame and the P
+/// frames that reference its broken half are off by about a hundred in the damaged blocks).
+constexpr int kMaxPictureError = 24;
+std::string picture_damage(const test::FfmpegPictures& p) {
+  if (p.indices.size() < 60) return "only " + std::to_string(p.indices.size()) + " frames";
+  std::size_t first = 0;
+  while (first < p.indices.size() && p.indices[first] == UINT32_MAX) ++first;
+  if (first > 30) return "no readable frame among the first 30";
+  for (std::size_t i = first + 1; i < p.indices.size(); ++i) {
+    if (p.indices[i] == UINT32_MAX) return "frame " + std::to_string(i) + " does not read";
+    if (p.indices[i] <= p.indices[i - 1]) {
+      return "index " + std::to_string(p.indices[i]) + " after " + std::to_string(p.indices[i - 1]);
+    }
+  }
+  if (p.worst() > kMaxPictureError) {
+    return "a picture is off by " + std::to_string(p.worst()) + " levels in a block";
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("ffmpeg decodes whole pictures of the H.264 preset, key frames included") {
+  if (!std::ifstream("/usr/bin/ffmpeg") || !test::have_element("x264enc")) {
+    MESSAGE("skipped: ffmpeg (Debian ffmpeg) or x264enc missing");
+    std::exit(77);
+  }
+  RtspServer server;
+  Producer producer(server);
+  const auto pictures = ffmpeg_pictures_of(server, "preset.yuv");
+  INFO("ffmpeg said: " << pictures.run.output);
+  MESSAGE(pictures.indices.size() << " frames, worst block off by " << pictures.worst()
+                                  << " levels");
+  CHECK(pictures.run.exit_code == 0);
+  CHECK(picture_damage(pictures) == "");
+}
+
+TEST_CASE("the picture check sees the key frames rtph264pay config-interval=-1 splits") {
+  if (!std::ifstream("/usr/bin/ffmpeg") || !test::have_element("x264enc")) {
+    MESSAGE("skipped: ffmpeg (Debian ffmpeg) or x264enc missing");
+    std::exit(77);
+  }
+  // The preset before the fix: SPS/PPS before every IDR slice starts a new access unit in the
+  // middle of each key frame.
+  RtspServer server({.encoder = "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 "
+                                "! rtph264pay config-interval=-1"});
+  Producer producer(server);
+  const auto pictures = ffmpeg_pictures_of(server, "split.yuv");
+  INFO("ffmpeg said: " << pictures.run.output);
+  MESSAGE("config-interval=-1: " << picture_damage(pictures));
+  CHECK(picture_damage(pictures) != "");
+}
+
+TEST_CASE("paths no client can request are InvalidArgument, naming the rule") {
+  const auto rule_of = [](const std::string& path) -> std::string {
+    try {
+      RtspServer server({.path = path});
+    } catch (const InvalidArgument& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  CHECK(rule_of("no-slash").find("must start with '/'") != std::string::npos);
+  CHECK(rule_of("/a b").find("only letters, digits") != std::string::npos);
+  CHECK(rule_of("//x").find("empty segment") != std::string::npos);
+  CHECK(rule_of("/x/").find("empty segment") != std::string::npos);
+  CHECK(rule_of("/x?y=1").find("query") != std::string::npos);
+  CHECK(rule_of("/x#y").find("query or fragment") != std::string::npos);
+  CHECK(rule_of("/x\r\nRange: npt=0-").find("control character") != std::string::npos);
+  CHECK(rule_of("/../x").find("\"..\"") != std::string::npos);
+  CHECK(rule_of("/%zz").find("%XX") != std::string::npos);
+  CHECK(rule_of("/" + std::string(10000, 'a')).find("longer than 1024") != std::string::npos);
+  CHECK(rule_of("/live/cam-1_a.b~c%20d") == "accepted");
+  CHECK(rule_of("/") == "accepted");
+}
+
+TEST_CASE("a custom encoder naming a missing element is MissingElement when the server is made") {
+  try {
+    RtspServer server({.encoder = "framepipe-no-such-encoder ! rtph264pay"});
+    FAIL("the server accepted an encoder that is not installed");
+  } catch (const MissingElement& e) {
+    CHECK(e.element() == "framepipe-no-such-encoder");
+  }
+  CHECK_THROWS_AS(RtspServer({.encoder = "x264enc ! ! rtph264pay"}), ParseError);
 }

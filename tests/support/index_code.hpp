@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -56,6 +57,50 @@ inline std::optional<std::uint32_t> read_index(const std::uint8_t* luma, int str
     if (top) index |= 1U << bit;
   }
   return index;
+}
+
+/// How far a decoded luma plane is from the frame draw_index() drew for `index`: the largest mean
+/// absolute difference over the 16x16 blocks of the picture, in luma levels (0: identical; a
+/// picture whose half is missing or smeared scores near 100 in the damaged blocks, while clean
+/// encoding noise stays at a few levels).
+inline int picture_error(const std::uint8_t* luma, int stride, int w, int h, std::uint32_t index) {
+  int worst = 0;
+  for (int by = 0; by + 16 <= h; by += 16) {
+    for (int bx = 0; bx + 16 <= w; bx += 16) {
+      int sum = 0;
+      for (int y = by; y < by + 16; ++y) {
+        for (int x = bx; x < bx + 16; ++x) {
+          const bool one = ((index >> (x * kIndexBits / w)) & 1U) != 0;
+          const int expected = (y < h / 2) == one ? 235 : 16;
+          const int got = luma[y * stride + x];
+          sum += got > expected ? got - expected : expected - got;
+        }
+      }
+      worst = std::max(worst, sum / 256);
+    }
+  }
+  return worst;
+}
+
+/// How far a decoded luma plane is from a reference one of the same size: the largest mean
+/// absolute difference over the 16x16 blocks of the picture, in luma levels.
+inline int picture_error(const std::uint8_t* luma, int stride, const std::uint8_t* reference,
+                         int reference_stride, int w, int h) {
+  int worst = 0;
+  for (int by = 0; by + 16 <= h; by += 16) {
+    for (int bx = 0; bx + 16 <= w; bx += 16) {
+      int sum = 0;
+      for (int y = by; y < by + 16; ++y) {
+        for (int x = bx; x < bx + 16; ++x) {
+          const int got = luma[y * stride + x];
+          const int expected = reference[y * reference_stride + x];
+          sum += got > expected ? got - expected : expected - got;
+        }
+      }
+      worst = std::max(worst, sum / 256);
+    }
+  }
+  return worst;
 }
 
 /// The index in a decoded sample (any raw format with luma first: I420, NV12, GRAY8).

@@ -8,12 +8,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "framepipe/gst/runtime.hpp"
 #include "support/index_code.hpp"
+#include "support/run_program.hpp"
 
 namespace framepipe::test {
 
@@ -83,5 +87,68 @@ class IndexReceiver {
   detail::ElementPtr pipeline_;
   detail::ElementPtr sink_;
 };
+
+/// The luma planes ffmpeg, a receiver nobody here wrote, decoded (each `size.width` bytes a row).
+struct FfmpegLuma {
+  RunResult run;  ///< ffmpeg's exit code and what it printed
+  std::vector<std::vector<std::uint8_t>> frames;
+};
+
+/// Runs `/usr/bin/ffmpeg <input>` (e.g. "-rtsp_transport tcp -i rtsp://...") for `frames`
+/// decoded frames of `size`, bounded by `timeout_seconds`, written as raw yuv420p to `scratch`
+/// (a file path; no pixel format conversion, so the luma is the decoder's own), and returns the
+/// luma of each.
+inline FfmpegLuma ffmpeg_luma(const std::string& input, Size size, int frames, int timeout_seconds,
+                              const std::string& scratch) {
+  FfmpegLuma out;
+  std::remove(scratch.c_str());  // frames of an earlier run are not this run's
+  out.run = run_program("/usr/bin/timeout", std::to_string(timeout_seconds) +
+                                                " /usr/bin/ffmpeg -nostdin -v error " + input +
+                                                " -frames:v " + std::to_string(frames) +
+                                                " -f rawvideo -pix_fmt yuv420p -y " + scratch);
+  const auto w = static_cast<std::size_t>(size.width);
+  const auto h = static_cast<std::size_t>(size.height);
+  const std::size_t frame_bytes = w * h + 2 * ((w + 1) / 2) * ((h + 1) / 2);
+  std::ifstream file(scratch, std::ios::binary);
+  std::vector<std::uint8_t> frame(frame_bytes);
+  while (
+      file.read(reinterpret_cast<char*>(frame.data()), static_cast<std::streamsize>(frame_bytes))) {
+    out.frames.emplace_back(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(w * h));
+  }
+  return out;
+}
+
+/// ffmpeg's pictures of a stream of index-coded frames: every frame's index (UINT32_MAX where
+/// the code does not read) and its picture_error() against the frame that index names.
+struct FfmpegPictures {
+  RunResult run;  ///< ffmpeg's exit code and what it printed
+  std::vector<std::uint32_t> indices;
+  std::vector<int> errors;  ///< picture_error() of each frame, -1 where the index did not read
+  /// The worst picture_error() of the frames from the first readable one on.
+  int worst() const {
+    int w = 0;
+    bool started = false;
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+      started = started || indices[i] != UINT32_MAX;
+      if (started) w = std::max(w, errors[i] < 0 ? 255 : errors[i]);
+    }
+    return w;
+  }
+};
+
+/// ffmpeg_luma(), then the index code and the picture error of each frame.
+inline FfmpegPictures ffmpeg_pictures(const std::string& input, Size size, int frames,
+                                      int timeout_seconds, const std::string& scratch) {
+  FfmpegLuma luma = ffmpeg_luma(input, size, frames, timeout_seconds, scratch);
+  FfmpegPictures out;
+  out.run = std::move(luma.run);
+  for (const auto& frame : luma.frames) {
+    const auto index = read_index(frame.data(), size.width, size.width, size.height);
+    out.indices.push_back(index.value_or(UINT32_MAX));
+    out.errors.push_back(
+        index ? picture_error(frame.data(), size.width, size.width, size.height, *index) : -1);
+  }
+  return out;
+}
 
 }  // namespace framepipe::test

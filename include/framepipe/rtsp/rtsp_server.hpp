@@ -12,15 +12,36 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/gst/error.hpp"
 #include "framepipe/gst/network.hpp"
 #include "framepipe/gst/runtime.hpp"
+#include "framepipe/rtsp/detail/glib_owners.hpp"
 #include "framepipe/rtsp/detail/gst_rtsp_server.hpp"
+#include "framepipe/rtsp/rtsp_path.hpp"
 #include "framepipe/rtsp/rtsp_sink.hpp"
 
 namespace framepipe {
+
+/// How RTSP users prove who they are (`gst_rtsp_auth_set_supported_methods`).
+enum class RtspAuthMethod {
+  /// RFC 2617 Digest (`gst_rtsp_auth_add_digest`): the password never crosses the network.
+  Digest,
+  /// Basic (`gst_rtsp_auth_make_basic`, `gst_rtsp_auth_add_basic`): the password crosses the
+  /// network in base64, readable by anyone on the path; use it over TLS only.
+  Basic,
+};
+
+/// A user allowed to watch an RtspServer's stream (RtspServerOptions::users).
+struct RtspUser {
+  /// Not empty; no ':' nor control character.
+  std::string name;
+  /// Not empty. Never part of a message framepipe makes (exceptions, logs).
+  std::string password;
+};
 
 /// Options of an RtspServer; every member has a default.
 struct RtspServerOptions {
@@ -45,6 +66,27 @@ struct RtspServerOptions {
   /// (`gst_video_event_new_upstream_force_key_unit`), so that it starts at once rather than at
   /// the next periodic key frame (at most a second later with the presets).
   bool key_frame_on_join = true;
+  /// Users allowed to watch (GstRTSPAuth; each gets the media factory's `access` and `construct`
+  /// permissions through a role, `gst_rtsp_media_factory_add_role`). Empty: anyone who reaches
+  /// the address may watch. With users, a client without a valid name and password gets 401.
+  std::vector<RtspUser> users{};
+  /// How users authenticate.
+  RtspAuthMethod auth_method = RtspAuthMethod::Digest;
+  /// TLS (RTSPS): a PEM certificate file and the PEM file of its private key, both or neither
+  /// (`g_tls_certificate_new_from_files`, `gst_rtsp_auth_set_tls_certificate`). Then clients
+  /// connect with TLS only, and url() says rtsps://.
+  std::string tls_certificate{};
+  std::string tls_key{};
+  /// At most this many client connections at once: one more gets 503 Service Unavailable to
+  /// each request and is closed. 0: no limit.
+  std::size_t max_clients = 64;
+  /// A session without a request or RTCP from its client for this long is removed (a client
+  /// that vanished, or that stopped reading its TCP connection); its connection is then closed
+  /// as one without a session (setup_timeout). At least 1 s.
+  std::chrono::seconds session_timeout{60};
+  /// A connection that has had no session for this long since it connected is closed (a client
+  /// that connects and says nothing, or stays after its session ended). At least 1 s.
+  std::chrono::seconds setup_timeout{20};
 };
 
 /// Serves a live stream over RTSP (gst-rtsp-server) at rtsp://address:port/path: one shared media
@@ -65,73 +107,24 @@ class RtspServer {
   using Options = RtspServerOptions;
 
   explicit RtspServer(Options options = {}) : options_(std::move(options)) {
-    if (options_.path.empty() || options_.path.front() != '/') {
-      throw InvalidArgument("framepipe::RtspServer: the path must start with '/', got \"" +
-                            options_.path + "\"");
-    }
+    check_rtsp_path(options_.path);
     if (options_.pool_size == 0) {
       throw InvalidArgument("framepipe::RtspServer: pool_size must be at least 1");
     }
+    check_security_options(options_);
     ensure_gstreamer_initialized();
+    check_launch_line(launch_line(options_, FrameRate{30, 1}));
     shared_ = std::make_shared<detail::RtspShared>();
     shared_->pool_size = options_.pool_size;
     shared_->key_frame_on_join = options_.key_frame_on_join;
-    context_ = g_main_context_new();
-    loop_ = g_main_loop_new(context_, FALSE);
-    server_ = gst_rtsp_server_new();
-    gst_rtsp_server_set_address(server_, options_.address.c_str());
-    gst_rtsp_server_set_service(server_, std::to_string(options_.port).c_str());
-    if (options_.client_threads > 0) {
-      GstRTSPThreadPool* threads = gst_rtsp_server_get_thread_pool(server_);
-      gst_rtsp_thread_pool_set_max_threads(threads, options_.client_threads);
-      g_object_unref(threads);
+    shared_->max_clients = options_.max_clients;
+    shared_->session_timeout_seconds = static_cast<unsigned>(options_.session_timeout.count());
+    try {
+      start();
+    } catch (...) {
+      release();  // the factory and the closures' RtspShared hold each other until withdraw_all()
+      throw;
     }
-
-    factory_ = gst_rtsp_media_factory_new();
-    gst_rtsp_media_factory_set_shared(factory_, TRUE);
-    shared_->launch_line = [options = options_](FrameRate fps) {
-      return launch_line(options, fps);
-    };
-    shared_->set_factory(GST_RTSP_MEDIA_FACTORY(g_object_ref(factory_)));
-    shared_->set_rate(FrameRate{30, 1});
-    auto* user = new std::shared_ptr<detail::RtspShared>(shared_);
-    g_signal_connect_data(factory_, "media-configure", G_CALLBACK(&RtspServer::on_media_configure),
-                          user, &RtspServer::free_shared, GConnectFlags{});
-    GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server_);
-    gst_rtsp_mount_points_add_factory(mounts, options_.path.c_str(),
-                                      GST_RTSP_MEDIA_FACTORY(g_object_ref(factory_)));
-    g_object_unref(mounts);
-
-    user = new std::shared_ptr<detail::RtspShared>(shared_);
-    g_signal_connect_data(server_, "client-connected", G_CALLBACK(&RtspServer::on_client_connected),
-                          user, &RtspServer::free_shared, GConnectFlags{});
-
-    // gst_rtsp_server_attach() without its error: create the source here, so that a port in use
-    // becomes an exception.
-    GError* raw_error = nullptr;
-    source_ = gst_rtsp_server_create_source(server_, nullptr, &raw_error);
-    if (source_ == nullptr) {
-      const detail::GErrorPtr error(raw_error);
-      const std::string message = error ? error->message : "gst_rtsp_server_create_source() failed";
-      const bool in_use =
-          error && g_error_matches(error.get(), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
-      release();
-      if (in_use) throw AddressInUse(options_.address, options_.port, message);
-      throw Error("framepipe::RtspServer: cannot listen on " + options_.address + ":" +
-                  std::to_string(options_.port) + ": " + message);
-    }
-    g_source_attach(source_, context_);
-    port_ = static_cast<std::uint16_t>(gst_rtsp_server_get_bound_port(server_));
-    // Removes timed-out sessions; without it a client that vanished keeps its media alive.
-    GSource* cleanup = g_timeout_source_new_seconds(2);
-    g_source_set_callback(cleanup, &RtspServer::on_cleanup_timer, server_, nullptr);
-    g_source_attach(cleanup, context_);
-    g_source_unref(cleanup);
-    thread_ = std::thread([loop = loop_, context = context_] {
-      g_main_context_push_thread_default(context);
-      g_main_loop_run(loop);
-      g_main_context_pop_thread_default(context);
-    });
   }
 
   RtspServer(const RtspServer&) = delete;
@@ -148,8 +141,19 @@ class RtspServer {
   const std::string& path() const noexcept { return options_.path; }
   /// rtsp://address:port/path, for clients.
   std::string url() const {
-    return "rtsp://" + detail::uri_host(options_.address) + ":" + std::to_string(port_) +
-           options_.path;
+    return std::string(tls() ? "rtsps://" : "rtsp://") + detail::uri_host(options_.address) + ":" +
+           std::to_string(port_) + options_.path;
+  }
+  /// Whether clients must use TLS (Options::tls_certificate): url() says rtsps://.
+  bool tls() const noexcept { return !options_.tls_certificate.empty(); }
+  /// Connections refused so far because max_clients were connected.
+  std::uint64_t refused_clients() const noexcept {
+    return shared_->refused_clients.load(std::memory_order_relaxed);
+  }
+  /// Connections closed so far because they had no session for setup_timeout (a silent client,
+  /// or one whose session timed out).
+  std::uint64_t timed_out_clients() const noexcept {
+    return shared_->timed_out_clients.load(std::memory_order_relaxed);
   }
   /// Clients connected now (RTSP connections, whether or not they play).
   std::size_t clients() const noexcept { return shared_->clients.load(std::memory_order_relaxed); }
@@ -165,13 +169,13 @@ class RtspServer {
 
   /// Ends every client connection and stops the server; the destructor calls it. Idempotent.
   void shutdown() noexcept {
-    if (server_ == nullptr) return;
+    if (!server_) return;
     if (thread_.joinable()) {
       // Closing the clients (gst_rtsp_server_client_filter) tears their sessions down; it runs on
       // the server thread, where the clients' own sources live, and then the loop quits.
       GSource* stop = g_idle_source_new();
       g_source_set_callback(stop, &RtspServer::on_stop, this, nullptr);
-      g_source_attach(stop, context_);
+      g_source_attach(stop, context_.get());
       g_source_unref(stop);
       thread_.join();
     }
@@ -179,39 +183,233 @@ class RtspServer {
   }
 
  private:
+  /// Builds the server and its thread (the constructor's second half).
+  void start() {
+    context_.reset(g_main_context_new());
+    loop_.reset(g_main_loop_new(context_.get(), FALSE));
+    server_.reset(gst_rtsp_server_new());
+    GstRTSPServer* server = server_.get();
+    gst_rtsp_server_set_address(server, options_.address.c_str());
+    gst_rtsp_server_set_service(server, std::to_string(options_.port).c_str());
+    if (options_.client_threads > 0) {
+      GstRTSPThreadPool* threads = gst_rtsp_server_get_thread_pool(server);
+      gst_rtsp_thread_pool_set_max_threads(threads, options_.client_threads);
+      g_object_unref(threads);
+    }
+
+    factory_.reset(gst_rtsp_media_factory_new());
+    GstRTSPMediaFactory* factory = factory_.get();
+    gst_rtsp_media_factory_set_shared(factory, TRUE);
+    shared_->launch_line = [options = options_](FrameRate fps) {
+      return launch_line(options, fps);
+    };
+    shared_->set_factory(GST_RTSP_MEDIA_FACTORY(g_object_ref(factory)));
+    shared_->set_rate(FrameRate{30, 1});
+    connect(factory, "media-configure", G_CALLBACK(&RtspServer::on_media_configure));
+    set_up_auth(server, factory);
+    GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
+    gst_rtsp_mount_points_add_factory(mounts, options_.path.c_str(),
+                                      GST_RTSP_MEDIA_FACTORY(g_object_ref(factory)));
+    g_object_unref(mounts);
+    connect(server, "client-connected", G_CALLBACK(&RtspServer::on_client_connected));
+
+    // gst_rtsp_server_attach() without its error: create the source here, so that a port in use
+    // becomes an exception.
+    GError* raw_error = nullptr;
+    source_.reset(gst_rtsp_server_create_source(server, nullptr, &raw_error));
+    if (!source_) {
+      const detail::GErrorPtr error(raw_error);
+      const std::string message = error ? error->message : "gst_rtsp_server_create_source() failed";
+      if (error && g_error_matches(error.get(), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
+        throw AddressInUse(options_.address, options_.port, message);
+      }
+      throw Error("framepipe::RtspServer: cannot listen on " + options_.address + ":" +
+                  std::to_string(options_.port) + ": " + message);
+    }
+    g_source_attach(source_.get(), context_.get());
+    port_ = static_cast<std::uint16_t>(gst_rtsp_server_get_bound_port(server));
+    // Removes timed-out sessions; without it a client that vanished keeps its media alive.
+    GSource* cleanup = g_timeout_source_new_seconds(1);
+    g_source_set_callback(cleanup, &RtspServer::on_cleanup_timer, this, nullptr);
+    g_source_attach(cleanup, context_.get());
+    g_source_unref(cleanup);
+    thread_ = std::thread([loop = loop_.get(), context = context_.get()] {
+      g_main_context_push_thread_default(context);
+      g_main_loop_run(loop);
+      g_main_context_pop_thread_default(context);
+    });
+  }
+
+  /// The role every user of Options::users gets; the factory grants it access and construct.
+  static constexpr const char* kViewerRole = "framepipe-viewer";
+
+  /// Throws InvalidArgument for users, TLS files and limits no server can use. The messages
+  /// name users, never their passwords.
+  static void check_security_options(const Options& options) {
+    for (const RtspUser& user : options.users) {
+      if (user.name.empty()) throw InvalidArgument("framepipe::RtspServer: a user has no name");
+      for (const char c : user.name) {
+        if (c == ':' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          throw InvalidArgument(
+              "framepipe::RtspServer: a user name holds ':' or a control character");
+        }
+      }
+      if (user.password.empty()) {
+        throw InvalidArgument("framepipe::RtspServer: user \"" + user.name + "\" has no password");
+      }
+    }
+    if (options.tls_certificate.empty() != options.tls_key.empty()) {
+      throw InvalidArgument(
+          "framepipe::RtspServer: give both tls_certificate and tls_key, or neither");
+    }
+    if (options.session_timeout < std::chrono::seconds(1) ||
+        options.setup_timeout < std::chrono::seconds(1)) {
+      throw InvalidArgument(
+          "framepipe::RtspServer: session_timeout and setup_timeout must be at least 1 s");
+    }
+  }
+
+  /// GstRTSPAuth for Options::users and the TLS certificate (`gst_rtsp_server_set_auth`); none
+  /// when neither is asked for. Without users, TLS clients get the viewer role by default.
+  void set_up_auth(GstRTSPServer* server, GstRTSPMediaFactory* factory) {
+    if (options_.users.empty() && !tls()) return;
+    const detail::GObjectPtr<GstRTSPAuth> auth(gst_rtsp_auth_new());
+    if (tls()) {
+      GError* raw_error = nullptr;
+      const detail::GObjectPtr<GTlsCertificate> certificate(g_tls_certificate_new_from_files(
+          options_.tls_certificate.c_str(), options_.tls_key.c_str(), &raw_error));
+      const detail::GErrorPtr error(raw_error);
+      if (!certificate) {
+        throw InvalidArgument("framepipe::RtspServer: cannot load the TLS certificate " +
+                              options_.tls_certificate + " and key " + options_.tls_key + ": " +
+                              (error ? error->message : "unknown reason"));
+      }
+      gst_rtsp_auth_set_tls_certificate(auth.get(), certificate.get());
+    }
+    GstRTSPToken* token =
+        gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kViewerRole, nullptr);
+    if (options_.users.empty()) {
+      gst_rtsp_auth_set_default_token(auth.get(), token);
+    } else {
+      for (const RtspUser& user : options_.users) {
+        if (options_.auth_method == RtspAuthMethod::Basic) {
+          const detail::GCharPtr basic(
+              gst_rtsp_auth_make_basic(user.name.c_str(), user.password.c_str()));
+          gst_rtsp_auth_add_basic(auth.get(), basic.get(), token);
+        } else {
+          gst_rtsp_auth_add_digest(auth.get(), user.name.c_str(), user.password.c_str(), token);
+        }
+      }
+      gst_rtsp_auth_set_supported_methods(auth.get(), options_.auth_method == RtspAuthMethod::Basic
+                                                          ? GST_RTSP_AUTH_BASIC
+                                                          : GST_RTSP_AUTH_DIGEST);
+    }
+    gst_rtsp_token_unref(token);
+    if (!options_.users.empty()) hide_credentials_from_log();
+    gst_rtsp_media_factory_add_role(factory, kViewerRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+                                    G_TYPE_BOOLEAN, TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+                                    G_TYPE_BOOLEAN, TRUE, nullptr);
+    gst_rtsp_server_set_auth(server, auth.get());
+  }
+
+  /// gst-rtsp-server dumps every request, its Authorization header included, when its
+  /// "rtspclient" debug category is at LOG or more (GST_DEBUG=rtspclient:6): with Basic, the
+  /// password in base64; with Digest, a hash open to a dictionary attack. With users, the
+  /// category is held at DEBUG.
+  static void hide_credentials_from_log() {
+    g_type_class_unref(g_type_class_ref(GST_TYPE_RTSP_CLIENT));  // registers the category
+    GstDebugCategory* category = nullptr;
+    GST_DEBUG_CATEGORY_GET(category, "rtspclient");
+    if (category != nullptr && gst_debug_category_get_threshold(category) > GST_LEVEL_DEBUG) {
+      gst_debug_category_set_threshold(category, GST_LEVEL_DEBUG);
+    }
+  }
+
+  /// Connects `callback` to `signal` of `instance` with a copy of the shared state as its data,
+  /// freed with the handler.
+  void connect(gpointer instance, const char* signal, GCallback callback) {
+    auto user = std::make_unique<std::shared_ptr<detail::RtspShared>>(shared_);
+    g_signal_connect_data(instance, signal, callback, user.release(), &RtspServer::free_shared,
+                          GConnectFlags{});
+  }
+
+  /// Parses the media's launch line once (`gst_parse_launch_full`), so that a custom encoder
+  /// naming an element that is not installed, or that does not parse, fails here rather than
+  /// giving every client 503 while the frames are dropped.
+  static void check_launch_line(const std::string& line) {
+    GstParseContext* context = gst_parse_context_new();
+    GError* raw_error = nullptr;
+    GstElement* parsed =
+        gst_parse_launch_full(line.c_str(), context, GST_PARSE_FLAG_FATAL_ERRORS, &raw_error);
+    const detail::GErrorPtr error(raw_error);
+    const detail::ElementPtr element(parsed != nullptr ? GST_ELEMENT(gst_object_ref_sink(parsed))
+                                                       : nullptr);
+    std::string missing;
+    if (gchar** names = gst_parse_context_get_missing_elements(context); names != nullptr) {
+      for (gchar** n = names; *n != nullptr; ++n) {
+        missing += (missing.empty() ? "" : ", ") + std::string(*n);
+      }
+      g_strfreev(names);
+    }
+    gst_parse_context_free(context);
+    if (error || !element) {
+      const std::string message = error ? error->message : "gst_parse_launch_full() failed";
+      if (error && error->domain == GST_PARSE_ERROR &&
+          error->code == GST_PARSE_ERROR_NO_SUCH_ELEMENT) {
+        throw MissingElement(missing.empty() ? std::string("?") : missing, message);
+      }
+      throw ParseError(line, message);
+    }
+  }
+
   /// The factory's launch line; the sink's start() sets it again with the stream's rate, so that
   /// the preset makes a key frame every second.
   static std::string launch_line(const Options& options, FrameRate fps) {
-    const std::string chain =
-        options.encoder.empty()
-            ? encoder_description(options.codec, fps) + " ! " + payloader_description(options.codec)
-            : options.encoder;
+    const std::string chain = options.encoder.empty() ? encoder_description(options.codec, fps) +
+                                                            " ! " + rtsp_payloader(options.codec)
+                                                      : options.encoder;
     return "( appsrc name=src is-live=true format=time ! " + chain + " name=pay0 pt=96 )";
+  }
+
+  /// The preset's payloader. H.264: `rtph264pay config-interval=0`. x264enc repeats SPS and PPS
+  /// before every IDR picture itself, and the SDP carries them (sprop-parameter-sets); with
+  /// `config-interval=-1` the payloader also inserted them before every IDR *slice*, and since
+  /// x264enc's zerolatency tune cuts each picture into slices, an SPS between two slices of one
+  /// picture starts a new access unit (H.264 7.4.1.2.3): ffmpeg split every key frame in two and
+  /// the P frames after it referenced the broken half (digits smeared after every key frame).
+  static std::string rtsp_payloader(VideoCodec codec) {
+    return codec == VideoCodec::H264 ? "rtph264pay config-interval=0"
+                                     : payloader_description(codec);
   }
 
   static void free_shared(gpointer data, GClosure*) {
     delete static_cast<std::shared_ptr<detail::RtspShared>*>(data);
   }
 
+  /// `media-configure`: the sink attaches to the new media. An exception (bad_alloc) is stored
+  /// and the sink's next call rethrows it; the media then has no producer, its clients get no
+  /// frames.
   static void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media,
                                  gpointer data) noexcept {
     const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
-    GstElement* element = gst_rtsp_media_get_element(media);
-    GstObject* parent = element != nullptr ? gst_object_get_parent(GST_OBJECT(element)) : nullptr;
-    if (element != nullptr) gst_object_unref(element);
-    if (parent == nullptr) return;
-    const std::uint64_t generation = shared->publish(ElementRef::adopt(GST_ELEMENT(parent)));
-    // Live: a client that leaves must not pause the others, and the media goes with the last
-    // one (gst-rtsp-server's default for a non-reusable media).
-    gst_rtsp_media_set_suspend_mode(media, GST_RTSP_SUSPEND_MODE_NONE);
-    auto* user =
-        new std::pair<std::shared_ptr<detail::RtspShared>, std::uint64_t>(shared, generation);
-    g_signal_connect_data(
-        media, "unprepared", G_CALLBACK(&RtspServer::on_media_unprepared), user,
-        [](gpointer d, GClosure*) {
-          delete static_cast<std::pair<std::shared_ptr<detail::RtspShared>, std::uint64_t>*>(d);
-        },
-        GConnectFlags{});
+    try {
+      GstElement* element = gst_rtsp_media_get_element(media);
+      GstObject* parent = element != nullptr ? gst_object_get_parent(GST_OBJECT(element)) : nullptr;
+      if (element != nullptr) gst_object_unref(element);
+      if (parent == nullptr) return;
+      ElementRef pipeline = ElementRef::adopt(GST_ELEMENT(parent));
+      using Unprepared = std::pair<std::shared_ptr<detail::RtspShared>, std::uint64_t>;
+      auto user = std::make_unique<Unprepared>(shared, 0);
+      user->second = shared->publish(std::move(pipeline));
+      // Live: a client that leaves must not pause the others, and the media goes with the last
+      // one (gst-rtsp-server's default for a non-reusable media).
+      gst_rtsp_media_set_suspend_mode(media, GST_RTSP_SUSPEND_MODE_NONE);
+      g_signal_connect_data(
+          media, "unprepared", G_CALLBACK(&RtspServer::on_media_unprepared), user.release(),
+          [](gpointer d, GClosure*) { delete static_cast<Unprepared*>(d); }, GConnectFlags{});
+    } catch (...) {
+      shared->fail(std::current_exception());
+    }
   }
 
   static void on_media_unprepared(GstRTSPMedia*, gpointer data) noexcept {
@@ -220,15 +418,69 @@ class RtspServer {
     shared->withdraw(generation);
   }
 
-  static void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer data) noexcept {
+  /// `client-connected`: counts the client, watches it play and close, and sets the timeout of
+  /// its sessions. One past max_clients gets 503 to each request until the cleanup timer closes
+  /// it. An exception is stored (the sink's next call rethrows it) and the client is served
+  /// uncounted.
+  static void on_client_connected(GstRTSPServer* server, GstRTSPClient* client,
+                                  gpointer data) noexcept {
     const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
-    shared->clients.fetch_add(1, std::memory_order_relaxed);
-    auto* user = new std::shared_ptr<detail::RtspShared>(shared);
-    g_signal_connect_data(client, "play-request", G_CALLBACK(&RtspServer::on_play_request), user,
-                          &RtspServer::free_shared, GConnectFlags{});
-    user = new std::shared_ptr<detail::RtspShared>(shared);
-    g_signal_connect_data(client, "closed", G_CALLBACK(&RtspServer::on_client_closed), user,
-                          &RtspServer::free_shared, GConnectFlags{});
+    try {
+      const auto connect_client = [&](const char* signal, GCallback callback) {
+        auto user = std::make_unique<std::shared_ptr<detail::RtspShared>>(shared);
+        g_signal_connect_data(client, signal, callback, user.release(), &RtspServer::free_shared,
+                              GConnectFlags{});
+      };
+      connect_client("closed", G_CALLBACK(&RtspServer::on_client_closed));
+      if (!shared->admit(client)) {
+        shared->refused_clients.fetch_add(1, std::memory_order_relaxed);
+        // Closed from the server thread's next iteration, once gst-rtsp-server attached it;
+        // a request that comes first gets 503. (Not pre-options-request: in 1.22 its error path
+        // frees the response twice.)
+        for (const char* request :
+             {"pre-describe-request", "pre-setup-request", "pre-play-request"}) {
+          connect_client(request, G_CALLBACK(&RtspServer::on_refused_request));
+        }
+        GSource* close = g_idle_source_new();
+        auto* pair = new std::pair<GstRTSPServer*, GstRTSPClient*>(
+            GST_RTSP_SERVER(g_object_ref(server)), GST_RTSP_CLIENT(g_object_ref(client)));
+        g_source_set_callback(close, &RtspServer::on_close_refused, pair, [](gpointer d) {
+          auto* p = static_cast<std::pair<GstRTSPServer*, GstRTSPClient*>*>(d);
+          g_object_unref(p->first);
+          g_object_unref(p->second);
+          delete p;
+        });
+        g_source_attach(close, g_main_context_get_thread_default());
+        g_source_unref(close);
+        return;
+      }
+      connect_client("play-request", G_CALLBACK(&RtspServer::on_play_request));
+      connect_client("new-session", G_CALLBACK(&RtspServer::on_new_session));
+      shared->clients.fetch_add(1, std::memory_order_relaxed);
+    } catch (...) {
+      shared->fail(std::current_exception());
+    }
+  }
+
+  static gboolean on_close_refused(gpointer data) noexcept {
+    auto* pair = static_cast<std::pair<GstRTSPServer*, GstRTSPClient*>*>(data);
+    GList* closed = gst_rtsp_server_client_filter(
+        pair->first,
+        [](GstRTSPServer*, GstRTSPClient* c, gpointer refused) {
+          return c == refused ? GST_RTSP_FILTER_REMOVE : GST_RTSP_FILTER_KEEP;
+        },
+        pair->second);
+    g_list_free_full(closed, g_object_unref);
+    return G_SOURCE_REMOVE;
+  }
+
+  static GstRTSPStatusCode on_refused_request(GstRTSPClient*, GstRTSPContext*, gpointer) noexcept {
+    return GST_RTSP_STS_SERVICE_UNAVAILABLE;
+  }
+
+  static void on_new_session(GstRTSPClient*, GstRTSPSession* session, gpointer data) noexcept {
+    const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
+    gst_rtsp_session_set_timeout(session, shared->session_timeout_seconds);
   }
 
   static void on_play_request(GstRTSPClient*, GstRTSPContext*, gpointer data) noexcept {
@@ -236,59 +488,75 @@ class RtspServer {
     if (shared->key_frame_on_join) shared->key_frame_wanted.store(true, std::memory_order_release);
   }
 
-  static void on_client_closed(GstRTSPClient*, gpointer data) noexcept {
+  static void on_client_closed(GstRTSPClient* client, gpointer data) noexcept {
     const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
-    shared->clients.fetch_sub(1, std::memory_order_relaxed);
+    if (!shared->refused(client)) shared->clients.fetch_sub(1, std::memory_order_relaxed);
+    shared->forget(client);
   }
 
-  static gboolean on_cleanup_timer(gpointer server) noexcept {
-    GstRTSPSessionPool* pool = gst_rtsp_server_get_session_pool(GST_RTSP_SERVER(server));
+  /// Every second on the server thread: removes timed-out sessions (without it a client that
+  /// vanished keeps its media alive), then closes the connections refused over max_clients and
+  /// those without a session for setup_timeout.
+  static gboolean on_cleanup_timer(gpointer self) noexcept {
+    auto* s = static_cast<RtspServer*>(self);
+    GstRTSPSessionPool* pool = gst_rtsp_server_get_session_pool(s->server_.get());
     gst_rtsp_session_pool_cleanup(pool);
     g_object_unref(pool);
+    GList* closed = gst_rtsp_server_client_filter(s->server_.get(), &RtspServer::close_stale, s);
+    g_list_free_full(closed, g_object_unref);
     return G_SOURCE_CONTINUE;
+  }
+
+  static GstRTSPFilterResult close_stale(GstRTSPServer*, GstRTSPClient* client,
+                                         gpointer self) noexcept {
+    auto* s = static_cast<RtspServer*>(self);
+    detail::RtspShared& shared = *s->shared_;
+    if (shared.refused(client)) return GST_RTSP_FILTER_REMOVE;
+    if (!shared.connected_longer_than(client, s->options_.setup_timeout)) {
+      return GST_RTSP_FILTER_KEEP;
+    }
+    GList* sessions = gst_rtsp_client_session_filter(client, nullptr, nullptr);
+    const bool idle = sessions == nullptr;
+    g_list_free_full(sessions, g_object_unref);
+    if (!idle) return GST_RTSP_FILTER_KEEP;
+    shared.timed_out_clients.fetch_add(1, std::memory_order_relaxed);
+    return GST_RTSP_FILTER_REMOVE;
   }
 
   static gboolean on_stop(gpointer self) noexcept {
     auto* s = static_cast<RtspServer*>(self);
-    g_source_destroy(s->source_);  // accept no new connection
+    g_source_destroy(s->source_.get());  // accept no new connection
     GList* closed = gst_rtsp_server_client_filter(
-        s->server_, [](GstRTSPServer*, GstRTSPClient*, gpointer) { return GST_RTSP_FILTER_REMOVE; },
-        nullptr);
+        s->server_.get(),
+        [](GstRTSPServer*, GstRTSPClient*, gpointer) { return GST_RTSP_FILTER_REMOVE; }, nullptr);
     g_list_free_full(closed, g_object_unref);
-    g_main_loop_quit(s->loop_);
+    g_main_loop_quit(s->loop_.get());
     return G_SOURCE_REMOVE;
   }
 
   /// Drops every GLib object; the thread is not running.
   void release() noexcept {
     if (shared_) shared_->withdraw_all();
-    if (source_ != nullptr) {
-      g_source_destroy(source_);
-      g_source_unref(source_);
-      source_ = nullptr;
-    }
-    if (factory_ != nullptr) g_object_unref(factory_);
-    factory_ = nullptr;
-    if (server_ != nullptr) g_object_unref(server_);
-    server_ = nullptr;
-    if (loop_ != nullptr) g_main_loop_unref(loop_);
-    loop_ = nullptr;
-    if (context_ != nullptr) {
+    source_.reset();
+    factory_.reset();
+    server_.reset();
+    loop_.reset();
+    if (context_) {
       // Sources the clients left behind (their watches) are dispatched no more.
-      while (g_main_context_iteration(context_, FALSE)) {
+      while (g_main_context_iteration(context_.get(), FALSE)) {
       }
-      g_main_context_unref(context_);
     }
-    context_ = nullptr;
+    context_.reset();
   }
 
   Options options_;
   std::shared_ptr<detail::RtspShared> shared_;
-  GMainContext* context_ = nullptr;
-  GMainLoop* loop_ = nullptr;
-  GstRTSPServer* server_ = nullptr;
-  GstRTSPMediaFactory* factory_ = nullptr;
-  GSource* source_ = nullptr;
+  // Declared in the order they are made: a constructor that throws drops them in reverse.
+  detail::GMainContextPtr context_;
+  detail::GMainLoopPtr loop_;
+  detail::GObjectPtr<GstRTSPServer> server_;
+  detail::GObjectPtr<GstRTSPMediaFactory> factory_;
+  detail::GSourcePtr source_;
   std::uint16_t port_ = 0;
   std::thread thread_;
 };

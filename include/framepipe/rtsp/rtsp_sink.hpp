@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -22,74 +23,9 @@
 #include "framepipe/gst/app_src_sink.hpp"
 #include "framepipe/gst/runtime.hpp"
 #include "framepipe/rtsp/detail/gst_rtsp_server.hpp"
+#include "framepipe/rtsp/detail/rtsp_shared.hpp"
 
 namespace framepipe {
-
-namespace detail {
-
-/// What an RtspServer and its RtspSink share: the pipeline of the media clients watch now (set on
-/// the server's thread by `media-configure`, cleared when the media is unprepared), read by the
-/// sink on the producer's thread before every frame.
-struct RtspShared {
-  RtspShared() = default;
-  RtspShared(const RtspShared&) = delete;
-  RtspShared& operator=(const RtspShared&) = delete;
-  ~RtspShared() {
-    if (factory != nullptr) g_object_unref(factory);
-  }
-
-  /// A new media's pipeline: the sink attaches to it. Returns its generation.
-  std::uint64_t publish(ElementRef p) {
-    const std::lock_guard lock(mutex);
-    pipeline = std::move(p);
-    medias.fetch_add(1, std::memory_order_relaxed);
-    return ++generation;
-  }
-  /// The media of `gen` is gone (unprepared): the sink detaches.
-  void withdraw(std::uint64_t gen) {
-    const std::lock_guard lock(mutex);
-    if (generation != gen) return;
-    pipeline = ElementRef();
-    ++generation;
-  }
-  /// The server is gone: no media will come again.
-  void withdraw_all() {
-    const std::lock_guard lock(mutex);
-    pipeline = ElementRef();
-    ++generation;
-    if (factory != nullptr) g_object_unref(factory);
-    factory = nullptr;
-  }
-  std::pair<ElementRef, std::uint64_t> current() {
-    const std::lock_guard lock(mutex);
-    return {pipeline, generation};
-  }
-  void set_factory(GstRTSPMediaFactory* f) {
-    const std::lock_guard lock(mutex);
-    if (factory != nullptr) g_object_unref(factory);
-    factory = f;
-  }
-  /// Medias built from now on use the launch line for `fps` (`gst_rtsp_media_factory_set_launch`).
-  void set_rate(FrameRate fps) {
-    const std::lock_guard lock(mutex);
-    if (factory != nullptr && launch_line) {
-      gst_rtsp_media_factory_set_launch(factory, launch_line(fps).c_str());
-    }
-  }
-
-  std::mutex mutex;
-  ElementRef pipeline;
-  std::uint64_t generation = 0;
-  GstRTSPMediaFactory* factory = nullptr;
-  std::function<std::string(FrameRate)> launch_line;
-  std::size_t pool_size = 4;
-  bool key_frame_on_join = true;
-  std::atomic<std::size_t> clients{0};
-  std::atomic<std::uint64_t> medias{0};
-  std::atomic<bool> key_frame_wanted{false};
-};
-
-}  // namespace detail
 
 /// The Sink of an RtspServer (RtspServer::sink()), for Pipeline and Writer: I420 or NV12 frames.
 ///
@@ -142,6 +78,7 @@ class RtspSink {
   FrameView<F> acquire() {
     State& s = state("acquire");
     if (!s.streaming) throw Error("framepipe::RtspSink: acquire() before start()");
+    s.shared->rethrow_failure();
     if (F != s.spec.format) {
       throw InvalidArgument("framepipe::RtspSink: acquire<" + std::string(format_name(F)) +
                             ">() but the stream is " + std::string(format_name(s.spec.format)));
@@ -170,6 +107,7 @@ class RtspSink {
   void submit(const FrameTime& time) {
     State& s = state("submit");
     if (!s.streaming) throw Error("framepipe::RtspSink: submit() before start()");
+    s.shared->rethrow_failure();
     s.made.fetch_add(1, std::memory_order_relaxed);
     if (!std::exchange(s.lent_attached, false) || !s.attached) {
       s.idle_dropped += 1;
@@ -216,7 +154,7 @@ class RtspSink {
   std::uint64_t dropped() const noexcept { return load(&State::dropped); }
   /// Times a frame's pts had got ahead of the media's running time and was set back to it (see
   /// the class comment); the frames after it keep their spacing from there.
-  std::uint64_t retimed() const noexcept { return load(&State::reanchored); }
+  std::uint64_t retimed() const noexcept { return load(&State::retimed); }
   /// The counters Pipeline merges into its Stats (Stats::dropped).
   SinkCounters counters() const { return {dropped()}; }
   /// True while the sink feeds a media (a client watches, or is about to).
@@ -304,7 +242,7 @@ class RtspSink {
         first_pts = pts;
         base_running = now;
         out = now;
-        reanchored.fetch_add(1, std::memory_order_relaxed);
+        retimed.fetch_add(1, std::memory_order_relaxed);
       }
       if (last_media_pts && out <= *last_media_pts) out = *last_media_pts + 1;
       last_media_pts = out;
@@ -343,7 +281,7 @@ class RtspSink {
     std::uint64_t first_pts = 0;
     std::uint64_t base_running = 0;
     std::optional<std::uint64_t> last_media_pts;
-    std::atomic<std::uint64_t> reanchored{0};
+    std::atomic<std::uint64_t> retimed{0};
     std::uint64_t idle_dropped = 0;
     std::uint64_t detached_dropped = 0;
     std::atomic<std::uint64_t> made{0};
