@@ -61,9 +61,8 @@ class RgbToYuvPacker {
   void convert(FrameView<In> src, FrameView<Out> dst) const {
     static_assert(accepts<In>, "framepipe: a packer takes an RGB-family frame");
     if (src.size() != dst.size()) {
-      throw InvalidArgument("framepipe: packer source is " + std::to_string(src.width()) + "x" +
-                            std::to_string(src.height()) + " but destination is " +
-                            std::to_string(dst.width()) + "x" + std::to_string(dst.height()));
+      throw InvalidArgument("framepipe: packer source is " + to_string(src.size()) +
+                            " but destination is " + to_string(dst.size()));
     }
     const PackCoefficients k = pack_coefficients(color_spec(src.size()));
     bands_.run(src.height(), 2, [&](int begin, int end) {

@@ -84,9 +84,8 @@ class YuvToRgbUnpacker {
   void convert(FrameView<In> src, FrameView<Out> dst) const {
     static_assert(accepts<In>, "framepipe: an unpacker takes an I420 or NV12 frame");
     if (src.size() != dst.size()) {
-      throw InvalidArgument("framepipe: unpacker source is " + std::to_string(src.width()) + "x" +
-                            std::to_string(src.height()) + " but destination is " +
-                            std::to_string(dst.width()) + "x" + std::to_string(dst.height()));
+      throw InvalidArgument("framepipe: unpacker source is " + to_string(src.size()) +
+                            " but destination is " + to_string(dst.size()));
     }
     bands_.run(src.height(), 2, [&](int begin, int end) {
       kernels::unpack_yuv420_rows(src, dst, k_, site_, isa_, begin, end);

@@ -324,11 +324,18 @@ class ChainEngine {
     count_drops(stats);  // a sink may count its last drops only once the stream has ended
   }
 
-  /// Ends the stream on an error path (see sink_abort); a no-op once closed. Never throws.
-  void abort() noexcept {
+  /// Ends the stream on an error path (see sink_abort); a no-op once closed. Never throws. With
+  /// `stats`, the frames the abort flushed out of the sink are counted as dropped, so that the
+  /// frames made are the frames sent plus the frames dropped on this path too.
+  void abort(Stats* stats = nullptr) noexcept {
     if (!open_) return;
     open_ = false;
     sink_abort(sink());
+    if (stats == nullptr) return;
+    try {
+      count_drops(*stats);
+    } catch (...) {  // a sink whose counters() throws keeps the counts it had before the abort
+    }
   }
 
   /// From any thread: asks the stream to stop. When the chain is waiting in the sink's acquire()

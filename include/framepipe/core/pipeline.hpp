@@ -179,7 +179,7 @@ class Pipeline {
         progress(options, stats, start, last_progress);
       }
     } catch (const Interrupted&) {
-      if (engine_.sink_interrupted()) engine_.abort();  // as in run_generator
+      if (engine_.sink_interrupted()) engine_.abort(&stats);  // as in run_generator
     }
     engine_.close(stats);
     publish(stats, start);
@@ -217,7 +217,7 @@ class Pipeline {
     } catch (const Interrupted&) {
       // request_stop() while the sink could not lend a frame: downstream holds every frame, so
       // the bounded abort() ends the stream rather than a finish() that would wait for them.
-      if (engine_.sink_interrupted()) engine_.abort();
+      if (engine_.sink_interrupted()) engine_.abort(&stats);
     }
     engine_.close(stats);  // a no-op after the abort above
     publish(stats, start);

@@ -41,8 +41,6 @@ struct Stats {
 struct StageCounters {
   std::uint64_t dropped = 0;  ///< frames the stage received (or made) but did not pass on
 };
-/// The name StageCounters had when only sinks counted.
-using SinkCounters = StageCounters;
 
 namespace detail {
 

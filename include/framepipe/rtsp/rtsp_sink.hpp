@@ -156,7 +156,7 @@ class RtspSink {
   /// the class comment); the frames after it keep their spacing from there.
   std::uint64_t retimed() const noexcept { return load(&State::retimed); }
   /// The counters Pipeline merges into its Stats (Stats::dropped).
-  SinkCounters counters() const { return {dropped()}; }
+  StageCounters counters() const { return {dropped()}; }
   /// True while the sink feeds a media (a client watches, or is about to).
   bool attached() const noexcept { return state_ && state_->attached.has_value(); }
 
