@@ -243,4 +243,25 @@ inline void log_bus_message(
   }
 }
 
+/// Reads every ERROR, WARNING and INFO message `bus` holds, without waiting
+/// (`gst_bus_pop_filtered`): an ERROR goes to `on_error(GstMessage*)`, which must throw (a stage
+/// turns it into its exception, stops and rethrows), a WARNING or INFO to `on_note(GstMessage*)`
+/// (e.g. log_bus_message()). Returns when the bus is empty; does nothing for a null bus.
+template <class OnError, class OnNote>
+void read_bus(GstBus* bus, OnError&& on_error, OnNote&& on_note) {
+  if (bus == nullptr) return;
+  for (;;) {
+    const MessagePtr message(gst_bus_pop_filtered(
+        bus,
+        static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_INFO)));
+    if (!message) return;
+    if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
+      on_error(message.get());
+      throw StreamError(object_name(GST_MESSAGE_SRC(message.get())),
+                        "read_bus(): the error handler returned", "");
+    }
+    on_note(message.get());
+  }
+}
+
 }  // namespace framepipe::detail
