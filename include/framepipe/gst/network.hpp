@@ -90,10 +90,13 @@ inline std::string encoder_description(VideoCodec codec, FrameRate fps = {30, 1}
   return "vp8enc deadline=1 keyframe-max-dist=" + n;
 }
 
-/// The RTP payloader for `codec`: `rtph264pay config-interval=-1` (SPS/PPS before every key
-/// frame, so a receiver that joins late can start) or `rtpvp8pay`.
+/// The RTP payloader for `codec`: `rtph264pay config-interval=0` or `rtpvp8pay`. The payloader
+/// inserts no SPS/PPS of its own: x264enc already puts them before every key frame (so a receiver
+/// that joins late can start), and `config-interval=-1` would put them again before every IDR
+/// *slice* of a sliced encoder (tune=zerolatency slices each frame), where an SPS starts a new
+/// access unit: ffmpeg then splits each key frame in two and smears the P frames after it.
 inline std::string payloader_description(VideoCodec codec) {
-  return codec == VideoCodec::H264 ? "rtph264pay config-interval=-1" : "rtpvp8pay";
+  return codec == VideoCodec::H264 ? "rtph264pay config-interval=0" : "rtpvp8pay";
 }
 
 /// RTP over UDP to host:port, payload type 96: `<encoder> ! <payloader> pt=96 ! udpsink
