@@ -47,3 +47,33 @@ TEST_CASE("descriptions and SDP text") {
   CHECK_FALSE(parse_codec("av1").has_value());
   CHECK_THROWS_AS(write_sdp("/nonexistent-dir/x.sdp", "127.0.0.1", 5004, VideoCodec::H264), Error);
 }
+
+TEST_CASE("hosts spliced into a description are IP literals or host names, or InvalidArgument") {
+  for (const char* bad : {"", "999.1.1.1", "256.256.256.256", "127.0.0.1 port=9", "a!b", "h=1",
+                          "\"quoted\"", "'x'", "-lead", "trail-", "a..b", "1.2.3"}) {
+    CAPTURE(bad);
+    const std::string value = bad;
+    try {
+      (void)rtp_udp_description(VideoCodec::H264, value, 5004);
+      FAIL("rtp_udp_description accepted a bad host");
+    } catch (const InvalidArgument& e) {
+      CHECK(std::string(e.what()).find("\"" + value + "\"") != std::string::npos);
+    }
+    CHECK_THROWS_AS(rtp_raw_udp_description(value, 5004), InvalidArgument);
+    CHECK_THROWS_AS(srt_listener_description(5004, VideoCodec::H264, value), InvalidArgument);
+    CHECK_THROWS_AS(srt_caller_description(value, 5004), InvalidArgument);
+    CHECK_THROWS_AS(sdp_text(value, 5004, VideoCodec::H264), InvalidArgument);
+    CHECK_THROWS_AS(raw_sdp_text(value, 5004, {160, 120}), InvalidArgument);
+  }
+  for (const char* good :
+       {"127.0.0.1", "::1", "localhost", "0.0.0.0", "fe80::1", "cam-1.lan", "example.org."}) {
+    CAPTURE(good);
+    CHECK_NOTHROW((void)rtp_udp_description(VideoCodec::VP8, good, 5004));
+    CHECK_NOTHROW((void)rtp_raw_udp_description(good, 5004));
+    CHECK_NOTHROW((void)srt_listener_description(5004, VideoCodec::H264, good));
+    CHECK_NOTHROW((void)srt_caller_description(good, 5004));
+  }
+  CHECK(rtp_udp_description(VideoCodec::VP8, "localhost", 5004).find("host=localhost port=5004") !=
+        std::string::npos);
+  CHECK_THROWS_AS(sdp_text("127.0.0.1", 5004, VideoCodec::H264, "two\r\nlines"), InvalidArgument);
+}
