@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "framepipe/gst/error.hpp"
 #include "framepipe/gst/runtime.hpp"
@@ -130,7 +131,7 @@ inline std::string log_text(const BusReport& r, LogLevel level) {
   if (!r.element.empty()) text += " from element \"" + r.element + "\"";
   text += ": " + r.message;
   if (!r.debug.empty()) text += " (debug: " + r.debug + ")";
-  return text;
+  return redact_secrets(std::move(text));
 }
 
 /// Hands a WARNING or INFO message to `on_log`; unset, warnings go to stderr and infos nowhere.
