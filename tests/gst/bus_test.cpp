@@ -104,3 +104,33 @@ TEST_CASE("log_text and log_bus_message; a throwing callback cannot escape") {
   });
   CHECK(called);  // and nothing escaped (log_bus_message is noexcept)
 }
+
+TEST_CASE("read_bus hands warnings to on_note and an error to on_error, and stops there") {
+  ensure_gstreamer_initialized();
+  const detail::BusPtr bus(gst_bus_new());
+  for (GstMessageType type :
+       {GST_MESSAGE_WARNING, GST_MESSAGE_INFO, GST_MESSAGE_ERROR, GST_MESSAGE_WARNING}) {
+    gst_bus_post(bus.get(),
+                 make_message(type, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, "m", "").release());
+  }
+  struct Handled {};
+  int notes = 0;
+  int errors = 0;
+  CHECK_THROWS_AS(detail::read_bus(
+                      bus.get(),
+                      [&](GstMessage*) {
+                        ++errors;
+                        throw Handled{};
+                      },
+                      [&](GstMessage*) { ++notes; }),
+                  Handled);
+  CHECK(notes == 2);
+  CHECK(errors == 1);
+  // The warning after the error is still there for the next read; then the bus is empty.
+  detail::read_bus(
+      bus.get(), [&](GstMessage*) { ++errors; }, [&](GstMessage*) { ++notes; });
+  CHECK(notes == 3);
+  CHECK(errors == 1);
+  detail::read_bus(
+      nullptr, [&](GstMessage*) { ++errors; }, [&](GstMessage*) { ++notes; });
+}

@@ -1,6 +1,7 @@
 // AppSrcSink: the sink that lends frames living in GStreamer-ready memory and pushes them, without
 // a copy, into `appsrc ! <your pipeline>`. Its pool is in gst/slot_pool.hpp, its options in
-// gst/app_src_sink_options.hpp, its reading of the bus in gst/bus.hpp.
+// gst/app_src_sink_options.hpp, its reading of the bus in gst/bus.hpp, the parse and state changes
+// it shares with AppSinkSource and RtspSink in gst/parse.hpp and gst/pipeline_control.hpp.
 #pragma once
 
 #include <gst/app/gstappsrc.h>
@@ -30,24 +31,13 @@
 #include "framepipe/gst/caps.hpp"
 #include "framepipe/gst/diagnostics.hpp"
 #include "framepipe/gst/error.hpp"
+#include "framepipe/gst/parse.hpp"
+#include "framepipe/gst/pipeline_control.hpp"
 #include "framepipe/gst/runtime.hpp"
 #include "framepipe/gst/slot_pool.hpp"
+#include "framepipe/gst/stage_state.hpp"
 
 namespace framepipe {
-
-namespace detail {
-
-/// True when `name` can follow `name=` in a gst-launch description as one token: ASCII letters,
-/// digits, '_' and '-' (no spaces, '!', '=', '.', quotes...).
-inline bool is_element_name_token(std::string_view name) noexcept {
-  if (name.empty()) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
-}
-
-}  // namespace detail
 
 /// A framepipe Sink that hands frames to GStreamer through an `appsrc`, without copying them.
 ///
@@ -166,13 +156,7 @@ class AppSrcSink {
   /// The pipeline's element named `name` (`gst_bin_get_by_name`, which searches nested bins).
   /// Throws InvalidArgument when there is none.
   ElementRef element(std::string_view name) const {
-    const std::string n(name);
-    GstElement* found = gst_bin_get_by_name(GST_BIN(state("element").pipeline.get()), n.c_str());
-    if (found == nullptr) {
-      throw InvalidArgument("framepipe::AppSrcSink: the pipeline has no element named \"" + n +
-                            "\"");
-    }
-    return ElementRef::adopt(found);
+    return detail::element_by_name(state("element").pipeline.get(), name, "framepipe::AppSrcSink");
   }
   /// The whole GstPipeline (appsrc included).
   ElementRef pipeline() const { return ElementRef::ref(state("pipeline").pipeline.get()); }
@@ -259,7 +243,7 @@ class AppSrcSink {
     bool streaming = false;  // between a successful start() and finish()/an error
     bool stuck = false;      // acquire() timed out in this stream: downstream holds every frame
     std::atomic<bool> interrupted{false};
-    std::exception_ptr failure;  // the downstream error thrown, repeated until the next start()
+    detail::StickyFailure failure;  // the downstream error thrown, repeated until the next start()
 
     explicit State(Options o) : options(std::move(o)) {
       if (options.pool_size == 0) {
@@ -292,33 +276,8 @@ class AppSrcSink {
         throw InvalidArgument(
             "framepipe::AppSrcSink: the downstream pipeline description is empty");
       }
-      const std::string full = "appsrc name=" + options.appsrc_name + " ! " + description;
-      GstParseContext* context = gst_parse_context_new();
-      GError* raw_error = nullptr;
-      GstElement* parsed =
-          gst_parse_launch_full(full.c_str(), context, GST_PARSE_FLAG_FATAL_ERRORS, &raw_error);
-      const detail::GErrorPtr error(raw_error);
-      detail::ElementPtr element(parsed != nullptr ? GST_ELEMENT(gst_object_ref_sink(parsed))
-                                                   : nullptr);
-      std::string missing;
-      if (gchar** names = gst_parse_context_get_missing_elements(context); names != nullptr) {
-        for (gchar** n = names; *n != nullptr; ++n)
-          missing += (missing.empty() ? "" : ", ") + std::string(*n);
-        g_strfreev(names);
-      }
-      gst_parse_context_free(context);
-      if (error || !element) {
-        const std::string message = error ? error->message : "gst_parse_launch_full() failed";
-        if (error && error->domain == GST_PARSE_ERROR &&
-            error->code == GST_PARSE_ERROR_NO_SUCH_ELEMENT) {
-          throw MissingElement(missing.empty() ? std::string("?") : missing, message);
-        }
-        throw ParseError(full, message);
-      }
-      if (!GST_IS_PIPELINE(element.get())) {
-        throw ParseError(full, "the description did not make a pipeline");
-      }
-      use_pipeline(std::move(element));
+      use_pipeline(
+          detail::parse_launch("appsrc name=" + options.appsrc_name + " ! " + description));
     }
 
     void attach(ElementRef given) {
@@ -349,7 +308,7 @@ class AppSrcSink {
       if (streaming) {
         throw Error("framepipe::AppSrcSink: start() while a stream is running; finish() it first");
       }
-      failure = nullptr;
+      failure.clear();
       stuck = false;
       interrupted.store(false, std::memory_order_release);
       const GstVideoInfo info = video_info_of(s);
@@ -401,14 +360,9 @@ class AppSrcSink {
         streaming = true;
         return;
       }
-      if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-        detail::MessagePtr error(
-            gst_bus_timed_pop_filtered(bus.get(), kErrorGrace, GST_MESSAGE_ERROR));
-        if (error) throw_error(error.get());
-        fail(std::make_exception_ptr(
-            StreamError(detail::object_name(GST_OBJECT_CAST(pipeline.get())),
-                        "the pipeline could not be set to PLAYING", "")));
-      }
+      detail::set_playing(
+          pipeline.get(), bus.get(), [this](GstMessage* error) { throw_error(error); },
+          [this](std::exception_ptr error) { fail(std::move(error)); }, kErrorGrace);
       streaming = true;
     }
 
@@ -426,7 +380,7 @@ class AppSrcSink {
     }
 
     [[noreturn]] void throw_not_streaming(const char* what) const {
-      if (failure) std::rethrow_exception(failure);
+      failure.rethrow_if_set();
       throw Error(std::string("framepipe::AppSrcSink: ") + what +
                   "() before start() (or after finish())");
     }
@@ -559,14 +513,9 @@ class AppSrcSink {
     /// Reads what the bus holds without waiting: logs warnings and infos, throws on an error.
     void read_bus() {
       if (!options.owns_state) return;  // the bus is the caller's
-      for (;;) {
-        detail::MessagePtr message(gst_bus_pop_filtered(
-            bus.get(), static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_WARNING |
-                                                   GST_MESSAGE_INFO)));
-        if (!message) return;
-        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) throw_error(message.get());
-        detail::log_bus_message(message.get(), options.on_log);
-      }
+      detail::read_bus(
+          bus.get(), [this](GstMessage* error) { throw_error(error); },
+          [this](GstMessage* note) { detail::log_bus_message(note, options.on_log); });
     }
 
     /// Stops, remembers and throws the exception an ERROR message becomes, with framepipe's
@@ -584,8 +533,7 @@ class AppSrcSink {
     /// next start().
     [[noreturn]] void fail(std::exception_ptr error) {
       stop();
-      failure = error;
-      std::rethrow_exception(std::move(error));
+      failure.raise(std::move(error));
     }
 
     void return_current() noexcept {
@@ -597,7 +545,7 @@ class AppSrcSink {
     void stop() noexcept {
       return_current();
       streaming = false;
-      if (pipeline && options.owns_state) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+      if (options.owns_state) detail::set_null(pipeline.get());
     }
 
     /// The destructor's end: EOS and a bounded wait when a stream is running, then NULL; removes
@@ -616,12 +564,11 @@ class AppSrcSink {
   };
 
   State& state(const char* what) {
-    if (!state_) {
-      throw Error(std::string("framepipe::AppSrcSink: ") + what + "() on a moved-from sink");
-    }
-    return *state_;
+    return detail::checked_state(state_, "framepipe::AppSrcSink", "sink", what);
   }
-  const State& state(const char* what) const { return const_cast<AppSrcSink*>(this)->state(what); }
+  const State& state(const char* what) const {
+    return detail::checked_state(state_, "framepipe::AppSrcSink", "sink", what);
+  }
 
   std::unique_ptr<State> state_;
 };

@@ -1,27 +1,20 @@
 // Reading a pipeline's bus: what an ERROR, WARNING or INFO message says, the typed exception an
-// ERROR becomes (network failures of SRT elements included), and the text a WARNING or INFO
-// becomes for a log callback.
+// ERROR becomes (network failures of SRT elements included, recognised with gst/srt.hpp), the
+// text a WARNING or INFO becomes for a log callback, and read_bus(), the loop every stage uses.
 #pragma once
 
-#include <arpa/inet.h>
 #include <gst/gst.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
-#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
+#include <utility>
 
 #include "framepipe/gst/error.hpp"
 #include "framepipe/gst/runtime.hpp"
+#include "framepipe/gst/srt.hpp"
 
 namespace framepipe::detail {
 
@@ -95,90 +88,6 @@ inline BusReport parse_bus_report(GstMessage* message) {
   return report;
 }
 
-/// What an `srt://HOST:PORT?query` URI names.
-struct SrtUri {
-  std::string host;
-  std::uint16_t port = 0;
-  std::string mode = "caller";                      ///< srtsink's and srtsrc's default
-  std::chrono::milliseconds connect_timeout{3000};  ///< `conntimeo`, libsrt's default 3 s
-};
-
-/// The value of `key` in a `a=1&b=2` query; nullopt when absent.
-inline std::optional<std::string> query_value(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key) {
-      return std::string(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
-/// Parses `srt://HOST:PORT?query` ("[::1]" for IPv6); nullopt for anything else.
-inline std::optional<SrtUri> parse_srt_uri(std::string_view uri) {
-  constexpr std::string_view kScheme = "srt://";
-  if (uri.substr(0, kScheme.size()) != kScheme) return std::nullopt;
-  uri.remove_prefix(kScheme.size());
-  const std::size_t question = uri.find('?');
-  const std::string_view query =
-      question == std::string_view::npos ? std::string_view{} : uri.substr(question + 1);
-  std::string_view authority = uri.substr(0, question);
-  if (!authority.empty() && authority.back() == '/') authority.remove_suffix(1);
-  const std::size_t colon = authority.rfind(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  SrtUri parsed;
-  std::string_view host = authority.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  parsed.host = std::string(host);
-  unsigned long port = 0;
-  for (const char c : authority.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
-    port = port * 10 + static_cast<unsigned long>(c - '0');
-  }
-  if (port == 0 || port > 65535) return std::nullopt;
-  parsed.port = static_cast<std::uint16_t>(port);
-  if (auto mode = query_value(query, "mode")) parsed.mode = *mode;
-  if (auto timeout = query_value(query, "conntimeo")) {
-    parsed.connect_timeout = std::chrono::milliseconds(std::strtol(timeout->c_str(), nullptr, 10));
-  }
-  return parsed;
-}
-
-/// True when binding a UDP socket to host:port fails with EADDRINUSE (`bind()`): the way to tell
-/// a port in use from other bind failures that libsrt reports alike ("Cannot bind to ...").
-inline bool udp_port_in_use(const std::string& host, std::uint16_t port) noexcept {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  int family = AF_INET;
-  if (host.find(':') != std::string::npos) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&storage);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
-    if (inet_pton(AF_INET6, host.c_str(), &a->sin6_addr) != 1) return false;
-    family = AF_INET6;
-    length = sizeof(sockaddr_in6);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&storage);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    const std::string any = host.empty() ? "0.0.0.0" : host;
-    if (inet_pton(AF_INET, any.c_str(), &a->sin_addr) != 1) return false;
-    length = sizeof(sockaddr_in);
-  }
-  const int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  const bool in_use =
-      ::bind(fd, reinterpret_cast<const sockaddr*>(&storage), length) != 0 && errno == EADDRINUSE;
-  ::close(fd);
-  return in_use;
-}
-
 /// The typed network error an srtsink or srtsrc ERROR is, if it is one: AddressInUse when a
 /// listener cannot bind its port because another socket holds it, PeerUnreachable when a
 /// caller's peer never answered. Null otherwise.
@@ -222,7 +131,7 @@ inline std::string log_text(const BusReport& r, LogLevel level) {
   if (!r.element.empty()) text += " from element \"" + r.element + "\"";
   text += ": " + r.message;
   if (!r.debug.empty()) text += " (debug: " + r.debug + ")";
-  return text;
+  return redact_secrets(std::move(text));
 }
 
 /// Hands a WARNING or INFO message to `on_log`; unset, warnings go to stderr and infos nowhere.
@@ -240,6 +149,27 @@ inline void log_bus_message(
       std::fprintf(stderr, "framepipe: %s\n", text.c_str());
     }
   } catch (...) {  // a log line is not worth an exception on an error path
+  }
+}
+
+/// Reads every ERROR, WARNING and INFO message `bus` holds, without waiting
+/// (`gst_bus_pop_filtered`): an ERROR goes to `on_error(GstMessage*)`, which must throw (a stage
+/// turns it into its exception, stops and rethrows), a WARNING or INFO to `on_note(GstMessage*)`
+/// (e.g. log_bus_message()). Returns when the bus is empty; does nothing for a null bus.
+template <class OnError, class OnNote>
+void read_bus(GstBus* bus, OnError&& on_error, OnNote&& on_note) {
+  if (bus == nullptr) return;
+  for (;;) {
+    const MessagePtr message(gst_bus_pop_filtered(
+        bus,
+        static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_INFO)));
+    if (!message) return;
+    if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
+      on_error(message.get());
+      throw StreamError(object_name(GST_MESSAGE_SRC(message.get())),
+                        "read_bus(): the error handler returned", "");
+    }
+    on_note(message.get());
   }
 }
 

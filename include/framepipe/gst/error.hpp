@@ -11,16 +11,52 @@
 
 namespace framepipe {
 
+namespace detail {
+
+/// `text` with every secret replaced by "***": the value after `passphrase=` or `password=` (up
+/// to a space, '&', '!', a quote or the end), and the password of `user:password@` in a URI.
+/// Exception texts and logs quote descriptions and URIs through it.
+inline std::string redact_secrets(std::string text) {
+  const auto ends_value = [](char c) {
+    return c == ' ' || c == '&' || c == '!' || c == '"' || c == '\'' || c == '\t' || c == '\n';
+  };
+  for (const std::string_view key :
+       {std::string_view("passphrase="), std::string_view("password=")}) {
+    for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+      const std::size_t begin = at + key.size();
+      std::size_t end = begin;
+      while (end < text.size() && !ends_value(text[end])) ++end;
+      text.replace(begin, end - begin, "***");
+    }
+  }
+  // scheme://user:secret@host
+  for (std::size_t at = text.find("://"); at != std::string::npos; at = text.find("://", at + 3)) {
+    const std::size_t begin = at + 3;
+    std::size_t end = begin;
+    while (end < text.size() && !ends_value(text[end]) && text[end] != '/' && text[end] != '@') {
+      ++end;
+    }
+    if (end >= text.size() || text[end] != '@') continue;
+    const std::size_t colon = text.find(':', begin);
+    if (colon == std::string::npos || colon >= end) continue;
+    text.replace(colon + 1, end - colon - 1, "***");
+  }
+  return text;
+}
+
+}  // namespace detail
+
 /// A pipeline description that `gst_parse_launch_full()` rejects (syntax, unknown property, link
 /// failure...).
 class ParseError : public Error {
  public:
   ParseError(std::string description, const std::string& gst_message)
-      : Error("framepipe: cannot parse GStreamer pipeline \"" + description + "\": " + gst_message),
-        description_(std::move(description)),
-        gst_message_(gst_message) {}
+      : Error("framepipe: cannot parse GStreamer pipeline \"" +
+              detail::redact_secrets(description) + "\": " + detail::redact_secrets(gst_message)),
+        description_(detail::redact_secrets(std::move(description))),
+        gst_message_(detail::redact_secrets(gst_message)) {}
 
-  /// The full description given to GStreamer.
+  /// The full description given to GStreamer, secrets redacted (detail::redact_secrets).
   const std::string& description() const noexcept { return description_; }
   /// GStreamer's own explanation.
   const std::string& gst_message() const noexcept { return gst_message_; }
@@ -146,7 +182,7 @@ class StreamError : public Error {
     if (!element.empty()) what += " from element \"" + element + "\"";
     what += ": " + message;
     if (!debug.empty()) what += " (debug: " + debug + ")";
-    return what;
+    return detail::redact_secrets(std::move(what));
   }
 
  private:

@@ -3,6 +3,10 @@
 // SDP file a player needs to open an RTP stream.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -63,6 +67,48 @@ inline bool is_ipv6_literal(std::string_view host) noexcept {
   return host.find(':') != std::string_view::npos;
 }
 
+/// True for an IPv4 literal (dotted quad, `inet_pton(AF_INET)`) or an IPv6 literal
+/// (`inet_pton(AF_INET6)`, no brackets).
+inline bool is_ip_literal(const std::string& host) noexcept {
+  in6_addr address{};
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &address) == 1;
+}
+
+/// True for a host name by RFC 1123: dot-separated labels of 1-63 ASCII letters, digits and
+/// hyphens, not starting or ending with a hyphen, 253 characters at most, and a last label that is
+/// not all digits (so "999.1.1.1" is a bad IPv4 literal, not a name).
+inline bool is_host_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 253) return false;
+  if (name.back() == '.') name.remove_suffix(1);  // the root label of a fully qualified name
+  bool last_all_digits = false;
+  while (true) {
+    const std::size_t dot = name.find('.');
+    const std::string_view label = name.substr(0, dot);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    const bool valid = std::all_of(label.begin(), label.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    });
+    if (!valid) return false;
+    last_all_digits =
+        std::all_of(label.begin(), label.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (dot == std::string_view::npos) break;
+    name.remove_prefix(dot + 1);
+  }
+  return !last_all_digits;
+}
+
+/// Throws InvalidArgument naming `host` unless it is an IP literal or a host name (RFC 1123):
+/// what goes into `host=` or an srt:// URI of a description is never more than one token, so a
+/// value such as "127.0.0.1 port=9" cannot add properties or elements.
+inline void check_host(const std::string& host, std::string_view what) {
+  if (is_ip_literal(host) || is_host_name(host)) return;
+  throw InvalidArgument("framepipe: " + std::string(what) + " \"" + host +
+                        "\" is not an IPv4 or IPv6 address or a host name (RFC 1123)");
+}
+
 /// The host as a URI authority wants it: "[::1]" for IPv6 literals.
 inline std::string uri_host(std::string_view host) {
   if (!is_ipv6_literal(host)) return std::string(host);
@@ -90,18 +136,22 @@ inline std::string encoder_description(VideoCodec codec, FrameRate fps = {30, 1}
   return "vp8enc deadline=1 keyframe-max-dist=" + n;
 }
 
-/// The RTP payloader for `codec`: `rtph264pay config-interval=-1` (SPS/PPS before every key
-/// frame, so a receiver that joins late can start) or `rtpvp8pay`.
+/// The RTP payloader for `codec`: `rtph264pay config-interval=0` or `rtpvp8pay`. The payloader
+/// inserts no SPS/PPS of its own: x264enc already puts them before every key frame (so a receiver
+/// that joins late can start), and `config-interval=-1` would put them again before every IDR
+/// *slice* of a sliced encoder (tune=zerolatency slices each frame), where an SPS starts a new
+/// access unit: ffmpeg then splits each key frame in two and smears the P frames after it.
 inline std::string payloader_description(VideoCodec codec) {
-  return codec == VideoCodec::H264 ? "rtph264pay config-interval=-1" : "rtpvp8pay";
+  return codec == VideoCodec::H264 ? "rtph264pay config-interval=0" : "rtpvp8pay";
 }
 
 /// RTP over UDP to host:port, payload type 96: `<encoder> ! <payloader> pt=96 ! udpsink
 /// host=… port=… sync=false async=false`. UDP needs no receiver: with none, packets are lost and
 /// the sender goes on. Open it with the SDP file write_sdp() writes for the same host, port and
-/// codec.
+/// codec. Throws InvalidArgument when `host` is not an IP address or host name (check_host).
 inline std::string rtp_udp_description(VideoCodec codec, const std::string& host,
                                        std::uint16_t port, FrameRate fps = {30, 1}) {
+  detail::check_host(host, "rtp_udp_description(): host");
   return encoder_description(codec, fps) + " ! " + payloader_description(codec) +
          " pt=96 ! udpsink host=" + host + " port=" + std::to_string(port) +
          " sync=false async=false";
@@ -125,10 +175,12 @@ inline std::string srt_payload(VideoCodec codec, FrameRate fps) {
 /// property, whatever their order): the sender
 /// waits for callers (`srtsrc uri=srt://address:port`, `ffplay srt://address:port`) and streams
 /// whether or not one is connected. H.264 travels in MPEG-TS, VP8 in streamable WebM. The
-/// default address is loopback; give "0.0.0.0" to listen on every interface.
+/// default address is loopback; give "0.0.0.0" to listen on every interface. Throws
+/// InvalidArgument when `address` is not an IP address or host name.
 inline std::string srt_listener_description(std::uint16_t port, VideoCodec codec = VideoCodec::H264,
                                             const std::string& address = "127.0.0.1",
                                             FrameRate fps = {30, 1}) {
+  detail::check_host(address, "srt_listener_description(): address");
   return detail::srt_payload(codec, fps) + " ! srtsink uri=srt://" + detail::uri_host(address) +
          ":" + std::to_string(port) +
          "?mode=listener wait-for-connection=false latency=20 sync=false async=false";
@@ -140,11 +192,13 @@ inline std::string srt_listener_description(std::uint16_t port, VideoCodec codec
 /// `conntimeo`; its default is also 3 s), the sink fails with PeerUnreachable: srtsink reports
 /// "Failed to write to SRT socket: Connection does not exist" on the first write after the
 /// timeout, which AppSrcSink rethrows from its next submit(). A listener that goes away later is
-/// no error: the caller goes on sending, and the frames are lost.
+/// no error: the caller goes on sending, and the frames are lost. Throws InvalidArgument when
+/// `host` is not an IP address or host name.
 inline std::string srt_caller_description(
     const std::string& host, std::uint16_t port, VideoCodec codec = VideoCodec::H264,
     FrameRate fps = {30, 1},
     std::chrono::milliseconds connect_timeout = std::chrono::milliseconds(3000)) {
+  detail::check_host(host, "srt_caller_description(): host");
   return detail::srt_payload(codec, fps) + " ! srtsink uri=srt://" + detail::uri_host(host) + ":" +
          std::to_string(port) +
          "?mode=caller&conntimeo=" + std::to_string(connect_timeout.count()) +
@@ -160,8 +214,10 @@ inline std::string srt_caller_description(
 /// RFC 4175 depacketizer hands those packed 4:2:0 pixel groups on as planar yuv420p, a garbled
 /// picture; UYVY (YCbCr-4:2:2) is the packed layout rtpvrawdepay, ffmpeg (uyvy422) and VLC all
 /// read. Open it with the SDP file write_raw_sdp() writes for the same host, port and size.
+/// Throws InvalidArgument when `host` is not an IP address or host name.
 inline std::string rtp_raw_udp_description(const std::string& host, std::uint16_t port,
                                            int mtu = 1400) {
+  detail::check_host(host, "rtp_raw_udp_description(): host");
   return "videoconvert ! video/x-raw,format=UYVY ! rtpvrawpay pt=96 mtu=" + std::to_string(mtu) +
          " ! udpsink host=" + host + " port=" + std::to_string(port) + " sync=false async=false";
 }
@@ -170,6 +226,10 @@ namespace detail {
 /// The SDP header of one video stream on `port`, payload type 96.
 inline std::string sdp_session(const std::string& host, std::uint16_t port,
                                const std::string& session_name) {
+  check_host(host, "SDP host");
+  if (session_name.find_first_of("\r\n") != std::string::npos) {
+    throw InvalidArgument("framepipe: the SDP session name must be one line");
+  }
   const char* family = is_ipv6_literal(host) ? "IP6" : "IP4";
   std::string sdp = "v=0\r\n";
   sdp += std::string("o=- 0 0 IN ") + family + " " + host + "\r\n";

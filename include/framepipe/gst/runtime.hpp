@@ -53,6 +53,12 @@ struct GErrorFree {
 struct GFree {
   void operator()(gpointer memory) const noexcept { g_free(memory); }
 };
+struct GStrvFree {
+  void operator()(gchar** strings) const noexcept { g_strfreev(strings); }
+};
+struct GstParseContextFree {
+  void operator()(GstParseContext* context) const noexcept { gst_parse_context_free(context); }
+};
 
 /// Owns one reference to a GstObject (element, bin, pipeline, bus, pad...).
 template <class T>
@@ -65,6 +71,10 @@ using MessagePtr = std::unique_ptr<GstMessage, GstMessageUnref>;
 using SamplePtr = std::unique_ptr<GstSample, GstSampleUnref>;
 using GErrorPtr = std::unique_ptr<GError, GErrorFree>;
 using GCharPtr = std::unique_ptr<gchar, GFree>;
+/// A NULL-terminated array of strings GLib allocated (g_strfreev).
+using GStrvPtr = std::unique_ptr<gchar*, GStrvFree>;
+/// What gst_parse_launch_full() records beside its result, e.g. the missing elements.
+using ParseContextPtr = std::unique_ptr<GstParseContext, GstParseContextFree>;
 
 /// Takes ownership of a string GLib allocated (g_free); null becomes "".
 inline std::string take_gchar(gchar* text) {

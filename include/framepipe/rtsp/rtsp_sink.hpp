@@ -22,6 +22,7 @@
 #include "framepipe/core/stats.hpp"
 #include "framepipe/gst/app_src_sink.hpp"
 #include "framepipe/gst/runtime.hpp"
+#include "framepipe/gst/stage_state.hpp"
 #include "framepipe/rtsp/detail/gst_rtsp_server.hpp"
 #include "framepipe/rtsp/detail/rtsp_shared.hpp"
 
@@ -294,10 +295,7 @@ class RtspSink {
   }
 
   State& state(const char* what) {
-    if (!state_) {
-      throw Error(std::string("framepipe::RtspSink: ") + what + "() on a moved-from sink");
-    }
-    return *state_;
+    return detail::checked_state(state_, "framepipe::RtspSink", "sink", what);
   }
 
   std::unique_ptr<State> state_;

@@ -1,0 +1,172 @@
+// The SRT recipes with real GStreamer on loopback: listener and caller into a receiver in the
+// same test, and the typed errors (a caller nobody answers: PeerUnreachable; a listener on a port
+// in use: AddressInUse). A case whose tool is missing is skipped alone (support/case_skip.hpp).
+#include <doctest/doctest.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "framepipe/core/writer.hpp"
+#include "framepipe/gst/app_src_sink.hpp"
+#include "framepipe/gst/network.hpp"
+#include "support/case_skip.hpp"
+#include "support/gst_test_support.hpp"
+#include "support/index_receiver.hpp"
+#include "support/index_sender.hpp"
+
+using namespace framepipe;
+using namespace std::chrono_literals;
+
+TEST_CASE("SRT listener and caller on loopback") {
+  if (!test::have_element("srtsink") || !test::have_element("srtsrc") ||
+      !test::have_element("x264enc") || !test::have_element("avdec_h264")) {
+    FRAMEPIPE_SKIP_CASE("srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264");
+  }
+  const std::uint16_t port = test::free_udp_port();
+  // The sender listens; the receiver calls.
+  std::vector<std::uint32_t> got;
+  std::string error;
+  Stats stats;
+  {
+    std::thread sender([&] {
+      stats =
+          test::send_indexed(AppSrcSink(srt_listener_description(port), live_sink_options()), 90);
+    });
+    // The listener binds when its pipeline starts.
+    REQUIRE(test::wait_udp_bound(port, 10s));
+    test::IndexReceiver receiver("srtsrc uri=srt://127.0.0.1:" + std::to_string(port) +
+                                 "?mode=caller latency=20 ! tsdemux ! h264parse ! avdec_h264");
+    got = receiver.collect(20, 15s);
+    error = receiver.error();
+    sender.join();
+  }
+  INFO("receiver error: " << error);
+  REQUIRE(got.size() == 20);
+  for (std::size_t i = 1; i < got.size(); ++i) {
+    REQUIRE(got[i] != UINT32_MAX);
+    CHECK(got[i] > got[i - 1]);
+  }
+  CHECK(stats.frames == 90);
+}
+
+TEST_CASE("SRT caller into a listening receiver on loopback") {
+  if (!test::have_element("srtsink") || !test::have_element("srtsrc") ||
+      !test::have_element("x264enc") || !test::have_element("avdec_h264")) {
+    FRAMEPIPE_SKIP_CASE("srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264");
+  }
+  const std::uint16_t port = test::free_udp_port();
+  test::IndexReceiver receiver("srtsrc uri=srt://127.0.0.1:" + std::to_string(port) +
+                               "?mode=listener latency=20 ! tsdemux ! h264parse ! avdec_h264");
+  Stats stats;
+  std::thread sender([&] {
+    stats = test::send_indexed(
+        AppSrcSink(srt_caller_description("127.0.0.1", port), live_sink_options()), 90);
+  });
+  const auto got = receiver.collect(20, 15s);
+  const std::string error = receiver.error();
+  sender.join();
+  INFO("receiver error: " << error);
+  REQUIRE(got.size() == 20);
+  for (std::size_t i = 1; i < got.size(); ++i) {
+    REQUIRE(got[i] != UINT32_MAX);
+    CHECK(got[i] > got[i - 1]);
+  }
+  CHECK(stats.frames == 90);
+}
+
+TEST_CASE(
+    "an SRT caller that nobody answers ends with PeerUnreachable within its connect timeout") {
+  if (!test::have_element("srtsink") || !test::have_element("x264enc")) {
+    FRAMEPIPE_SKIP_CASE("srtsink (gstreamer1.0-plugins-bad) or x264enc missing");
+  }
+  // A loopback port nobody listens on (bound and released).
+  const std::uint16_t port = test::free_udp_port();
+  std::uint32_t written = 0;
+  std::optional<PeerUnreachable> caught;
+  test::within(30s, [&] {
+    try {
+      Writer<PixelFormat::I420, AppSrcSink> writer(
+          {.size = test::kNetworkSize, .fps = {30, 1}, .pacing = Pacing::RealTime},
+          AppSrcSink(srt_caller_description("127.0.0.1", port, VideoCodec::H264, {30, 1}, 1000ms),
+                     live_sink_options()));
+      Frame<PixelFormat::I420> frame(test::kNetworkSize);
+      // 10 s of frames at most: the error comes about 1 s (the connect timeout) in.
+      for (; written < 300; ++written) {
+        test::draw_index(frame.view(), written);
+        writer.write(frame.view());
+        std::this_thread::sleep_for(33ms);
+      }
+      writer.close();
+    } catch (const PeerUnreachable& e) {
+      caught = e;
+    }
+  });
+  REQUIRE_MESSAGE(caught.has_value(), "no PeerUnreachable after " << written << " frames");
+  MESSAGE("after " << written << " frames: " << std::string(caught->what()));
+  CHECK(caught->host() == "127.0.0.1");
+  CHECK(caught->port() == port);
+  CHECK(caught->connect_timeout() == 1000ms);
+  CHECK(caught->element().find("srtsink") == 0);
+  CHECK(caught->message().find("Connection does not exist") != std::string::npos);
+  CHECK(written < 300);
+  const StreamError& as_stream_error = *caught;  // still a StreamError for generic handlers
+  CHECK(std::string(as_stream_error.what()).find("no peer answered at 127.0.0.1:") !=
+        std::string::npos);
+}
+
+TEST_CASE("an SRT listener on a port another socket holds ends with AddressInUse") {
+  if (!test::have_element("srtsink") || !test::have_element("x264enc")) {
+    FRAMEPIPE_SKIP_CASE("srtsink (gstreamer1.0-plugins-bad) or x264enc missing");
+  }
+  // Another program's UDP socket on the port (SRT runs over UDP).
+  const test::HeldPort holder(SOCK_DGRAM);
+  const std::uint16_t port = holder.port();
+  std::optional<AddressInUse> caught;
+  test::within(30s, [&] {
+    try {
+      test::send_indexed(AppSrcSink(srt_listener_description(port), live_sink_options()), 30);
+    } catch (const AddressInUse& e) {
+      caught = e;
+    }
+  });
+  REQUIRE_MESSAGE(caught.has_value(), "the listener did not fail with AddressInUse");
+  MESSAGE(std::string(caught->what()));
+  CHECK(caught->address() == "127.0.0.1");
+  CHECK(caught->port() == port);
+  CHECK(caught->element().find("srtsink") == 0);
+  CHECK(std::string(caught->what()).find("is already in use") != std::string::npos);
+  // The same listener on a free port starts: the error was the port, nothing else.
+  CHECK(test::send_indexed(
+            AppSrcSink(srt_listener_description(test::free_udp_port()), live_sink_options()), 10)
+            .frames == 10);
+}
+
+TEST_CASE("an SRT caller whose listener goes away keeps sending: no error, every frame counted") {
+  if (!test::have_element("srtsink") || !test::have_element("srtsrc") ||
+      !test::have_element("x264enc") || !test::have_element("avdec_h264")) {
+    FRAMEPIPE_SKIP_CASE("srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264");
+  }
+  const std::uint16_t port = test::free_udp_port();
+  std::optional<test::IndexReceiver> receiver;
+  receiver.emplace("srtsrc uri=srt://127.0.0.1:" + std::to_string(port) +
+                   "?mode=listener latency=20 ! tsdemux ! h264parse ! avdec_h264");
+  Stats stats;
+  test::within(60s, [&] {
+    std::thread sender([&] {
+      stats = test::send_indexed(
+          AppSrcSink(srt_caller_description("127.0.0.1", port, VideoCodec::H264, {30, 1}, 1000ms),
+                     live_sink_options()),
+          120);
+    });
+    const auto got = receiver->collect(10, 15s);
+    receiver.reset();  // the listener goes away about a second into the 4 s stream
+    sender.join();
+    CHECK(got.size() == 10);
+  });
+  CHECK(stats.frames == 120);
+}
