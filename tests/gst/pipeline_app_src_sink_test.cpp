@@ -138,13 +138,9 @@ GstPadProbeReturn block_buffer(GstPad*, GstPadProbeInfo*, gpointer) noexcept {
 
 }  // namespace
 
-// should_fail until core counts the sink's drops after an abort: Chain::abort() calls the sink's
-// abort() but never reads its counters again (chain.hpp's abort() needs a Stats& and the
-// count_drops() that close() does; Pipeline's two `engine_.abort()` after Interrupted pass it).
-// The sink itself counts the three (checked below); verified to pass with that change. Remove
-// should_fail with it.
-TEST_CASE("after an abort, the frames flushed out of appsrc count as dropped, not delivered" *
-          doctest::should_fail()) {
+// Before ChainEngine::abort(Stats*) Stats reported all four frames delivered: the engine never
+// read the sink's counters again after the abort.
+TEST_CASE("after an abort, the frames flushed out of appsrc count as dropped, not delivered") {
   // The first frame stops at `gate` (a blocking probe), the next three queue inside appsrc; with
   // a fixed pool of 4 the run then waits in acquire(), and request_stop() ends it through the
   // bounded abort(), whose stop flushes the three frames out of appsrc.
