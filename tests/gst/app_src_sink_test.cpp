@@ -700,9 +700,6 @@ TEST_CASE("MissingElement names the package that ships a well-known element") {
   const MissingElement x264("x264enc", "no element \"x264enc\"");
   CHECK(std::string(x264.what()).find("apt-get install gstreamer1.0-plugins-ugly") !=
         std::string::npos);
-  CHECK(detail::package_providing("vp8enc") == "gstreamer1.0-plugins-good");
-  CHECK(detail::package_providing("avdec_h264") == "gstreamer1.0-libav");
-  CHECK(detail::package_providing("nosuchelement_xyz").empty());
   const MissingElement unknown("nosuchelement_xyz", "no element");
   CHECK(std::string(unknown.what()).find("gst-inspect-1.0 nosuchelement_xyz") != std::string::npos);
 }

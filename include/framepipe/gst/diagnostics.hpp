@@ -1,6 +1,6 @@
 // framepipe's guesses at the cause of a failure, added to its exceptions: which elements likely
 // hold the frames a pool waits for, an odd frame size an encoder refuses, the path a sink could
-// not open.
+// not open; and (element_packages.hpp) the package that ships a missing element.
 #pragma once
 
 #include <gst/gst.h>
@@ -11,6 +11,7 @@
 
 #include "framepipe/core/pixel_format.hpp"
 #include "framepipe/gst/bus.hpp"
+#include "framepipe/gst/element_packages.hpp"
 #include "framepipe/gst/runtime.hpp"
 
 namespace framepipe::detail {
