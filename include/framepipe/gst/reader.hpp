@@ -106,7 +106,7 @@ class Reader {
   /// The stream as the source found it in the caps: its format (I420 for the RGB family), size,
   /// rate, colour (matrix and range) and chroma siting.
   const StreamSpec& source_spec() const { return source_spec_; }
-  /// Frames read, time spent, and frames the source dropped (AppSinkSourceOptions::drop).
+  /// Frames read, time spent, and frames the source dropped (AppSinkSourceOptions::backpressure).
   Stats stats() const { return impl_.stats(); }
   /// The AppSinkSource (its pipeline, counters, interrupt()).
   Source& source() { return impl_.source(); }
