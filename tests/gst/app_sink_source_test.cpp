@@ -113,6 +113,17 @@ TEST_CASE("AppSinkSource: colour and chroma siting of the caps") {
   CHECK_FALSE(gray.start().color.has_value());
 }
 
+TEST_CASE("AppSinkSource: the caller's matrix and range win over the caps") {
+  AppSinkSource<PF::I420> source{std::string(kSmall) + ",format=I420,colorimetry=bt709",
+                                 {.matrix = Matrix::BT2020, .range = Range::Full}};
+  const StreamSpec spec = source.start();
+  REQUIRE(spec.color.has_value());
+  CHECK(*spec.color == ColorSpec{Matrix::BT2020, Range::Full});
+  AppSinkSource<PF::I420> range_only{std::string(kSmall) + ",format=I420,colorimetry=bt709",
+                                     {.range = Range::Full}};
+  CHECK(*range_only.start().color == ColorSpec{Matrix::BT709, Range::Full});
+}
+
 TEST_CASE("AppSinkSource: the lent view is the mapped buffer itself (zero copy)") {
   AppSinkSource<PF::I420> source{kSmall};
   // Record, on the streaming thread, where each buffer's memory lies.

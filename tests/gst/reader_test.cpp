@@ -374,3 +374,26 @@ TEST_CASE("Reader: an upstream that cannot give the format gets a videoconvert")
   }
   CHECK(frames == 4);
 }
+
+TEST_CASE("Reader: untagged HD y4m written by Writer reads back as written (BT.601)") {
+  // y4m has no matrix: y4mdec states GStreamer's guess for HD (BT.709), 39 levels off the
+  // BT.601 framepipe writes, and ffmpeg and OpenCV read.
+  test::TempDir dir("reader_y4m");
+  const std::string path = (dir.path() / "hd.y4m").string();
+  write_file("y4menc ! filesink location=\"" + path + "\"", {1280, 720}, 3);
+  Reader<PF::BGR24> reader{"filesrc location=\"" + path + "\" ! y4mdec"};
+  REQUIRE(reader.source_spec().color.has_value());
+  CHECK(reader.source_spec().color->matrix == Matrix::BT601);
+  std::uint64_t i = 0;
+  while (auto frame = reader.read()) {
+    CHECK(max_error(frame->view(), colour_of(i)) <= 3);
+    ++i;
+  }
+  CHECK(i == 3);
+  // The caller's statement wins over the default.
+  Reader<PF::BGR24> stated{"filesrc location=\"" + path + "\" ! y4mdec", {.matrix = Matrix::BT709}};
+  CHECK(stated.source_spec().color->matrix == Matrix::BT709);
+  auto frame = stated.read();
+  REQUIRE(frame.has_value());
+  CHECK(max_error(frame->view(), colour_of(0)) > 10);  // read as BT.709: visibly off
+}

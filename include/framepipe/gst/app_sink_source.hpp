@@ -595,11 +595,55 @@ class AppSinkSource {
                      ? FrameRate{GST_VIDEO_INFO_FPS_N(&info), GST_VIDEO_INFO_FPS_D(&info)}
                      : FrameRate{30, 1};
       if constexpr (format_info(F).yuv) {
-        spec.color = detail::color_spec_of(info.colorimetry);
+        spec.color = stated_color(sample_caps);
         spec.chroma_site = detail::chroma_site_of(GST_VIDEO_INFO_CHROMA_SITE(&info));
       }
       period = FrameTime::at(0, spec.fps).duration;
       return spec;
+    }
+
+    /// The colour of the stream: the caller's matrix and range (options) over the caps'. The
+    /// matrix of caps without a `colorimetry` field, or made by y4mdec (y4m has no matrix; y4mdec
+    /// states GStreamer's guess by size, BT.709 for HD, which a tag cannot be told from), is
+    /// framepipe's default, BT.601: what ffmpeg and OpenCV read, and what framepipe writes.
+    ColorSpec stated_color(GstCaps* sample_caps) const {
+      ColorSpec color = detail::color_spec_of(info.colorimetry);
+      const GstStructure* s = gst_caps_get_structure(sample_caps, 0);
+      if (s == nullptr || !gst_structure_has_field(s, "colorimetry") || has_element("y4mdec")) {
+        color.matrix = default_color_spec(spec.size).matrix;
+      }
+      if (options.matrix) color.matrix = *options.matrix;
+      if (options.range) color.range = *options.range;
+      return color;
+    }
+
+    /// Whether the pipeline holds (at any depth, decodebin's children included) an element made
+    /// by the factory `factory`.
+    bool has_element(const char* factory) const {
+      bool found = false;
+      GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline.get()));
+      GValue item = G_VALUE_INIT;
+      bool done = false;
+      while (!done && !found) {
+        switch (gst_iterator_next(it, &item)) {
+          case GST_ITERATOR_OK: {
+            GstElementFactory* f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
+            found = f != nullptr &&
+                    std::string_view(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f))) == factory;
+            g_value_reset(&item);
+            break;
+          }
+          case GST_ITERATOR_RESYNC:
+            gst_iterator_resync(it);
+            break;
+          default:
+            done = true;
+            break;
+        }
+      }
+      g_value_unset(&item);
+      gst_iterator_free(it);
+      return found;
     }
 
     /// What wait_front() does with the frame at the queue's front.
