@@ -106,8 +106,11 @@ inline ElementPtr parse_pipeline(const std::string& description, bool* link_erro
 ///   source.stop();
 /// \endcode
 /// The format: the appsink's caps say `format=F`; a `videoconvert` goes before it only when
-/// upstream cannot produce F (VideoConvert::Auto), else NotNegotiated. Time: each frame's pts and
-/// duration are its buffer's (a missing duration is one frame period). Caps changes mid-stream
+/// upstream cannot produce F (VideoConvert::Auto), else NotNegotiated. Time: each frame's pts is
+/// its buffer's stream time (`gst_segment_to_stream_time`: the pts with the segment applied), the
+/// presentation timeline ffprobe, ffplay and VLC show -- an MP4 with B-frames starts at 0, not at
+/// its edit list's shift -- and its duration the buffer's (a missing duration is one frame
+/// period). Caps changes mid-stream
 /// (another size, format, matrix, range or siting) are refused: next() throws StreamError naming
 /// the old and the new caps. Errors of the pipeline become the typed exceptions of gst/error.hpp.
 /// Lent frames must be released before the source is destroyed; at most kMaxLent at once.
@@ -763,7 +766,8 @@ class AppSinkSource {
       time.index = index++;
       const GstClockTime pts = GST_BUFFER_PTS(buffer);
       const GstClockTime duration = GST_BUFFER_DURATION(buffer);
-      time.pts = GST_CLOCK_TIME_IS_VALID(pts) ? pts : time.index * period;
+      time.pts =
+          GST_CLOCK_TIME_IS_VALID(pts) ? stream_time_of(owned.get(), pts) : time.index * period;
       time.duration = GST_CLOCK_TIME_IS_VALID(duration) ? duration : period;
       std::uint32_t generation = 0;
       {
@@ -773,6 +777,19 @@ class AppSinkSource {
       }
 
       return LentFrame<F>(view, time, &State::release_slot, this, token_of(free_slot, generation));
+    }
+
+    /// `pts` on the timeline players show: the stream time of the buffer in its sample's segment
+    /// (`gst_segment_to_stream_time_full`), so an MP4 edit list, which qtdemux applies through
+    /// the segment, starts the stream at 0 as in ffprobe and VLC; 0 for a buffer before the
+    /// segment's start; the raw pts when the sample has no TIME segment.
+    static GstClockTime stream_time_of(GstSample* sample, GstClockTime pts) noexcept {
+      const GstSegment* segment = gst_sample_get_segment(sample);
+      if (segment == nullptr || segment->format != GST_FORMAT_TIME) return pts;
+      guint64 stream_time = 0;
+      const int sign = gst_segment_to_stream_time_full(segment, GST_FORMAT_TIME, pts, &stream_time);
+      if (sign > 0) return stream_time;
+      return sign < 0 ? 0 : pts;
     }
 
     static void* token_of(std::size_t slot, std::uint32_t generation) noexcept {
