@@ -124,6 +124,27 @@ TEST_CASE("AppSinkSource: the caller's matrix and range win over the caps") {
   CHECK(*range_only.start().color == ColorSpec{Matrix::BT709, Range::Full});
 }
 
+TEST_CASE("AppSinkSource: chroma halved by the inserted videoconvert is said, not hidden") {
+  struct Case {
+    const char* format;
+    bool lost;
+  };
+  for (const Case c : {Case{"Y444", true}, Case{"Y42B", true}, Case{"NV12", false}}) {
+    CAPTURE(c.format);
+    std::vector<std::string> warnings;
+    AppSinkSource<PF::I420> source{std::string(kSmall) + ",format=" + c.format,
+                                   {.on_log = [&](LogLevel level, const std::string& line) {
+                                     if (level == LogLevel::Warning) warnings.push_back(line);
+                                   }}};
+    source.start();
+    CHECK(source.converting());
+    CHECK(source.upstream_caps().find(c.format) != std::string::npos);
+    CHECK(source.caps().find("I420") != std::string::npos);
+    CHECK(warnings.size() == (c.lost ? 1U : 0U));
+    if (!warnings.empty()) CHECK(warnings[0].find(c.format) != std::string::npos);
+  }
+}
+
 TEST_CASE("AppSinkSource: the lent view is the mapped buffer itself (zero copy)") {
   AppSinkSource<PF::I420> source{kSmall};
   // Record, on the streaming thread, where each buffer's memory lies.

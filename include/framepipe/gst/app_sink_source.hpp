@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -227,6 +228,10 @@ class AppSinkSource {
   bool converting() const { return state("converting").converting; }
   /// The caps of the stream, as a string ("" before start()).
   const std::string& caps() const { return state("caps").caps; }
+  /// The caps upstream produced, before the videoconvert start() inserted (caps() when none was
+  /// inserted, "" before start()): says what a conversion to F took away, such as 4:4:4 or 4:2:2
+  /// chroma halved into I420 (which start() also reports as a warning through on_log).
+  const std::string& upstream_caps() const { return state("upstream_caps").upstream_caps; }
   /// The whole GstPipeline (appsink included).
   ElementRef pipeline() const { return ElementRef::ref(state("pipeline").pipeline.get()); }
   /// The pipeline's element named `name` (`gst_bin_get_by_name`). Throws InvalidArgument when
@@ -282,6 +287,7 @@ class AppSinkSource {
     GstCaps* current_caps = nullptr;  // compared by pointer first; owned (ref)
     GstVideoInfo info{};
     std::string caps;
+    std::string upstream_caps;
     std::uint64_t period = 0;
     StreamSpec spec{};
     std::exception_ptr failure;
@@ -328,7 +334,8 @@ class AppSinkSource {
     }
 
     std::string appsink_description(bool with_convert) const {
-      return description + (with_convert ? " ! videoconvert" : "") +
+      return description +
+             (with_convert ? " ! videoconvert name=" + options.appsink_name + "_convert" : "") +
              " ! appsink name=" + options.appsink_name +
              " caps=\"video/x-raw,format=" + std::string(format_info(F).gst_name) +
              "\" sync=" + (options.sync ? "true" : "false") + " enable-last-sample=false";
@@ -363,6 +370,47 @@ class AppSinkSource {
                        "framepipe::AppSinkSource: upstream " + std::string(why) +
                            " video/x-raw,format=" + std::string(format_info(F).gst_name) +
                            "; inserting videoconvert before the appsink");
+      } catch (...) {  // a log line is not worth an exception
+      }
+    }
+
+    /// The caps at the sink pad of the videoconvert start() inserted ("" when unknown).
+    std::string caps_before_convert() const {
+      const std::string name = options.appsink_name + "_convert";
+      detail::ElementPtr convert(gst_bin_get_by_name(GST_BIN(pipeline.get()), name.c_str()));
+      if (!convert) return "";
+      detail::GstObjectPtr<GstPad> pad(gst_element_get_static_pad(convert.get(), "sink"));
+      detail::CapsPtr current(pad ? gst_pad_get_current_caps(pad.get()) : nullptr);
+      return current ? detail::take_gchar(gst_caps_to_string(current.get())) : "";
+    }
+
+    /// Says so (on_log, Warning) when the inserted videoconvert subsamples the chroma upstream
+    /// gave at a finer resolution (4:4:4 or 4:2:2 into 4:2:0): resolution is not thrown away
+    /// silently.
+    void warn_if_chroma_lost() const {
+      if (upstream_caps.empty()) return;
+      const detail::CapsPtr upstream(gst_caps_from_string(upstream_caps.c_str()));
+      GstVideoInfo native;
+      if (!upstream || !gst_video_info_from_caps(&native, upstream.get())) return;
+      const GstVideoFormatInfo* from = native.finfo;
+      const GstVideoFormatInfo* to = info.finfo;
+      if (GST_VIDEO_FORMAT_INFO_N_COMPONENTS(from) < 3 ||
+          GST_VIDEO_FORMAT_INFO_N_COMPONENTS(to) < 3 ||
+          (GST_VIDEO_FORMAT_INFO_W_SUB(from, 1) >= GST_VIDEO_FORMAT_INFO_W_SUB(to, 1) &&
+           GST_VIDEO_FORMAT_INFO_H_SUB(from, 1) >= GST_VIDEO_FORMAT_INFO_H_SUB(to, 1))) {
+        return;
+      }
+      const std::string message =
+          "framepipe::AppSinkSource: upstream gives " +
+          std::string(gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&native))) +
+          ", whose chroma videoconvert subsamples to " + std::string(format_info(F).gst_name) +
+          "'s: half the chroma resolution is lost";
+      if (!options.on_log) {
+        std::fprintf(stderr, "%s\n", message.c_str());
+        return;
+      }
+      try {
+        options.on_log(LogLevel::Warning, message);
       } catch (...) {  // a log line is not worth an exception
       }
     }
@@ -602,6 +650,8 @@ class AppSinkSource {
         spec.chroma_site = detail::chroma_site_of(GST_VIDEO_INFO_CHROMA_SITE(&info));
       }
       period = FrameTime::at(0, spec.fps).duration;
+      upstream_caps = converting ? caps_before_convert() : caps;
+      if (converting) warn_if_chroma_lost();
       return spec;
     }
 
