@@ -98,6 +98,8 @@ TEST_CASE("AppSinkSource: colour and chroma siting of the caps") {
       {"colorimetry=bt601,chroma-site=mpeg2", {Matrix::BT601, Range::Limited}, ChromaSite::Left},
       {"colorimetry=bt709,chroma-site=jpeg", {Matrix::BT709, Range::Limited}, ChromaSite::Center},
       {"colorimetry=1:4:0:0,chroma-site=jpeg", {Matrix::BT601, Range::Full}, ChromaSite::Center},
+      // A full range with no matrix (what avdec_h264 states for yuvj420p without a matrix tag).
+      {"colorimetry=1:0:0:0,chroma-site=jpeg", {Matrix::BT601, Range::Full}, ChromaSite::Center},
       {"colorimetry=bt2020,chroma-site=mpeg2", {Matrix::BT2020, Range::Limited}, ChromaSite::Left},
   };
   for (const Case& c : cases) {
@@ -142,7 +144,16 @@ TEST_CASE("AppSinkSource: chroma halved by the inserted videoconvert is said, no
     CHECK(source.caps().find("I420") != std::string::npos);
     CHECK(warnings.size() == (c.lost ? 1U : 0U));
     if (!warnings.empty()) CHECK(warnings[0].find(c.format) != std::string::npos);
-  }
+  }  // An RGB source converts from the full-chroma frames: nothing is lost, nothing said.
+  std::vector<std::string> warnings;
+  AppSinkSource<PF::BGR24> rgb{std::string(kSmall) + ",format=Y444",
+                               {.on_log = [&](LogLevel level, const std::string& line) {
+                                 if (level == LogLevel::Warning) warnings.push_back(line);
+                               }}};
+  rgb.start();
+  CHECK(rgb.converting());
+  CHECK(warnings.empty());
+  CHECK(rgb.next().has_value());
 }
 
 TEST_CASE("AppSinkSource: the lent view is the mapped buffer itself (zero copy)") {

@@ -656,13 +656,24 @@ class AppSinkSource {
     }
 
     /// The colour of the stream: the caller's matrix and range (options) over the caps'. The
-    /// matrix of caps without a `colorimetry` field, or made by y4mdec (y4m has no matrix; y4mdec
-    /// states GStreamer's guess by size, BT.709 for HD, which a tag cannot be told from), is
-    /// framepipe's default, BT.601: what ffmpeg and OpenCV read, and what framepipe writes.
+    /// caps' `colorimetry` is read as written (gst_video_info_from_caps replaces a colorimetry
+    /// with an unknown matrix, `1:0:0:0`, by the default for the size, dropping its full range).
+    /// A matrix the caps do not state, or one made by y4mdec (y4m has no matrix; y4mdec states
+    /// GStreamer's guess by size, BT.709 for HD, which a tag cannot be told from), is framepipe's
+    /// default, BT.601: what ffmpeg and OpenCV read, and what framepipe writes.
     ColorSpec stated_color(GstCaps* sample_caps) const {
-      ColorSpec color = detail::color_spec_of(info.colorimetry);
+      GstVideoColorimetry stated = info.colorimetry;
+      bool matrix_stated = false;
       const GstStructure* s = gst_caps_get_structure(sample_caps, 0);
-      if (s == nullptr || !gst_structure_has_field(s, "colorimetry") || has_element("y4mdec")) {
+      const gchar* text = s != nullptr ? gst_structure_get_string(s, "colorimetry") : nullptr;
+      GstVideoColorimetry parsed{};
+      if (text != nullptr && gst_video_colorimetry_from_string(&parsed, text)) {
+        if (parsed.range != GST_VIDEO_COLOR_RANGE_UNKNOWN) stated.range = parsed.range;
+        matrix_stated = parsed.matrix != GST_VIDEO_COLOR_MATRIX_UNKNOWN;
+        if (matrix_stated) stated.matrix = parsed.matrix;
+      }
+      ColorSpec color = detail::color_spec_of(stated);
+      if (!matrix_stated || has_element("y4mdec")) {
         color.matrix = default_color_spec(spec.size).matrix;
       }
       if (options.matrix) color.matrix = *options.matrix;
