@@ -13,7 +13,9 @@ using namespace std::chrono_literals;
 TEST_CASE("the defaults: a small queue, no drops, a finite pull wait, convert only if needed") {
   const AppSinkSourceOptions o;
   CHECK(o.max_buffers == 4);
-  CHECK_FALSE(o.drop);
+  CHECK(o.backpressure == Backpressure::Block);
+  CHECK_FALSE(o.matrix.has_value());
+  CHECK_FALSE(o.range.has_value());
   CHECK(o.pull_timeout == 10s);
   CHECK(o.pull_timeout.count() > 0);  // never wait forever by default
   CHECK(o.convert == VideoConvert::Auto);

@@ -29,6 +29,36 @@ namespace {
 constexpr const char* kSmall =
     "videotestsrc num-buffers=10 ! video/x-raw,width=64,height=48,framerate=30/1";
 
+/// Waits (bounded) until `done()` holds; false when `limit` passed first.
+template <class Predicate>
+bool wait_until(Predicate done, std::chrono::milliseconds limit = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+/// A caller's pipeline: a live-free test source into an appsink named "frames".
+ElementRef caller_pipeline(const char* description) {
+  ensure_gstreamer_initialized();
+  GError* error = nullptr;
+  GstElement* parsed = gst_parse_launch(description, &error);
+  REQUIRE(error == nullptr);
+  return ElementRef::adopt(GST_ELEMENT(gst_object_ref_sink(parsed)));
+}
+
+constexpr const char* kCallerPipeline =
+    "videotestsrc ! video/x-raw,format=I420,width=64,height=48,framerate=30/1 ! "
+    "appsink name=frames";
+
+void set_state_bounded(const ElementRef& pipeline, GstState state) {
+  REQUIRE(gst_element_set_state(pipeline.get(), state) != GST_STATE_CHANGE_FAILURE);
+  REQUIRE(gst_element_get_state(pipeline.get(), nullptr, nullptr, 10 * GST_SECOND) !=
+          GST_STATE_CHANGE_FAILURE);
+}
+
 }  // namespace
 
 TEST_CASE("AppSinkSource: spec from the caps, every frame in order with its pts, then EOS") {
@@ -68,6 +98,8 @@ TEST_CASE("AppSinkSource: colour and chroma siting of the caps") {
       {"colorimetry=bt601,chroma-site=mpeg2", {Matrix::BT601, Range::Limited}, ChromaSite::Left},
       {"colorimetry=bt709,chroma-site=jpeg", {Matrix::BT709, Range::Limited}, ChromaSite::Center},
       {"colorimetry=1:4:0:0,chroma-site=jpeg", {Matrix::BT601, Range::Full}, ChromaSite::Center},
+      // A full range with no matrix (what avdec_h264 states for yuvj420p without a matrix tag).
+      {"colorimetry=1:0:0:0,chroma-site=jpeg", {Matrix::BT601, Range::Full}, ChromaSite::Center},
       {"colorimetry=bt2020,chroma-site=mpeg2", {Matrix::BT2020, Range::Limited}, ChromaSite::Left},
   };
   for (const Case& c : cases) {
@@ -81,6 +113,47 @@ TEST_CASE("AppSinkSource: colour and chroma siting of the caps") {
   // RGB and gray frames carry no Y'CbCr colour.
   AppSinkSource<PF::GRAY8> gray{kSmall};
   CHECK_FALSE(gray.start().color.has_value());
+}
+
+TEST_CASE("AppSinkSource: the caller's matrix and range win over the caps") {
+  AppSinkSource<PF::I420> source{std::string(kSmall) + ",format=I420,colorimetry=bt709",
+                                 {.matrix = Matrix::BT2020, .range = Range::Full}};
+  const StreamSpec spec = source.start();
+  REQUIRE(spec.color.has_value());
+  CHECK(*spec.color == ColorSpec{Matrix::BT2020, Range::Full});
+  AppSinkSource<PF::I420> range_only{std::string(kSmall) + ",format=I420,colorimetry=bt709",
+                                     {.range = Range::Full}};
+  CHECK(*range_only.start().color == ColorSpec{Matrix::BT709, Range::Full});
+}
+
+TEST_CASE("AppSinkSource: chroma halved by the inserted videoconvert is said, not hidden") {
+  struct Case {
+    const char* format;
+    bool lost;
+  };
+  for (const Case c : {Case{"Y444", true}, Case{"Y42B", true}, Case{"NV12", false}}) {
+    CAPTURE(c.format);
+    std::vector<std::string> warnings;
+    AppSinkSource<PF::I420> source{std::string(kSmall) + ",format=" + c.format,
+                                   {.on_log = [&](LogLevel level, const std::string& line) {
+                                     if (level == LogLevel::Warning) warnings.push_back(line);
+                                   }}};
+    source.start();
+    CHECK(source.converting());
+    CHECK(source.upstream_caps().find(c.format) != std::string::npos);
+    CHECK(source.caps().find("I420") != std::string::npos);
+    CHECK(warnings.size() == (c.lost ? 1U : 0U));
+    if (!warnings.empty()) CHECK(warnings[0].find(c.format) != std::string::npos);
+  }  // An RGB source converts from the full-chroma frames: nothing is lost, nothing said.
+  std::vector<std::string> warnings;
+  AppSinkSource<PF::BGR24> rgb{std::string(kSmall) + ",format=Y444",
+                               {.on_log = [&](LogLevel level, const std::string& line) {
+                                 if (level == LogLevel::Warning) warnings.push_back(line);
+                               }}};
+  rgb.start();
+  CHECK(rgb.converting());
+  CHECK(warnings.empty());
+  CHECK(rgb.next().has_value());
 }
 
 TEST_CASE("AppSinkSource: the lent view is the mapped buffer itself (zero copy)") {
@@ -196,14 +269,12 @@ TEST_CASE("AppSinkSource: a slow reader holds at most max_buffers frames and los
       "videotestsrc num-buffers=60 ! video/x-raw,width=64,height=48,framerate=30/1",
       {.max_buffers = 2}};
   source.start();
-  std::this_thread::sleep_for(300ms);  // the producer fills the queue, then waits
-  CHECK(source.queued() <= 2);
-  // Queued, plus one held by appsink's handover: nothing more has been taken from upstream.
-  CHECK(source.received() <= 3);
+  REQUIRE(wait_until([&] { return source.queued() == 2; }));  // the producer fills the queue
+  // The third frame waits inside the appsink: nothing beyond the queue is taken from upstream.
+  CHECK(source.received() == 2);
   std::uint64_t i = 0;
   while (auto frame = source.next()) {
     CHECK(frame->time().pts == FrameTime::at(i, {30, 1}).pts);
-    CHECK(source.queued() <= 2);
     ++i;
   }
   CHECK(i == 60);
@@ -213,21 +284,31 @@ TEST_CASE("AppSinkSource: a slow reader holds at most max_buffers frames and los
 TEST_CASE("AppSinkSource: with drop, a slow reader gets the newest frames and every drop counts") {
   AppSinkSource<PF::I420> source{
       "videotestsrc num-buffers=60 ! video/x-raw,width=64,height=48,framerate=30/1",
-      {.max_buffers = 3, .drop = true}};
+      {.max_buffers = 3, .backpressure = Backpressure::DropOldest}};
   source.start();
-  std::this_thread::sleep_for(500ms);  // 60 tiny frames are long made by now
-  std::uint64_t read = 0;
-  std::uint64_t last_pts = 0;
-  while (auto frame = source.next()) {
-    if (read > 0) CHECK(frame->time().pts > last_pts);
-    last_pts = frame->time().pts;
-    ++read;
-    std::this_thread::sleep_for(2ms);
-  }
-  CHECK(source.received() == 60);
-  CHECK(source.dropped() > 0);
-  CHECK(read + source.dropped() == 60);
-  CHECK(last_pts == FrameTime::at(59, {30, 1}).pts);  // the newest frame is never dropped
+  // The producer never waits: all 60 frames arrive although nothing is read.
+  REQUIRE(wait_until([&] { return source.received() == 60; }));
+  std::vector<std::uint64_t> pts;
+  while (auto frame = source.next()) pts.push_back(frame->time().pts);
+  CHECK(source.dropped() == 57);
+  const std::vector<std::uint64_t> newest = {FrameTime::at(57, {30, 1}).pts,
+                                             FrameTime::at(58, {30, 1}).pts,
+                                             FrameTime::at(59, {30, 1}).pts};
+  CHECK(pts == newest);
+}
+
+TEST_CASE("AppSinkSource: with DropNewest, a slow reader gets the oldest frames") {
+  AppSinkSource<PF::I420> source{
+      "videotestsrc num-buffers=60 ! video/x-raw,width=64,height=48,framerate=30/1",
+      {.max_buffers = 3, .backpressure = Backpressure::DropNewest}};
+  source.start();
+  REQUIRE(wait_until([&] { return source.received() == 60; }));
+  std::vector<std::uint64_t> pts;
+  while (auto frame = source.next()) pts.push_back(frame->time().pts);
+  CHECK(source.dropped() == 57);
+  const std::vector<std::uint64_t> oldest = {
+      FrameTime::at(0, {30, 1}).pts, FrameTime::at(1, {30, 1}).pts, FrameTime::at(2, {30, 1}).pts};
+  CHECK(pts == oldest);
 }
 
 TEST_CASE("AppSinkSource: interrupt() ends a blocked next(); pull_timeout bounds the wait") {
@@ -237,10 +318,8 @@ TEST_CASE("AppSinkSource: interrupt() ends a blocked next(); pull_timeout bounds
     AppSinkSource<PF::I420> source{slow, {.pull_timeout = 60s}};
     source.start();
     REQUIRE(source.next().has_value());  // frame 0 at once; frame 1 only in 30 s
-    std::thread other([&] {
-      std::this_thread::sleep_for(100ms);
-      source.interrupt();
-    });
+    // interrupt() is sticky, so next() throws in either order; no sleep makes the order.
+    std::thread other([&] { source.interrupt(); });
     test::within(20s, [&] { CHECK_THROWS_AS(source.next(), Interrupted); });
     other.join();
     CHECK_THROWS_AS(source.next(), Interrupted);  // until the next start()
@@ -265,7 +344,8 @@ TEST_CASE("AppSinkSource: destroyed mid-stream, with the producer blocked on a f
     source.start();
     for (int i = 0; i < 3; ++i) REQUIRE(source.next().has_value());
     auto held = source.next();  // a lent frame released after stop() is fine too
-    std::this_thread::sleep_for(50ms);
+    // The producer is blocked on the full queue.
+    REQUIRE(wait_until([&] { return source.queued() == 1; }));
     source.stop();
     CHECK_FALSE(source.next().has_value());
   });
@@ -320,5 +400,162 @@ TEST_CASE("AppSinkSource: attached to a caller's appsink; a caps change mid-stre
     CHECK(what.find("caps changed") != std::string::npos);
     CHECK(what.find("width=(int)32") != std::string::npos);
     CHECK(what.find("width=(int)16") != std::string::npos);
+  }
+}
+
+TEST_CASE("AppSinkSource: an error beside the end of the stream is an error, every time") {
+  // identity posts its error and the source then sends EOS: both are pending when the queue runs
+  // dry, and the error must win.
+  for (int run = 0; run < 20; ++run) {
+    CAPTURE(run);
+    test::within(30s, [] {
+      AppSinkSource<PF::I420> source{
+          "videotestsrc num-buffers=100 ! video/x-raw,format=I420,width=320,height=240 ! "
+          "identity error-after=50"};
+      source.start();
+      int frames = 0;
+      try {
+        while (source.next()) ++frames;
+        FAIL("the stream ended without its error after ", frames, " frames");
+      } catch (const StreamError& e) {
+        CHECK(std::string(e.what()).find("identity") != std::string::npos);
+      }
+      CHECK(frames < 50);
+      CHECK_THROWS_AS(source.next(), StreamError);  // and on every call after it
+    });
+  }
+}
+
+TEST_CASE("AppSinkSource: a Timeout leaves the stream open; the next frame still comes") {
+  const ElementRef pipeline = caller_pipeline("appsrc name=in format=time ! appsink name=frames");
+  AppSinkSource<PF::GRAY8> source{pipeline, {.pull_timeout = 200ms, .appsink_name = "frames"}};
+  const ElementRef in{ElementRef::adopt(gst_bin_get_by_name(GST_BIN(pipeline.get()), "in"))};
+  const detail::CapsPtr caps(
+      gst_caps_from_string("video/x-raw,format=GRAY8,width=16,height=8,framerate=25/1"));
+  gst_app_src_set_caps(GST_APP_SRC(in.get()), caps.get());
+  const auto push = [&](std::uint64_t i) {
+    GstBuffer* buffer = gst_buffer_new_and_alloc(16 * 8);
+    gst_buffer_memset(buffer, 0, static_cast<guint8>(i), 16 * 8);
+    GST_BUFFER_PTS(buffer) = i * 40 * GST_MSECOND;
+    GST_BUFFER_DURATION(buffer) = 40 * GST_MSECOND;
+    REQUIRE(gst_app_src_push_buffer(GST_APP_SRC(in.get()), buffer) == GST_FLOW_OK);
+  };
+  // PAUSED starts appsrc, so it takes buffers; start() then sets PLAYING.
+  REQUIRE(gst_element_set_state(pipeline.get(), GST_STATE_PAUSED) != GST_STATE_CHANGE_FAILURE);
+  push(0);
+  source.start();
+  REQUIRE(source.next().has_value());
+  test::within(20s, [&] { CHECK_THROWS_AS(source.next(), Timeout); });
+  push(1);
+  test::within(20s, [&] {
+    auto frame = source.next();
+    REQUIRE(frame.has_value());
+    CHECK(frame->time().pts == 40'000'000);
+    CHECK(frame->view().row(0, 3)[2] == 1);
+  });
+  gst_app_src_end_of_stream(GST_APP_SRC(in.get()));
+  test::within(20s, [&] { CHECK_FALSE(source.next().has_value()); });
+}
+
+TEST_CASE("AppSinkSource: attached, owns_state = false, destroyed while the pipeline streams") {
+  // The streaming thread may be inside new_sample when the source goes away: the state it uses
+  // must outlive it (ASan: heap-use-after-free before the fix).
+  for (int run = 0; run < 30; ++run) {
+    CAPTURE(run);
+    test::within(30s, [run] {
+      const ElementRef pipeline = caller_pipeline(kCallerPipeline);
+      {
+        AppSinkSource<PF::I420> source{pipeline,
+                                       {.max_buffers = 1 + static_cast<std::size_t>(run % 3),
+                                        .appsink_name = "frames",
+                                        .owns_state = false}};
+        set_state_bounded(pipeline, GST_STATE_PLAYING);
+        source.start();
+        for (int i = 0; i < run % 4; ++i) REQUIRE(source.next().has_value());
+      }
+      // The pipeline keeps streaming without the source (frames go nowhere), and stops when told.
+      set_state_bounded(pipeline, GST_STATE_NULL);
+    });
+  }
+}
+
+TEST_CASE("AppSinkSource: attached, owns_state = false, PLAYING before start() loses no frame") {
+  for (int run = 0; run < 10; ++run) {
+    CAPTURE(run);
+    test::within(30s, [] {
+      const ElementRef pipeline = caller_pipeline(
+          "videotestsrc num-buffers=20 ! video/x-raw,format=I420,width=64,height=48,"
+          "framerate=30/1 ! appsink name=frames");
+      AppSinkSource<PF::I420> source{
+          pipeline, {.max_buffers = 2, .appsink_name = "frames", .owns_state = false}};
+      set_state_bounded(pipeline, GST_STATE_PLAYING);
+      REQUIRE(wait_until([&] { return source.received() > 0; }));  // a frame before start()
+      source.start();
+      std::uint64_t i = 0;
+      while (auto frame = source.next()) {
+        CHECK(frame->time().pts == FrameTime::at(i, {30, 1}).pts);
+        ++i;
+      }
+      CHECK(i == 20);
+      set_state_bounded(pipeline, GST_STATE_NULL);
+    });
+  }
+}
+
+TEST_CASE("AppSinkSource: attached, owns_state = false, every order of start, PLAYING, NULL") {
+  SUBCASE("the caller's NULL with a full queue returns; the queued frames still come") {
+    test::within(30s, [] {
+      const ElementRef pipeline = caller_pipeline(kCallerPipeline);
+      AppSinkSource<PF::I420> source{
+          pipeline,
+          {.max_buffers = 1, .pull_timeout = 300ms, .appsink_name = "frames", .owns_state = false}};
+      set_state_bounded(pipeline, GST_STATE_PLAYING);
+      source.start();
+      // The queue is full and the producer waits for room.
+      REQUIRE(wait_until([&] { return source.queued() == 1 && source.received() >= 1; }));
+      set_state_bounded(pipeline, GST_STATE_NULL);
+      REQUIRE(source.next().has_value());
+      CHECK_THROWS_AS(source.next(), Timeout);  // nothing more comes; bounded
+    });
+  }
+  SUBCASE("start() first, PLAYING from another thread") {
+    test::within(30s, [] {
+      const ElementRef pipeline = caller_pipeline(kCallerPipeline);
+      AppSinkSource<PF::I420> source{pipeline, {.appsink_name = "frames", .owns_state = false}};
+      std::thread caller([&] { set_state_bounded(pipeline, GST_STATE_PLAYING); });
+      const StreamSpec spec = source.start();
+      caller.join();
+      CHECK(spec.size == Size{64, 48});
+      for (int i = 0; i < 5; ++i) REQUIRE(source.next().has_value());
+      set_state_bounded(pipeline, GST_STATE_NULL);
+    });
+  }
+  SUBCASE("destroyed before start() while PLAYING, then NULL") {
+    test::within(30s, [] {
+      const ElementRef pipeline = caller_pipeline(kCallerPipeline);
+      {
+        AppSinkSource<PF::I420> source{
+            pipeline, {.max_buffers = 1, .appsink_name = "frames", .owns_state = false}};
+        set_state_bounded(pipeline, GST_STATE_PLAYING);
+        REQUIRE(wait_until([&] { return source.received() > 0; }));
+      }
+      set_state_bounded(pipeline, GST_STATE_NULL);
+    });
+  }
+  SUBCASE("stop(), the pipeline streams on, start() again") {
+    test::within(30s, [] {
+      const ElementRef pipeline = caller_pipeline(kCallerPipeline);
+      AppSinkSource<PF::I420> source{
+          pipeline, {.max_buffers = 1, .appsink_name = "frames", .owns_state = false}};
+      set_state_bounded(pipeline, GST_STATE_PLAYING);
+      source.start();
+      REQUIRE(source.next().has_value());
+      source.stop();
+      const std::uint64_t seen = source.received();
+      REQUIRE(wait_until([&] { return source.received() > seen + 3; }));  // not stalled
+      source.start();
+      REQUIRE(source.next().has_value());
+      set_state_bounded(pipeline, GST_STATE_NULL);
+    });
   }
 }

@@ -19,9 +19,11 @@
 
 #include "framepipe/convert/function_converter.hpp"
 #include "framepipe/convert/i420_packer.hpp"
+#include "framepipe/core/pipeline.hpp"
 #include "framepipe/core/writer.hpp"
 #include "framepipe/gst/app_src_sink.hpp"
 #include "framepipe/opencv/mat_view.hpp"
+#include "framepipe/sinks/null_sink.hpp"
 #include "support/gst_test_support.hpp"
 
 using namespace framepipe;
@@ -318,4 +320,80 @@ TEST_CASE("Reader: errors are typed; a reader destroyed mid-stream never hangs")
     Reader<PF::BGR24> reader{"videotestsrc is-live=true ! video/x-raw,framerate=1/30"};
     REQUIRE(reader.read().has_value());
   });
+}
+
+TEST_CASE("Reader: an error beside the end of the stream is an error, every time") {
+  for (int run = 0; run < 20; ++run) {
+    CAPTURE(run);
+    test::within(30s, [] {
+      Reader<PF::I420> reader{
+          "videotestsrc num-buffers=100 ! video/x-raw,format=I420,width=320,height=240 ! "
+          "identity error-after=50"};
+      int frames = 0;
+      try {
+        while (reader.read()) ++frames;
+        FAIL("read() ended without the error after ", frames, " frames");
+      } catch (const StreamError&) {
+      }
+      CHECK(frames < 50);
+    });
+  }
+}
+
+TEST_CASE("Reader: a Pipeline from an AppSinkSource ends with the error, not as a normal end") {
+  for (int run = 0; run < 10; ++run) {
+    CAPTURE(run);
+    test::within(30s, [] {
+      Pipeline p{AppSinkSource<PF::I420>{"videotestsrc num-buffers=100 ! "
+                                         "video/x-raw,format=I420,width=320,height=240 ! "
+                                         "identity error-after=50"},
+                 NullSink{}};
+      CHECK_THROWS_AS(p.run({.frames = 0}), StreamError);
+    });
+  }
+}
+
+TEST_CASE("Reader: a size it refuses is refused at start, and nothing leaks") {
+  CHECK_THROWS_AS(Reader<PF::I420>{"videotestsrc num-buffers=3 ! video/x-raw,width=40000,height=2"},
+                  InvalidArgument);
+  CHECK_THROWS_AS(
+      Reader<PF::BGR24>{"videotestsrc num-buffers=3 ! video/x-raw,width=40000,height=2"},
+      InvalidArgument);
+}
+
+TEST_CASE("Reader: an upstream that cannot give the format gets a videoconvert") {
+  // rawvideoparse offers only NV12; the BGR24 reader's appsink asks for I420.
+  Reader<PF::BGR24> reader{
+      "videotestsrc num-buffers=4 pattern=white ! video/x-raw,format=NV12,width=64,height=48 ! "
+      "rawvideoparse use-sink-caps=false format=nv12 width=64 height=48"};
+  CHECK(reader.source().converting());
+  int frames = 0;
+  while (auto frame = reader.read()) {
+    CHECK(max_error(frame->view(), {255, 255, 255}) <= 3);
+    ++frames;
+  }
+  CHECK(frames == 4);
+}
+
+TEST_CASE("Reader: untagged HD y4m written by Writer reads back as written (BT.601)") {
+  // y4m has no matrix: y4mdec states GStreamer's guess for HD (BT.709), 39 levels off the
+  // BT.601 framepipe writes, and ffmpeg and OpenCV read.
+  test::TempDir dir("reader_y4m");
+  const std::string path = (dir.path() / "hd.y4m").string();
+  write_file("y4menc ! filesink location=\"" + path + "\"", {1280, 720}, 3);
+  Reader<PF::BGR24> reader{"filesrc location=\"" + path + "\" ! y4mdec"};
+  REQUIRE(reader.source_spec().color.has_value());
+  CHECK(reader.source_spec().color->matrix == Matrix::BT601);
+  std::uint64_t i = 0;
+  while (auto frame = reader.read()) {
+    CHECK(max_error(frame->view(), colour_of(i)) <= 3);
+    ++i;
+  }
+  CHECK(i == 3);
+  // The caller's statement wins over the default.
+  Reader<PF::BGR24> stated{"filesrc location=\"" + path + "\" ! y4mdec", {.matrix = Matrix::BT709}};
+  CHECK(stated.source_spec().color->matrix == Matrix::BT709);
+  auto frame = stated.read();
+  REQUIRE(frame.has_value());
+  CHECK(max_error(frame->view(), colour_of(0)) > 10);  // read as BT.709: visibly off
 }

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -36,38 +37,11 @@
 #include "framepipe/gst/caps.hpp"
 #include "framepipe/gst/error.hpp"
 #include "framepipe/gst/runtime.hpp"
+#include "framepipe/gst/sample_ring.hpp"
 
 namespace framepipe {
 
 namespace detail {
-
-/// The colour of Y'CbCr frames as caps state it (`GstVideoColorimetry`): BT.601, BT.709 or
-/// BT.2020, limited or full. FCC counts as BT.601 and SMPTE 240M as BT.709 (their nearest);
-/// an unknown matrix as BT.601, framepipe's default.
-inline ColorSpec color_spec_of(const GstVideoColorimetry& c) {
-  ColorSpec color;
-  switch (c.matrix) {
-    case GST_VIDEO_COLOR_MATRIX_BT709:
-    case GST_VIDEO_COLOR_MATRIX_SMPTE240M:
-      color.matrix = Matrix::BT709;
-      break;
-    case GST_VIDEO_COLOR_MATRIX_BT2020:
-      color.matrix = Matrix::BT2020;
-      break;
-    default:
-      color.matrix = Matrix::BT601;
-      break;
-  }
-  color.range = c.range == GST_VIDEO_COLOR_RANGE_0_255 ? Range::Full : Range::Limited;
-  return color;
-}
-
-/// Where caps put the chroma: `jpeg` (centred) is Center; `mpeg2` and any other horizontally
-/// co-sited siting, or none stated, is Left (what decoders give).
-inline ChromaSite chroma_site_of(GstVideoChromaSite site) {
-  if (site == GST_VIDEO_CHROMA_SITE_JPEG) return ChromaSite::Center;
-  return ChromaSite::Left;
-}
 
 /// Whether two caps describe the same frames for a chain: format, size, matrix, range, siting.
 inline bool same_frames(const GstVideoInfo& a, const GstVideoInfo& b) {
@@ -133,8 +107,11 @@ inline ElementPtr parse_pipeline(const std::string& description, bool* link_erro
 ///   source.stop();
 /// \endcode
 /// The format: the appsink's caps say `format=F`; a `videoconvert` goes before it only when
-/// upstream cannot produce F (VideoConvert::Auto), else NotNegotiated. Time: each frame's pts and
-/// duration are its buffer's (a missing duration is one frame period). Caps changes mid-stream
+/// upstream cannot produce F (VideoConvert::Auto), else NotNegotiated. Time: each frame's pts is
+/// its buffer's stream time (`gst_segment_to_stream_time`: the pts with the segment applied), the
+/// presentation timeline ffprobe, ffplay and VLC show -- an MP4 with B-frames starts at 0, not at
+/// its edit list's shift -- and its duration the buffer's (a missing duration is one frame
+/// period). Caps changes mid-stream
 /// (another size, format, matrix, range or siting) are refused: next() throws StreamError naming
 /// the old and the new caps. Errors of the pipeline become the typed exceptions of gst/error.hpp.
 /// Lent frames must be released before the source is destroyed; at most kMaxLent at once.
@@ -153,13 +130,18 @@ class AppSinkSource {
   /// (empty description, max_buffers 0, a bad appsink_name, owns_state false), MissingElement or
   /// ParseError.
   explicit AppSinkSource(std::string upstream_description, Options options = {})
-      : state_(std::make_unique<State>(std::move(options))) {
+      : state_(std::make_shared<State>(std::move(options))) {
     if (!state_->options.owns_state) {
       throw InvalidArgument(
           "framepipe::AppSinkSource: owns_state = false is for attaching to a caller's "
           "pipeline; a pipeline the source builds is always driven by the source");
     }
-    state_->build_from(std::move(upstream_description));
+    try {
+      state_->build_from(std::move(upstream_description));
+    } catch (...) {
+      state_->close();
+      throw;
+    }
   }
 
   /// Attaches to the appsink named `options.appsink_name` inside a pipeline the caller built
@@ -167,15 +149,27 @@ class AppSinkSource {
   /// none); it drives the pipeline's state and reads its bus unless `options.owns_state` is false.
   /// Throws InvalidArgument when `pipeline` is not a GstPipeline or has no such appsink.
   explicit AppSinkSource(ElementRef pipeline, Options options = {})
-      : state_(std::make_unique<State>(std::move(options))) {
-    state_->attach(std::move(pipeline));
+      : state_(std::make_shared<State>(std::move(options))) {
+    try {
+      state_->attach(std::move(pipeline));
+    } catch (...) {
+      state_->close();
+      throw;
+    }
   }
 
   AppSinkSource(AppSinkSource&&) noexcept = default;
-  AppSinkSource& operator=(AppSinkSource&&) noexcept = default;
-  /// Stops the stream (bounded: the queue is flushed and the pipeline set to NULL) and never
-  /// throws.
-  ~AppSinkSource() = default;
+  AppSinkSource& operator=(AppSinkSource&& other) noexcept {
+    if (this != &other) {
+      close();
+      state_ = std::move(other.state_);
+    }
+    return *this;
+  }
+  /// Stops the stream (bounded: the queue is flushed and, unless the caller owns the pipeline's
+  /// state, the pipeline set to NULL), lets go of the appsink's callbacks, and never throws. A
+  /// streaming thread still inside a callback keeps the shared state alive until it leaves.
+  ~AppSinkSource() { close(); }
 
   /// Sets the pipeline PLAYING and waits for the first frame (at most pull_timeout) to learn the
   /// format: returns F, the size, the rate (`framerate` of the caps; a variable rate, 0/1, is
@@ -204,11 +198,13 @@ class AppSinkSource {
     if (state_) state_->interrupt();
   }
 
-  /// Frames dropped before they were lent (`drop` with a full queue), over the source's life.
+  /// Frames dropped before they were lent (a drop policy with a full queue), over the source's
+  /// life.
   StageCounters counters() const { return {dropped()}; }
   /// As counters().dropped. Safe from any thread that does not move or destroy the source.
   std::uint64_t dropped() const { return state("dropped").dropped.load(std::memory_order_relaxed); }
-  /// Frames the appsink received so far, over the source's life (lent, queued or dropped).
+  /// Frames the appsink received so far, over the source's life (lent, queued, dropped, or let
+  /// go while the source was stopped); a frame waiting inside the appsink counts once it is taken.
   std::uint64_t received() const {
     return state("received").received.load(std::memory_order_relaxed);
   }
@@ -216,7 +212,7 @@ class AppSinkSource {
   std::size_t queued() const {
     const State& s = state("queued");
     const std::lock_guard lock(s.mutex);
-    return s.count;
+    return s.ring.size();
   }
   /// Frames lent out right now (at most kMaxLent).
   std::size_t lent() const {
@@ -232,6 +228,10 @@ class AppSinkSource {
   bool converting() const { return state("converting").converting; }
   /// The caps of the stream, as a string ("" before start()).
   const std::string& caps() const { return state("caps").caps; }
+  /// The caps upstream produced, before the videoconvert start() inserted (caps() when none was
+  /// inserted, "" before start()): says what a conversion to F took away, such as 4:4:4 or 4:2:2
+  /// chroma halved into I420 (which start() also reports as a warning through on_log).
+  const std::string& upstream_caps() const { return state("upstream_caps").upstream_caps; }
   /// The whole GstPipeline (appsink included).
   ElementRef pipeline() const { return ElementRef::ref(state("pipeline").pipeline.get()); }
   /// The pipeline's element named `name` (`gst_bin_get_by_name`). Throws InvalidArgument when
@@ -257,7 +257,9 @@ class AppSinkSource {
     std::uint32_t generation = 0;
   };
 
-  struct State {
+  /// Everything the source shares with GStreamer's streaming thread. The appsink's callbacks hold
+  /// a shared_ptr to it (freed by their destroy notify), so it outlives a callback in progress.
+  struct State : std::enable_shared_from_this<State> {
     Options options;
     std::string description;  // upstream, description mode only ("" when attached)
     bool attached = false;
@@ -269,11 +271,11 @@ class AppSinkSource {
     // Shared with the streaming thread (new_sample, eos) and release() from any thread.
     mutable std::mutex mutex;
     std::condition_variable ready;  // a frame was queued, EOS came, interrupt()
-    std::condition_variable space;  // a frame left a full queue, or the stream is flushing
-    std::vector<GstSample*> queue;  // ring of options.max_buffers
-    std::size_t head = 0, count = 0;
+    detail::SampleRing ring;
     bool eos = false;
-    bool flushing = true;
+    // Between stop() and start(): frames that arrive are let go. Attached with owns_state false,
+    // the source accepts frames from the start (the caller may set PLAYING before start()).
+    bool stopped = true;
     std::array<Slot, kMaxLent> slots{};
     std::atomic<std::uint64_t> received{0}, dropped{0};
     std::atomic<bool> interrupted{false};
@@ -285,28 +287,33 @@ class AppSinkSource {
     GstCaps* current_caps = nullptr;  // compared by pointer first; owned (ref)
     GstVideoInfo info{};
     std::string caps;
+    std::string upstream_caps;
     std::uint64_t period = 0;
     StreamSpec spec{};
     std::exception_ptr failure;
 
-    explicit State(Options o) : options(std::move(o)) {
-      if (options.max_buffers == 0) {
-        throw InvalidArgument("framepipe::AppSinkSource: max_buffers must be at least 1");
-      }
+    explicit State(Options o) : options(std::move(o)), ring(checked_capacity(options)) {
       if (!detail::is_element_name_token(options.appsink_name)) {
         throw InvalidArgument("framepipe::AppSinkSource: AppSinkSourceOptions::appsink_name \"" +
                               options.appsink_name +
                               "\" is not an element name token (use letters, digits, '_' and '-')");
       }
-      queue.assign(options.max_buffers, nullptr);
       ensure_gstreamer_initialized();
+    }
+
+    static std::size_t checked_capacity(const Options& o) {
+      if (o.max_buffers == 0) {
+        throw InvalidArgument("framepipe::AppSinkSource: max_buffers must be at least 1");
+      }
+      return o.max_buffers;
     }
     State(const State&) = delete;
     State& operator=(const State&) = delete;
 
     ~State() {
-      stop();
-      release_callbacks();
+      // The last owner is gone: AppSinkSource's destructor closed the stream, and the appsink's
+      // callbacks (whose box held a reference) are released. This may run on a streaming thread
+      // (appsink frees the box when its last callback returns), so it only frees memory.
       const std::lock_guard lock(mutex);
       for (Slot& slot : slots) unmap(slot);
       if (current_caps != nullptr) gst_caps_unref(current_caps);
@@ -327,7 +334,8 @@ class AppSinkSource {
     }
 
     std::string appsink_description(bool with_convert) const {
-      return description + (with_convert ? " ! videoconvert" : "") +
+      return description +
+             (with_convert ? " ! videoconvert name=" + options.appsink_name + "_convert" : "") +
              " ! appsink name=" + options.appsink_name +
              " caps=\"video/x-raw,format=" + std::string(format_info(F).gst_name) +
              "\" sync=" + (options.sync ? "true" : "false") + " enable-last-sample=false";
@@ -366,6 +374,53 @@ class AppSinkSource {
       }
     }
 
+    /// The caps at the sink pad of the videoconvert start() inserted ("" when unknown).
+    std::string caps_before_convert() const {
+      const std::string name = options.appsink_name + "_convert";
+      detail::ElementPtr convert(gst_bin_get_by_name(GST_BIN(pipeline.get()), name.c_str()));
+      if (!convert) return "";
+      detail::GstObjectPtr<GstPad> pad(gst_element_get_static_pad(convert.get(), "sink"));
+      detail::CapsPtr current(pad ? gst_pad_get_current_caps(pad.get()) : nullptr);
+      return current ? detail::take_gchar(gst_caps_to_string(current.get())) : "";
+    }
+
+    /// Says so (on_log, Warning) when the inserted videoconvert subsamples the chroma upstream
+    /// gave at a finer resolution (4:4:4 or 4:2:2 into 4:2:0): resolution is not thrown away
+    /// silently.
+    void warn_if_chroma_lost() const {
+      if (upstream_caps.empty()) return;
+      const detail::CapsPtr upstream(gst_caps_from_string(upstream_caps.c_str()));
+      GstVideoInfo native;
+      if (!upstream || !gst_video_info_from_caps(&native, upstream.get())) return;
+      const GstVideoFormatInfo* from = native.finfo;
+      const GstVideoFormatInfo* to = info.finfo;
+      if (GST_VIDEO_FORMAT_INFO_N_COMPONENTS(from) < 3 ||
+          GST_VIDEO_FORMAT_INFO_N_COMPONENTS(to) < 3 ||
+          (GST_VIDEO_FORMAT_INFO_W_SUB(from, 1) >= GST_VIDEO_FORMAT_INFO_W_SUB(to, 1) &&
+           GST_VIDEO_FORMAT_INFO_H_SUB(from, 1) >= GST_VIDEO_FORMAT_INFO_H_SUB(to, 1))) {
+        return;
+      }
+      const std::string message =
+          "framepipe::AppSinkSource: upstream gives " +
+          std::string(gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&native))) +
+          ", whose chroma videoconvert subsamples to " + std::string(format_info(F).gst_name) +
+          "'s: half the chroma resolution is lost";
+      if (!options.on_log) {
+        std::fprintf(stderr, "%s\n", message.c_str());
+        return;
+      }
+      try {
+        options.on_log(LogLevel::Warning, message);
+      } catch (...) {  // a log line is not worth an exception
+      }
+    }
+
+    /// The caps the appsink accepts, as a string (`gst_app_sink_get_caps`).
+    std::string accepted_caps() const {
+      detail::CapsPtr accepted(appsink ? gst_app_sink_get_caps(appsink.get()) : nullptr);
+      return accepted ? detail::take_gchar(gst_caps_to_string(accepted.get())) : "any";
+    }
+
     NotNegotiated not_negotiated(bool tried_convert, const std::string& detail) const {
       return NotNegotiated(
           options.appsink_name,
@@ -380,6 +435,10 @@ class AppSinkSource {
       }
       attached = true;
       use_pipeline(detail::ElementPtr(given.release()));
+      if (!options.owns_state) {
+        const std::lock_guard lock(mutex);
+        stopped = false;
+      }
       GstCaps* existing = gst_app_sink_get_caps(appsink.get());
       if (existing == nullptr) {
         const std::string text = "video/x-raw,format=" + std::string(format_info(F).gst_name);
@@ -405,9 +464,21 @@ class AppSinkSource {
       GstAppSinkCallbacks callbacks{};
       callbacks.eos = &State::on_eos;
       callbacks.new_sample = &State::on_new_sample;
-      gst_app_sink_set_callbacks(appsink.get(), &callbacks, this, nullptr);
+      // The box keeps the state alive while appsink may call back; appsink frees it (destroy
+      // notify) when the callbacks are replaced or the appsink is finalized.
+      gst_app_sink_set_callbacks(appsink.get(), &callbacks,
+                                 new std::shared_ptr<State>(this->shared_from_this()),
+                                 &State::free_box);
       bus.reset(gst_element_get_bus(p.get()));
       pipeline = std::move(p);
+    }
+
+    static void free_box(gpointer box) noexcept {
+      delete static_cast<std::shared_ptr<State>*>(box);
+    }
+
+    static State& unbox(gpointer box) noexcept {
+      return **static_cast<std::shared_ptr<State>*>(box);
     }
 
     void release_callbacks() noexcept {
@@ -416,45 +487,78 @@ class AppSinkSource {
       gst_app_sink_set_callbacks(appsink.get(), &none, nullptr, nullptr);
     }
 
+    /// The source's end: stop(), then the appsink is let go. A caller's pipeline that streams on
+    /// without the source is not stalled: its appsink drops what nobody pulls.
+    void close() noexcept {
+      stop();
+      release_callbacks();
+      if (attached && appsink) {
+        gst_app_sink_set_drop(appsink.get(), TRUE);
+        discard_pending();
+      }
+    }
+
+    /// Lets go of the frame waiting in the appsink (Block with a full queue), so that its
+    /// streaming thread goes on.
+    void discard_pending() noexcept {
+      if (!appsink) return;
+      while (GstSample* sample = gst_app_sink_try_pull_sample(appsink.get(), 0)) {
+        received.fetch_add(1, std::memory_order_relaxed);
+        gst_sample_unref(sample);
+      }
+    }
+
     // ---- the streaming thread
     // --------------------------------------------------------------------
 
-    static GstFlowReturn on_new_sample(GstAppSink* sink, gpointer user_data) noexcept {
-      auto* self = static_cast<State*>(user_data);
-      GstSample* sample = gst_app_sink_try_pull_sample(sink, 0);
-      if (sample == nullptr) return GST_FLOW_OK;
-      self->received.fetch_add(1, std::memory_order_relaxed);
-      std::unique_lock lock(self->mutex);
-      const std::size_t capacity = self->queue.size();
-      while (!self->flushing && self->count == capacity) {
-        if (self->options.drop) {
-          gst_sample_unref(std::exchange(self->queue[self->head], nullptr));
-          self->head = (self->head + 1) % capacity;
-          --self->count;
-          self->dropped.fetch_add(1, std::memory_order_relaxed);
-        } else {
-          self->space.wait(lock);
-        }
-      }
-      if (self->flushing) {
+    static GstFlowReturn on_new_sample(GstAppSink*, gpointer box) noexcept {
+      State& self = unbox(box);
+      std::unique_lock lock(self.mutex);
+      if (self.stopped) {
+        // Nobody reads: let the frame go. A pipeline the source drives is on its way to NULL; a
+        // caller's pipeline streams on.
         lock.unlock();
-        gst_sample_unref(sample);
-        return GST_FLOW_FLUSHING;
+        self.discard_pending();
+        return self.options.owns_state ? GST_FLOW_FLUSHING : GST_FLOW_OK;
       }
-      self->queue[(self->head + self->count) % capacity] = sample;
-      ++self->count;
+      const bool added = self.fill();
       lock.unlock();
-      self->ready.notify_one();
+      if (added) self.ready.notify_one();
       return GST_FLOW_OK;
     }
 
-    static void on_eos(GstAppSink*, gpointer user_data) noexcept {
-      auto* self = static_cast<State*>(user_data);
-      {
-        const std::lock_guard lock(self->mutex);
-        self->eos = true;
+    /// Moves the frames the appsink holds into the ring, by the backpressure policy; true when
+    /// one was added. With Block and a full ring the frame stays in the appsink (max-buffers 1),
+    /// so its streaming thread waits inside appsink, where a flush or a state change wakes it;
+    /// next() pulls it when it takes a frame out. Called with the lock held, from either thread.
+    bool fill() noexcept {
+      bool added = false;
+      for (;;) {
+        if (ring.full() && options.backpressure == Backpressure::Block) return added;
+        GstSample* sample = gst_app_sink_try_pull_sample(appsink.get(), 0);
+        if (sample == nullptr) return added;
+        received.fetch_add(1, std::memory_order_relaxed);
+        if (ring.full()) {
+          dropped.fetch_add(1, std::memory_order_relaxed);
+          if (options.backpressure == Backpressure::DropNewest) {
+            gst_sample_unref(sample);
+            continue;
+          }
+          ring.drop_front();
+        }
+        ring.push(sample);
+        added = true;
       }
-      self->ready.notify_one();
+    }
+
+    static void on_eos(GstAppSink*, gpointer box) noexcept {
+      State& self = unbox(box);
+      {
+        const std::lock_guard lock(self.mutex);
+        if (self.stopped) return;  // the end of a stream nobody reads
+        self.eos = true;
+      }
+      self.ready.notify_one();
     }
 
     // ---- the caller's thread
@@ -487,8 +591,10 @@ class AppSinkSource {
       interrupted.store(false, std::memory_order_release);
       {
         const std::lock_guard lock(mutex);
-        flushing = false;
-        eos = false;
+        stopped = false;
+        // A pipeline the source drives starts a new stream here; a caller's may have queued
+        // frames, or even ended, before start().
+        if (options.owns_state) eos = false;
       }
       streaming = true;
       if (options.owns_state &&
@@ -500,13 +606,16 @@ class AppSinkSource {
             StreamError(detail::object_name(GST_OBJECT_CAST(pipeline.get())),
                         "the pipeline could not be set to PLAYING", "")));
       }
-      // A reference of its own: with `drop`, the streaming thread may drop the queued sample
-      // while its caps are read here.
+      // A reference of its own: with a drop policy, the streaming thread may drop the queued
+      // sample while its caps are read here.
       const detail::SamplePtr first(wait_front("start", Front::Peek));
       if (first == nullptr) {
-        fail(std::make_exception_ptr(
-            StreamError(options.appsink_name,
-                        "the stream ended before its first frame, so its format is unknown", "")));
+        fail(std::make_exception_ptr(StreamError(
+            options.appsink_name,
+            "the stream ended before its first frame, so its format is unknown (the appsink "
+            "accepts " +
+                accepted_caps() + ")",
+            "")));
       }
       GstCaps* sample_caps = gst_sample_get_caps(first.get());
       if (sample_caps == nullptr || !gst_video_info_from_caps(&info, sample_caps)) {
@@ -528,24 +637,88 @@ class AppSinkSource {
       spec.format = F;
       spec.size = {static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)),
                    static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info))};
+      try {
+        check_frame_size(spec.size);  // refused here, before a frame is mapped
+      } catch (const InvalidArgument&) {
+        fail(std::current_exception());
+      }
       spec.fps = GST_VIDEO_INFO_FPS_N(&info) > 0 && GST_VIDEO_INFO_FPS_D(&info) > 0
                      ? FrameRate{GST_VIDEO_INFO_FPS_N(&info), GST_VIDEO_INFO_FPS_D(&info)}
                      : FrameRate{30, 1};
       if constexpr (format_info(F).yuv) {
-        spec.color = detail::color_spec_of(info.colorimetry);
+        spec.color = stated_color(sample_caps);
         spec.chroma_site = detail::chroma_site_of(GST_VIDEO_INFO_CHROMA_SITE(&info));
       }
       period = FrameTime::at(0, spec.fps).duration;
+      upstream_caps = converting ? caps_before_convert() : caps;
+      if (converting) warn_if_chroma_lost();
       return spec;
+    }
+
+    /// The colour of the stream: the caller's matrix and range (options) over the caps'. The
+    /// caps' `colorimetry` is read as written (gst_video_info_from_caps replaces a colorimetry
+    /// with an unknown matrix, `1:0:0:0`, by the default for the size, dropping its full range).
+    /// A matrix the caps do not state, or one made by y4mdec (y4m has no matrix; y4mdec states
+    /// GStreamer's guess by size, BT.709 for HD, which a tag cannot be told from), is framepipe's
+    /// default, BT.601: what ffmpeg and OpenCV read, and what framepipe writes.
+    ColorSpec stated_color(GstCaps* sample_caps) const {
+      GstVideoColorimetry stated = info.colorimetry;
+      bool matrix_stated = false;
+      const GstStructure* s = gst_caps_get_structure(sample_caps, 0);
+      const gchar* text = s != nullptr ? gst_structure_get_string(s, "colorimetry") : nullptr;
+      GstVideoColorimetry parsed{};
+      if (text != nullptr && gst_video_colorimetry_from_string(&parsed, text)) {
+        if (parsed.range != GST_VIDEO_COLOR_RANGE_UNKNOWN) stated.range = parsed.range;
+        matrix_stated = parsed.matrix != GST_VIDEO_COLOR_MATRIX_UNKNOWN;
+        if (matrix_stated) stated.matrix = parsed.matrix;
+      }
+      ColorSpec color = detail::color_spec_of(stated);
+      if (!matrix_stated || has_element("y4mdec")) {
+        color.matrix = default_color_spec(spec.size).matrix;
+      }
+      if (options.matrix) color.matrix = *options.matrix;
+      if (options.range) color.range = *options.range;
+      return color;
+    }
+
+    /// Whether the pipeline holds (at any depth, decodebin's children included) an element made
+    /// by the factory `factory`.
+    bool has_element(const char* factory) const {
+      bool found = false;
+      GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline.get()));
+      GValue item = G_VALUE_INIT;
+      bool done = false;
+      while (!done && !found) {
+        switch (gst_iterator_next(it, &item)) {
+          case GST_ITERATOR_OK: {
+            GstElementFactory* f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
+            found = f != nullptr &&
+                    std::string_view(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f))) == factory;
+            g_value_reset(&item);
+            break;
+          }
+          case GST_ITERATOR_RESYNC:
+            gst_iterator_resync(it);
+            break;
+          default:
+            done = true;
+            break;
+        }
+      }
+      g_value_unset(&item);
+      gst_iterator_free(it);
+      return found;
     }
 
     /// What wait_front() does with the frame at the queue's front.
     enum class Front { Peek, Take };
 
-    /// Waits until the queue's front holds a frame, EOS (null), an error, interrupt() or
-    /// pull_timeout (thrown). The frame is returned with a reference the caller owns: a new one
-    /// (Peek: it stays queued) or the queue's (Take: it leaves the queue). Either happens under
-    /// the lock, since with `drop` the streaming thread may drop the front at any moment.
+    /// Waits until the queue's front holds a frame, the end of the stream (null), an error,
+    /// interrupt() or pull_timeout (thrown). The frame is returned with a reference the caller
+    /// owns: a new one (Peek: it stays queued) or the queue's (Take: it leaves the queue, and the
+    /// frame waiting in the appsink takes its place). Either happens under the lock, since with a
+    /// drop policy the streaming thread may drop the front at any moment. The bus is read before
+    /// an EOS counts: an error and the EOS it caused may both be pending, and the error wins.
     GstSample* wait_front(const char* what, Front front) {
       const auto started = std::chrono::steady_clock::now();
       std::unique_lock lock(mutex);
@@ -555,29 +728,31 @@ class AppSinkSource {
           throw Interrupted(std::string("framepipe::AppSinkSource: ") + what +
                             "() interrupted (interrupt() was called)");
         }
-        if (count > 0) {
-          GstSample* sample = queue[head];
-          if (front == Front::Peek) return gst_sample_ref(sample);
-          queue[head] = nullptr;
-          head = (head + 1) % queue.size();
-          --count;
-          lock.unlock();
-          space.notify_one();
+        if (ring.empty()) fill();
+        if (!ring.empty()) {
+          if (front == Front::Peek) return gst_sample_ref(ring.front());
+          GstSample* sample = ring.take_front();
+          fill();
           return sample;
         }
-        if (eos) return nullptr;
+        const bool at_end = eos;
         lock.unlock();
         read_bus();
+        if (at_end) return nullptr;
         if (options.pull_timeout.count() > 0 &&
             std::chrono::steady_clock::now() - started >= options.pull_timeout) {
-          fail(std::make_exception_ptr(Timeout(
+          Timeout timeout(
               options.pull_timeout, "no frame reached appsink \"" + options.appsink_name + "\"",
               "upstream produced nothing (a live source that stalled, a server that does not "
               "answer, a file with no video stream?); raise AppSinkSourceOptions::pull_timeout "
-              "if it is only slow")));
+              "if it is only slow");
+          // start() cannot go on without a first frame; next() leaves the stream open, and the
+          // caller may read on.
+          if (front == Front::Peek) fail(std::make_exception_ptr(std::move(timeout)));
+          throw timeout;
         }
         lock.lock();
-        if (count == 0 && !eos && !interrupted.load(std::memory_order_acquire)) {
+        if (ring.empty() && !eos && !interrupted.load(std::memory_order_acquire)) {
           ready.wait_for(lock, kBusPollInterval);
         }
       }
@@ -628,6 +803,16 @@ class AppSinkSource {
         fail(std::make_exception_ptr(
             StreamError(options.appsink_name, "gst_video_frame_map() failed for a frame", "")));
       }
+      try {
+        return lend_mapped(slot, free_slot, buffer, std::move(owned));
+      } catch (...) {
+        gst_video_frame_unmap(&slot.frame);  // the slot never owned the sample
+        throw;
+      }
+    }
+
+    std::optional<LentFrame<F>> lend_mapped(Slot& slot, std::size_t free_slot, GstBuffer* buffer,
+                                            detail::SamplePtr owned) {
       std::array<std::uint8_t*, 3> planes{};
       std::array<std::size_t, 3> strides{};
       for (int p = 0; p < FrameView<F>::plane_count; ++p) {
@@ -642,7 +827,8 @@ class AppSinkSource {
       time.index = index++;
       const GstClockTime pts = GST_BUFFER_PTS(buffer);
       const GstClockTime duration = GST_BUFFER_DURATION(buffer);
-      time.pts = GST_CLOCK_TIME_IS_VALID(pts) ? pts : time.index * period;
+      time.pts =
+          GST_CLOCK_TIME_IS_VALID(pts) ? stream_time_of(owned.get(), pts) : time.index * period;
       time.duration = GST_CLOCK_TIME_IS_VALID(duration) ? duration : period;
       std::uint32_t generation = 0;
       {
@@ -650,7 +836,21 @@ class AppSinkSource {
         slot.sample = owned.release();
         generation = ++slot.generation;
       }
+
       return LentFrame<F>(view, time, &State::release_slot, this, token_of(free_slot, generation));
+    }
+
+    /// `pts` on the timeline players show: the stream time of the buffer in its sample's segment
+    /// (`gst_segment_to_stream_time_full`), so an MP4 edit list, which qtdemux applies through
+    /// the segment, starts the stream at 0 as in ffprobe and VLC; 0 for a buffer before the
+    /// segment's start; the raw pts when the sample has no TIME segment.
+    static GstClockTime stream_time_of(GstSample* sample, GstClockTime pts) noexcept {
+      const GstSegment* segment = gst_sample_get_segment(sample);
+      if (segment == nullptr || segment->format != GST_FORMAT_TIME) return pts;
+      guint64 stream_time = 0;
+      const int sign = gst_segment_to_stream_time_full(segment, GST_FORMAT_TIME, pts, &stream_time);
+      if (sign > 0) return stream_time;
+      return sign < 0 ? 0 : pts;
     }
 
     static void* token_of(std::size_t slot, std::uint32_t generation) noexcept {
@@ -739,17 +939,17 @@ class AppSinkSource {
     void stop() noexcept {
       {
         const std::lock_guard lock(mutex);
-        flushing = true;
+        stopped = true;
       }
-      space.notify_all();
       ready.notify_all();
       if (pipeline && options.owns_state) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
-      const std::lock_guard lock(mutex);
-      for (; count > 0; --count) {
-        gst_sample_unref(std::exchange(queue[head], nullptr));
-        head = (head + 1) % queue.size();
+      {
+        const std::lock_guard lock(mutex);
+        ring.clear();
+        // A caller's pipeline may go on; its next start() begins with what arrives then.
+        if (!options.owns_state) eos = false;
       }
-      head = 0;
+      if (!options.owns_state) discard_pending();
       if (streaming && !failure) ended = true;
       streaming = false;
     }
@@ -765,7 +965,11 @@ class AppSinkSource {
     return const_cast<AppSinkSource*>(this)->state(what);
   }
 
-  std::unique_ptr<State> state_;
+  void close() noexcept {
+    if (state_) state_->close();
+  }
+
+  std::shared_ptr<State> state_;
 };
 
 static_assert(Source<AppSinkSource<PixelFormat::I420>>);

@@ -63,6 +63,39 @@ inline GstVideoColorimetry colorimetry_of(ColorSpec color) {
   return c;
 }
 
+namespace detail {
+
+/// The colour of Y'CbCr frames as caps state it (`GstVideoColorimetry`; the inverse of
+/// colorimetry_of() for matrix and range): BT.601, BT.709 or BT.2020, limited or full. FCC counts
+/// as BT.601 and SMPTE 240M as BT.709 (their nearest); an unknown matrix as BT.601, framepipe's
+/// default.
+inline ColorSpec color_spec_of(const GstVideoColorimetry& c) {
+  ColorSpec color;
+  switch (c.matrix) {
+    case GST_VIDEO_COLOR_MATRIX_BT709:
+    case GST_VIDEO_COLOR_MATRIX_SMPTE240M:
+      color.matrix = Matrix::BT709;
+      break;
+    case GST_VIDEO_COLOR_MATRIX_BT2020:
+      color.matrix = Matrix::BT2020;
+      break;
+    default:
+      color.matrix = Matrix::BT601;
+      break;
+  }
+  color.range = c.range == GST_VIDEO_COLOR_RANGE_0_255 ? Range::Full : Range::Limited;
+  return color;
+}
+
+/// Where caps put the chroma: `jpeg` (centred) is Center; `mpeg2` and any other horizontally
+/// co-sited siting, or none stated, is Left (what decoders give).
+inline ChromaSite chroma_site_of(GstVideoChromaSite site) {
+  if (site == GST_VIDEO_CHROMA_SITE_JPEG) return ChromaSite::Center;
+  return ChromaSite::Left;
+}
+
+}  // namespace detail
+
 /// The GstVideoInfo of the frames `spec` describes (`gst_video_info_set_format()`): progressive,
 /// square pixels, the rate of `spec`; for Y'CbCr formats the colorimetry of stated_color_spec()
 /// and the chroma siting of `spec.chroma_site` (`jpeg`, centred between its 2x2 luma samples, is

@@ -43,12 +43,13 @@ requires(is_rgb_family(F)) struct ReaderChain<F, Converters...> {
 }  // namespace detail
 
 /// Reads frames of format `F` from a GStreamer source, one read() at a time, then passes them
-/// through `Converters...` (the caller's own, optional):
+/// through `Converters...` (the caller's own, optional). FrameTime::pts is the buffer's stream time
+/// (the pts with its segment applied), the timeline ffprobe and players show; see AppSinkSource.
 /// \code
 ///   Reader<PixelFormat::BGR24> reader{"filesrc location=in.webm ! decodebin"};
 ///   while (auto frame = reader.read()) {        // std::nullopt at the end of the stream
 ///     FrameView<PixelFormat::BGR24> v = frame->view();
-///     FrameTime t = frame->time();               // the buffer's pts and duration
+///     FrameTime t = frame->time();               // stream time: what players show
 ///     cv::Mat m = mat_of(v);                     // no copy
 ///   }
 /// \endcode
@@ -106,7 +107,7 @@ class Reader {
   /// The stream as the source found it in the caps: its format (I420 for the RGB family), size,
   /// rate, colour (matrix and range) and chroma siting.
   const StreamSpec& source_spec() const { return source_spec_; }
-  /// Frames read, time spent, and frames the source dropped (AppSinkSourceOptions::drop).
+  /// Frames read, time spent, and frames the source dropped (AppSinkSourceOptions::backpressure).
   Stats stats() const { return impl_.stats(); }
   /// The AppSinkSource (its pipeline, counters, interrupt()).
   Source& source() { return impl_.source(); }
