@@ -32,12 +32,15 @@
 #include "framepipe/core/stage.hpp"
 #include "framepipe/core/stats.hpp"
 #include "framepipe/gst/app_sink_source_options.hpp"
-#include "framepipe/gst/app_src_sink.hpp"
 #include "framepipe/gst/bus.hpp"
 #include "framepipe/gst/caps.hpp"
+#include "framepipe/gst/diagnostics.hpp"
 #include "framepipe/gst/error.hpp"
+#include "framepipe/gst/parse.hpp"
+#include "framepipe/gst/pipeline_control.hpp"
 #include "framepipe/gst/runtime.hpp"
 #include "framepipe/gst/sample_ring.hpp"
+#include "framepipe/gst/stage_state.hpp"
 
 namespace framepipe {
 
@@ -51,46 +54,6 @@ inline bool same_frames(const GstVideoInfo& a, const GstVideoInfo& b) {
          a.colorimetry.matrix == b.colorimetry.matrix &&
          a.colorimetry.range == b.colorimetry.range &&
          GST_VIDEO_INFO_CHROMA_SITE(&a) == GST_VIDEO_INFO_CHROMA_SITE(&b);
-}
-
-/// Parses `description` (`gst_parse_launch_full`) into a pipeline; throws MissingElement or
-/// ParseError as AppSrcSink does, LINK errors included (`link_error` is then set instead when
-/// not null).
-inline ElementPtr parse_pipeline(const std::string& description, bool* link_error = nullptr) {
-  GstParseContext* context = gst_parse_context_new();
-  GError* raw_error = nullptr;
-  GstElement* parsed =
-      gst_parse_launch_full(description.c_str(), context, GST_PARSE_FLAG_FATAL_ERRORS, &raw_error);
-  const GErrorPtr error(raw_error);
-  ElementPtr element(parsed != nullptr ? GST_ELEMENT(gst_object_ref_sink(parsed)) : nullptr);
-  std::string missing;
-  if (gchar** names = gst_parse_context_get_missing_elements(context); names != nullptr) {
-    for (gchar** n = names; *n != nullptr; ++n) {
-      missing += (missing.empty() ? "" : ", ") + std::string(*n);
-    }
-    g_strfreev(names);
-  }
-  gst_parse_context_free(context);
-  if (error || !element) {
-    const std::string message = error ? error->message : "gst_parse_launch_full() failed";
-    if (error && error->domain == GST_PARSE_ERROR) {
-      if (error->code == GST_PARSE_ERROR_NO_SUCH_ELEMENT) {
-        throw MissingElement(missing.empty() ? std::string("?") : missing, message);
-      }
-      if (error->code == GST_PARSE_ERROR_LINK && link_error != nullptr) {
-        *link_error = true;
-        return nullptr;
-      }
-    }
-    throw ParseError(description, message);
-  }
-  if (!GST_IS_PIPELINE(element.get())) {
-    // A single element parses to itself; put it in a pipeline.
-    GstElement* pipeline = gst_pipeline_new(nullptr);
-    gst_bin_add(GST_BIN(pipeline), element.release());
-    element.reset(GST_ELEMENT(gst_object_ref_sink(pipeline)));
-  }
-  return element;
 }
 
 }  // namespace detail
@@ -237,18 +200,12 @@ class AppSinkSource {
   /// The pipeline's element named `name` (`gst_bin_get_by_name`). Throws InvalidArgument when
   /// there is none.
   ElementRef element(std::string_view name) const {
-    const std::string n(name);
-    GstElement* found = gst_bin_get_by_name(GST_BIN(state("element").pipeline.get()), n.c_str());
-    if (found == nullptr) {
-      throw InvalidArgument("framepipe::AppSinkSource: the pipeline has no element named \"" + n +
-                            "\"");
-    }
-    return ElementRef::adopt(found);
+    return detail::element_by_name(state("element").pipeline.get(), name,
+                                   "framepipe::AppSinkSource");
   }
 
  private:
   static constexpr std::chrono::milliseconds kBusPollInterval{50};
-  static constexpr GstClockTime kErrorGrace = 1 * GST_SECOND;
 
   /// One lent frame: the sample that owns the buffer, and its mapping.
   struct Slot {
@@ -328,7 +285,7 @@ class AppSinkSource {
       }
       // The description before a sink that takes anything, so that its own mistakes (syntax,
       // missing elements, links within it) are reported as its own.
-      (void)detail::parse_pipeline(upstream + " ! fakesink");
+      (void)detail::parse_launch(upstream + " ! fakesink");
       description = std::move(upstream);
       build(options.convert == VideoConvert::Always);
     }
@@ -344,8 +301,8 @@ class AppSinkSource {
     /// Builds the pipeline with or without videoconvert; false when linking to the appsink
     /// failed (and no pipeline was made).
     bool try_build(bool with_convert) {
-      bool link_error = false;
-      detail::ElementPtr p = detail::parse_pipeline(appsink_description(with_convert), &link_error);
+      detail::ElementPtr p =
+          detail::parse_launch(appsink_description(with_convert), detail::OnLinkError::ReturnEmpty);
       if (!p) return false;
       release_callbacks();
       use_pipeline(std::move(p));
@@ -597,14 +554,10 @@ class AppSinkSource {
         if (options.owns_state) eos = false;
       }
       streaming = true;
-      if (options.owns_state &&
-          gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-        detail::MessagePtr error(
-            gst_bus_timed_pop_filtered(bus.get(), kErrorGrace, GST_MESSAGE_ERROR));
-        if (error) throw_error(error.get());
-        fail(std::make_exception_ptr(
-            StreamError(detail::object_name(GST_OBJECT_CAST(pipeline.get())),
-                        "the pipeline could not be set to PLAYING", "")));
+      if (options.owns_state) {
+        detail::set_playing(
+            pipeline.get(), bus.get(), [this](GstMessage* error) { throw_error(error); },
+            [this](std::exception_ptr error) { fail(std::move(error)); });
       }
       // A reference of its own: with a drop policy, the streaming thread may drop the queued
       // sample while its caps are read here.
@@ -894,23 +847,20 @@ class AppSinkSource {
 
     /// Reads the bus without waiting: logs warnings and infos, throws on an error.
     void read_bus() {
-      if (!options.owns_state || !bus) return;
-      for (;;) {
-        detail::MessagePtr message(gst_bus_pop_filtered(
-            bus.get(), static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_WARNING |
-                                                   GST_MESSAGE_INFO)));
-        if (!message) return;
-        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) throw_error(message.get());
-        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_WARNING) {
-          // A dynamic pad (decodebin's) that could link to nothing downstream: gst_parse's
-          // delayed link gives up with a warning, and the stream stalls.
-          const detail::BusReport r = detail::parse_bus_report(message.get());
-          if (r.debug.find("failed delayed linking") != std::string::npos) {
-            fail(std::make_exception_ptr(not_negotiated(converting, r.debug)));
-          }
-        }
-        detail::log_bus_message(message.get(), options.on_log);
-      }
+      if (!options.owns_state) return;  // the bus is the caller's
+      detail::read_bus(
+          bus.get(), [this](GstMessage* error) { throw_error(error); },
+          [this](GstMessage* note) {
+            // A dynamic pad (decodebin's) that could link to nothing downstream: gst_parse's
+            // delayed link gives up with a warning, and the stream stalls.
+            if (GST_MESSAGE_TYPE(note) == GST_MESSAGE_WARNING) {
+              const detail::BusReport r = detail::parse_bus_report(note);
+              if (r.debug.find("failed delayed linking") != std::string::npos) {
+                fail(std::make_exception_ptr(not_negotiated(converting, r.debug)));
+              }
+            }
+            detail::log_bus_message(note, options.on_log);
+          });
     }
 
     [[noreturn]] void throw_error(GstMessage* message) {
@@ -942,7 +892,7 @@ class AppSinkSource {
         stopped = true;
       }
       ready.notify_all();
-      if (pipeline && options.owns_state) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+      if (options.owns_state) detail::set_null(pipeline.get());
       {
         const std::lock_guard lock(mutex);
         ring.clear();
@@ -956,13 +906,10 @@ class AppSinkSource {
   };
 
   State& state(const char* what) {
-    if (!state_) {
-      throw Error(std::string("framepipe::AppSinkSource: ") + what + "() on a moved-from source");
-    }
-    return *state_;
+    return detail::checked_state(state_, "framepipe::AppSinkSource", "source", what);
   }
   const State& state(const char* what) const {
-    return const_cast<AppSinkSource*>(this)->state(what);
+    return detail::checked_state(state_, "framepipe::AppSinkSource", "source", what);
   }
 
   void close() noexcept {

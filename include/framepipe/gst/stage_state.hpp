@@ -14,9 +14,9 @@ namespace framepipe::detail {
 
 /// The state of a stage, or Error "<owner>: <what>() on a moved-from <noun>" when the stage was
 /// moved from (`owner` e.g. "framepipe::AppSrcSink", `noun` "sink" or "source").
-template <class State>
-State& checked_state(const std::unique_ptr<State>& state, const char* owner, const char* noun,
-                     const char* what) {
+/// `state` is the stage's owner of it (a unique_ptr, or a shared_ptr that C callbacks share).
+template <class Owner>
+auto& checked_state(const Owner& state, const char* owner, const char* noun, const char* what) {
   if (!state) {
     throw Error(std::string(owner) + ": " + what + "() on a moved-from " + noun);
   }
