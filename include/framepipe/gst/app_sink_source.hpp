@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -41,12 +42,23 @@ namespace framepipe {
 
 namespace detail {
 
+/// The number GStreamer stored in an enum field of a GstVideoInfo, read as an int: caps may put
+/// any number there (`colorimetry=1:16:12:9` parses into matrix 16), and loading a value outside
+/// the enum's range as the enum type is undefined behaviour (UBSan: "not a valid value").
+template <class Enum>
+int raw_enum_value(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int));
+  int value = 0;
+  std::memcpy(&value, &field, sizeof value);
+  return value;
+}
+
 /// The colour of Y'CbCr frames as caps state it (`GstVideoColorimetry`): BT.601, BT.709 or
 /// BT.2020, limited or full. FCC counts as BT.601 and SMPTE 240M as BT.709 (their nearest);
-/// an unknown matrix as BT.601, framepipe's default.
+/// an unknown matrix (or a number GStreamer has no matrix for) as BT.601, framepipe's default.
 inline ColorSpec color_spec_of(const GstVideoColorimetry& c) {
   ColorSpec color;
-  switch (c.matrix) {
+  switch (raw_enum_value(c.matrix)) {
     case GST_VIDEO_COLOR_MATRIX_BT709:
     case GST_VIDEO_COLOR_MATRIX_SMPTE240M:
       color.matrix = Matrix::BT709;
@@ -58,7 +70,9 @@ inline ColorSpec color_spec_of(const GstVideoColorimetry& c) {
       color.matrix = Matrix::BT601;
       break;
   }
-  color.range = c.range == GST_VIDEO_COLOR_RANGE_0_255 ? Range::Full : Range::Limited;
+  color.range = raw_enum_value(c.range) == static_cast<int>(GST_VIDEO_COLOR_RANGE_0_255)
+                    ? Range::Full
+                    : Range::Limited;
   return color;
 }
 
@@ -74,8 +88,8 @@ inline bool same_frames(const GstVideoInfo& a, const GstVideoInfo& b) {
   return GST_VIDEO_INFO_FORMAT(&a) == GST_VIDEO_INFO_FORMAT(&b) &&
          GST_VIDEO_INFO_WIDTH(&a) == GST_VIDEO_INFO_WIDTH(&b) &&
          GST_VIDEO_INFO_HEIGHT(&a) == GST_VIDEO_INFO_HEIGHT(&b) &&
-         a.colorimetry.matrix == b.colorimetry.matrix &&
-         a.colorimetry.range == b.colorimetry.range &&
+         raw_enum_value(a.colorimetry.matrix) == raw_enum_value(b.colorimetry.matrix) &&
+         raw_enum_value(a.colorimetry.range) == raw_enum_value(b.colorimetry.range) &&
          GST_VIDEO_INFO_CHROMA_SITE(&a) == GST_VIDEO_INFO_CHROMA_SITE(&b);
 }
 
