@@ -107,6 +107,7 @@ CAPS = {
     "empty": "EMPTY",
     "audio": "audio/x-raw,format=S16LE,rate=44100,channels=2",
     "garbage": "video/x-raw,format=(int)I420,width=abc,,height=",
+    "bad_structure_name": "_video/x-raw,format=I420,width=8,height=8",
     "i420_zero_size": "video/x-raw,format=I420,width=0,height=0,framerate=30/1",
     "i420_negative_rate": "video/x-raw,format=I420,width=4,height=4,framerate=-30/1",
     "i420_multiview": "video/x-raw,format=I420,width=8,height=8,framerate=30/1,"
