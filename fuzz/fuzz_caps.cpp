@@ -145,8 +145,11 @@ void check_caps_text(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data),
                          size < kMaxCapsText ? size : kMaxCapsText);
   if (text.find('\0') != std::string::npos) return;
-  const framepipe::detail::CapsPtr caps(gst_caps_from_string(text.c_str()));
-  if (!caps) return;
+  GstCaps* parsed = nullptr;
+  const bool complained =
+      framepipe::fuzz::complains_about_input([&] { parsed = gst_caps_from_string(text.c_str()); });
+  const framepipe::detail::CapsPtr caps(parsed);
+  if (!caps || complained) return;
   // AppSinkSource reads the caps of a sample: always fixed (gst_video_info_from_caps() asks for
   // that with a CRITICAL).
   if (gst_caps_is_fixed(caps.get()) == FALSE) return;
