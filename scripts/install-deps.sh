@@ -13,7 +13,9 @@
 #                                      -libav (avdec_h264, avenc_ffv1), the X11 sinks, the RTSP
 #                                      server library and plugins, and the AArch64 cross compiler
 #                                      and qemu-aarch64 (g++-aarch64-linux-gnu, qemu-user) that
-#                                      the NEON kernel test (kernels_test_neon_qemu) runs under
+#                                      the NEON kernel test (kernels_test_neon_qemu) runs under,
+#                                      and libclang-rt-14-dev, the libFuzzer and sanitizer runtimes
+#                                      of clang 14 that CI's fuzz step links (fuzz/README.md)
 #   scripts/install-deps.sh --bench    also libyuv and swscale, the benchmarks' comparison points,
 #                                      and clang, which builds upstream libyuv from source for
 #                                      peer_bench (FRAMEPIPE_BENCH_LIBYUV_DIR; benchmarks/README.md)
@@ -39,10 +41,11 @@ test=(
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   openssl
   g++-aarch64-linux-gnu qemu-user
+  libclang-rt-14-dev
 )
 bench=(libyuv-dev libswscale-dev clang)
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 
 packages=("${demo[@]}")
 for arg in "$@"; do

@@ -51,8 +51,8 @@ inline bool same_frames(const GstVideoInfo& a, const GstVideoInfo& b) {
   return GST_VIDEO_INFO_FORMAT(&a) == GST_VIDEO_INFO_FORMAT(&b) &&
          GST_VIDEO_INFO_WIDTH(&a) == GST_VIDEO_INFO_WIDTH(&b) &&
          GST_VIDEO_INFO_HEIGHT(&a) == GST_VIDEO_INFO_HEIGHT(&b) &&
-         a.colorimetry.matrix == b.colorimetry.matrix &&
-         a.colorimetry.range == b.colorimetry.range &&
+         raw_enum_value(a.colorimetry.matrix) == raw_enum_value(b.colorimetry.matrix) &&
+         raw_enum_value(a.colorimetry.range) == raw_enum_value(b.colorimetry.range) &&
          GST_VIDEO_INFO_CHROMA_SITE(&a) == GST_VIDEO_INFO_CHROMA_SITE(&b);
 }
 
@@ -621,8 +621,11 @@ class AppSinkSource {
       const gchar* text = s != nullptr ? gst_structure_get_string(s, "colorimetry") : nullptr;
       GstVideoColorimetry parsed{};
       if (text != nullptr && gst_video_colorimetry_from_string(&parsed, text)) {
-        if (parsed.range != GST_VIDEO_COLOR_RANGE_UNKNOWN) stated.range = parsed.range;
-        matrix_stated = parsed.matrix != GST_VIDEO_COLOR_MATRIX_UNKNOWN;
+        // Read as numbers: caps may state one GStreamer has no enumerator for (raw_enum_value).
+        if (detail::raw_enum_value(parsed.range) != GST_VIDEO_COLOR_RANGE_UNKNOWN) {
+          stated.range = parsed.range;
+        }
+        matrix_stated = detail::raw_enum_value(parsed.matrix) != GST_VIDEO_COLOR_MATRIX_UNKNOWN;
         if (matrix_stated) stated.matrix = parsed.matrix;
       }
       ColorSpec color = detail::color_spec_of(stated);

@@ -6,6 +6,7 @@
 
 #include <climits>
 #include <cstddef>
+#include <cstring>
 #include <string>
 
 #include "framepipe/core/color_space.hpp"
@@ -65,13 +66,24 @@ inline GstVideoColorimetry colorimetry_of(ColorSpec color) {
 
 namespace detail {
 
+/// The number GStreamer stored in an enum field of a GstVideoInfo, read as an int: caps may put
+/// any number there (`colorimetry=1:16:12:9` parses into matrix 16), and loading a value outside
+/// the enum's range as the enum type is undefined behaviour (UBSan: "not a valid value").
+template <class Enum>
+int raw_enum_value(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int));
+  int value = 0;
+  std::memcpy(&value, &field, sizeof value);
+  return value;
+}
+
 /// The colour of Y'CbCr frames as caps state it (`GstVideoColorimetry`; the inverse of
 /// colorimetry_of() for matrix and range): BT.601, BT.709 or BT.2020, limited or full. FCC counts
 /// as BT.601 and SMPTE 240M as BT.709 (their nearest); an unknown matrix as BT.601, framepipe's
 /// default.
 inline ColorSpec color_spec_of(const GstVideoColorimetry& c) {
   ColorSpec color;
-  switch (c.matrix) {
+  switch (raw_enum_value(c.matrix)) {
     case GST_VIDEO_COLOR_MATRIX_BT709:
     case GST_VIDEO_COLOR_MATRIX_SMPTE240M:
       color.matrix = Matrix::BT709;
@@ -83,7 +95,9 @@ inline ColorSpec color_spec_of(const GstVideoColorimetry& c) {
       color.matrix = Matrix::BT601;
       break;
   }
-  color.range = c.range == GST_VIDEO_COLOR_RANGE_0_255 ? Range::Full : Range::Limited;
+  color.range = raw_enum_value(c.range) == static_cast<int>(GST_VIDEO_COLOR_RANGE_0_255)
+                    ? Range::Full
+                    : Range::Limited;
   return color;
 }
 
