@@ -55,8 +55,11 @@ constexpr std::uint64_t scale_u64(std::uint64_t value, std::uint64_t num, std::u
 
 /// When frame `index` is shown and for how long, in nanoseconds.
 struct FrameTime {
-  std::uint64_t index = 0;     ///< frame number from the start of the stream
-  std::uint64_t pts = 0;       ///< presentation time (GstBuffer PTS)
+  std::uint64_t index = 0;  ///< frame number from the start of the stream
+  /// Presentation time in ns, from the stream's start. A frame a stage makes has the GstBuffer
+  /// PTS it will carry; a frame read from GStreamer (AppSinkSource, Reader) has its buffer's
+  /// stream time, the segment applied (an MP4 edit list included): the timeline players show.
+  std::uint64_t pts = 0;
   std::uint64_t duration = 0;  ///< pts of the next frame minus this pts (GstBuffer duration)
 
   /// The time of frame `index` at `rate`: pts = index * 1e9 * den / num, truncated as
