@@ -1,11 +1,14 @@
-// set_playing(), set_null() and element_by_name() on real pipelines: a state change that works,
-// one that fails with an ERROR explaining it, one that fails without, and lookups by name.
+// set_playing(), set_null(), element_by_name() and visit_elements() on real pipelines: a state
+// change that works, one that fails with an ERROR explaining it, one that fails without, and
+// lookups by name.
 #include "framepipe/gst/pipeline_control.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "framepipe/gst/bus.hpp"
 #include "framepipe/gst/error.hpp"
@@ -96,4 +99,29 @@ TEST_CASE("element_by_name finds nested elements and names the owner when it fin
   } catch (const InvalidArgument& e) {
     CHECK(std::string(e.what()) == "framepipe::Test: the pipeline has no element named \"absent\"");
   }
+}
+
+TEST_CASE("visit_elements walks nested bins and stops when the visit says so") {
+  const detail::ElementPtr p = detail::parse_launch(
+      "videotestsrc name=src ! bin. ( name=bin identity name=inner ) ! fakesink name=out");
+  std::vector<std::string> names;
+  detail::visit_elements(
+      p.get(),
+      [&](GstElement* e) {
+        names.emplace_back(detail::object_name(GST_OBJECT_CAST(e)));
+        return true;
+      },
+      [&] { names.clear(); });
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"bin", "inner", "out", "src"});
+
+  int visited = 0;
+  detail::visit_elements(
+      p.get(), [&](GstElement*) { return ++visited < 2; }, [] {});
+  CHECK(visited == 2);
+
+  int none = 0;
+  detail::visit_elements(
+      nullptr, [&](GstElement*) { return ++none > 0; }, [] {});
+  CHECK(none == 0);
 }

@@ -641,28 +641,15 @@ class AppSinkSource {
     /// by the factory `factory`.
     bool has_element(const char* factory) const {
       bool found = false;
-      GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline.get()));
-      GValue item = G_VALUE_INIT;
-      bool done = false;
-      while (!done && !found) {
-        switch (gst_iterator_next(it, &item)) {
-          case GST_ITERATOR_OK: {
-            GstElementFactory* f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
+      detail::visit_elements(
+          pipeline.get(),
+          [&](GstElement* element) {
+            GstElementFactory* f = gst_element_get_factory(element);
             found = f != nullptr &&
                     std::string_view(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f))) == factory;
-            g_value_reset(&item);
-            break;
-          }
-          case GST_ITERATOR_RESYNC:
-            gst_iterator_resync(it);
-            break;
-          default:
-            done = true;
-            break;
-        }
-      }
-      g_value_unset(&item);
-      gst_iterator_free(it);
+            return !found;
+          },
+          [] {});
       return found;
     }
 

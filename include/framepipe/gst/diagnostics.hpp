@@ -12,6 +12,7 @@
 #include "framepipe/core/pixel_format.hpp"
 #include "framepipe/gst/bus.hpp"
 #include "framepipe/gst/element_packages.hpp"
+#include "framepipe/gst/pipeline_control.hpp"
 #include "framepipe/gst/runtime.hpp"
 
 namespace framepipe::detail {
@@ -42,14 +43,9 @@ struct FrameHolders {
 
 inline FrameHolders find_frame_holders(GstElement* pipeline) {
   FrameHolders found;
-  if (pipeline == nullptr || !GST_IS_BIN(pipeline)) return found;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline));
-  GValue item = G_VALUE_INIT;
-  bool done = false;
-  while (!done) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK: {
-        auto* element = GST_ELEMENT(g_value_get_object(&item));
+  visit_elements(
+      pipeline,
+      [&](GstElement* element) {
         const std::string klass = element_klass(element);
         const std::string factory = factory_name(element);
         std::string entry(1, '"');  // appended piecewise: GCC 12 misreads "x" + s (-Wrestrict)
@@ -64,20 +60,9 @@ inline FrameHolders find_frame_holders(GstElement* pipeline) {
         } else if (klass.find("Sink") != std::string::npos && !GST_IS_BIN(element)) {
           found.sinks.push_back(entry);
         }
-        g_value_reset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync(it);
-        found = {};
-        break;
-      default:
-        done = true;
-        break;
-    }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+        return true;
+      },
+      [&] { found = {}; });
   return found;
 }
 

@@ -56,4 +56,36 @@ inline ElementRef element_by_name(GstElement* bin, std::string_view name, std::s
   return ElementRef::adopt(found);
 }
 
+/// Calls `visit(GstElement*)` for every element in `bin` at any depth, decodebin's children
+/// included (`gst_bin_iterate_recurse`), until it returns false. When the bin changes during the
+/// walk, the walk starts over after `restart()`, which forgets what the visits gathered. Does
+/// nothing for null or an element that is not a bin.
+template <class Visit, class Restart>
+void visit_elements(GstElement* bin, Visit&& visit, Restart&& restart) {
+  if (bin == nullptr || !GST_IS_BIN(bin)) return;
+  struct Walk {
+    GstIterator* it;
+    GValue item = G_VALUE_INIT;
+    ~Walk() {
+      g_value_unset(&item);
+      gst_iterator_free(it);
+    }
+  } walk{gst_bin_iterate_recurse(GST_BIN(bin))};
+  for (bool more = true; more;) {
+    switch (gst_iterator_next(walk.it, &walk.item)) {
+      case GST_ITERATOR_OK:
+        more = visit(GST_ELEMENT(g_value_get_object(&walk.item)));
+        g_value_reset(&walk.item);
+        break;
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync(walk.it);
+        restart();
+        break;
+      default:
+        more = false;
+        break;
+    }
+  }
+}
+
 }  // namespace framepipe::detail
