@@ -15,11 +15,12 @@
 //                                         clang, so that its AVX-512 rows exist
 // Debian's libyuv (libyuv.so.0) is loaded with dlopen() rather than linked, so that its symbols
 // (libyuv's API is extern "C") cannot clash with upstream libyuv's. Without the two options this
-// file times framepipe (and Debian's libyuv, if present) alone.
+// file times framepipe (and Debian's libyuv, if present) alone. framepipe_avx2 and
+// libyuv_upstream_avx2_* (libyuv's AVX-512 flags masked off) are what an AVX2-only CPU runs.
 //
-// Rows: BGR24 -> I420 at 640x480 ... 3840x2160, BGRA32 -> I420 at 1080p, I420 -> BGR24 at 1080p
-// and 2160p; every entry reports bytes/s of *source* bytes and frame_time (seconds per frame),
-// single-threaded. Each benchmark sets up its converter itself, so
+// Rows: BGR24 -> I420 at 640x480 ... 3840x2160, BGRA32 -> I420 at 1080p, I420 -> BGR24 at 720p,
+// 1080p and 2160p; every entry reports bytes/s of *source* bytes and frame_time (seconds per
+// frame), single-threaded. Each benchmark sets up its converter itself, so
 // --benchmark_enable_random_interleaving=true interleaves peers on one frame size.
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
