@@ -15,11 +15,12 @@
 //                                         clang, so that its AVX-512 rows exist
 // Debian's libyuv (libyuv.so.0) is loaded with dlopen() rather than linked, so that its symbols
 // (libyuv's API is extern "C") cannot clash with upstream libyuv's. Without the two options this
-// file times framepipe (and Debian's libyuv, if present) alone.
+// file times framepipe (and Debian's libyuv, if present) alone. framepipe_avx2 and
+// libyuv_upstream_avx2_* (libyuv's AVX-512 flags masked off) are what an AVX2-only CPU runs.
 //
-// Rows: BGR24 -> I420 at 640x480 ... 3840x2160, BGRA32 -> I420 at 1080p, I420 -> BGR24 at 1080p
-// and 2160p; every entry reports bytes/s of *source* bytes and frame_time (seconds per frame),
-// single-threaded. Each benchmark sets up its converter itself, so
+// Rows: BGR24 -> I420 at 640x480 ... 3840x2160, BGRA32 -> I420 at 1080p, I420 -> BGR24 at 720p,
+// 1080p and 2160p; every entry reports bytes/s of *source* bytes and frame_time (seconds per
+// frame), single-threaded. Each benchmark sets up its converter itself, so
 // --benchmark_enable_random_interleaving=true interleaves peers on one frame size.
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
@@ -30,6 +31,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <framepipe/convert/i420_packer.hpp>
+#include <framepipe/convert/kernels/pack_dispatch.hpp>
+#include <framepipe/convert/kernels/unpack_dispatch.hpp>
 #include <framepipe/convert/unpackers.hpp>
 #include <framepipe/core/frame.hpp>
 #include <functional>
@@ -88,7 +91,7 @@ constexpr ColorSpec kSpec{Matrix::BT601, Range::Limited};
 
 constexpr std::pair<int, int> kPackSizes[] = {
     {640, 480}, {1280, 720}, {1920, 1080}, {2560, 1440}, {3840, 2160}};
-constexpr std::pair<int, int> kUnpackSizes[] = {{1920, 1080}, {3840, 2160}};
+constexpr std::pair<int, int> kUnpackSizes[] = {{1280, 720}, {1920, 1080}, {3840, 2160}};
 
 // --- Source frames ------------------------------------------------------------------------------
 
@@ -132,6 +135,19 @@ struct LibyuvApi {
 #if FRAMEPIPE_BENCH_HAVE_LIBYUV_SOURCE
 constexpr LibyuvApi kUpstreamLibyuv{&libyuv::RGB24ToI420, &libyuv::ARGBToI420,
                                     &libyuv::I420ToRGB24};
+
+/// Every libyuv CPU flag of AVX-512 (and of AVX10, its successor): masked off, libyuv picks the
+/// rows an AVX2-only CPU would run. AVX-VNNI (256-bit) stays, as AVX2-only CPUs can have it.
+constexpr int kLibyuvAvx512Flags =
+    libyuv::kCpuHasAVX512BW | libyuv::kCpuHasAVX512VL | libyuv::kCpuHasAVX512VNNI |
+    libyuv::kCpuHasAVX512VBMI | libyuv::kCpuHasAVX512VBMI2 | libyuv::kCpuHasAVX512VBITALG |
+    libyuv::kCpuHasAVX10 | libyuv::kCpuHasAVX10_2 | libyuv::kCpuHasAVX512BMM;
+
+/// Upstream libyuv without its AVX-512 rows while one benchmark (or check) runs: MaskCpuFlags
+/// re-reads CPUID, so it is called once around the timed loop, never per frame.
+void mask_libyuv_avx512() { libyuv::MaskCpuFlags(~kLibyuvAvx512Flags); }
+/// Gives upstream libyuv back every flag of this CPU.
+void unmask_libyuv() { libyuv::MaskCpuFlags(-1); }
 #endif
 
 /// Debian's libyuv (libyuv-dev's libyuv.so.0), or an empty LibyuvApi; `file` gets the file
@@ -246,12 +262,27 @@ class ToBgr final : public Converter {
 
 int to_int(std::size_t stride) { return static_cast<int>(stride); }
 
-/// An entry: a name, whether it can run here (an empty reason) and how to make its converter.
+/// An entry: a name, whether it can run here (an empty reason) and how to make its converter;
+/// `enter` and `leave` (if set) run before the converter is made and after it is last run (the
+/// AVX2-only libyuv entries mask libyuv's AVX-512 flags there).
 struct Entry {
   std::string name;
   std::string skip_reason;
   std::function<std::unique_ptr<Converter>(int w, int h)> make;
+  std::function<void()> enter{};
+  std::function<void()> leave{};
 };
+
+/// Why framepipe's path `isa` cannot run here, or empty.
+std::string isa_skip_reason(framepipe::Isa isa) {
+  if (framepipe::isa_within(isa, framepipe::detected_isa())) return {};
+  return "this CPU lacks framepipe's " + std::string(framepipe::isa_name(isa)) + " path";
+}
+
+/// framepipe's forced paths, chosen per kernel (select_pack_rows / select_unpack_rows through
+/// pack_yuv420_frame / unpack_yuv420_frame), not with FRAMEPIPE_ISA: AVX2 as an AVX2-only CPU
+/// runs it, AVX-512 for reference, in the same process as the converters' detected path.
+constexpr framepipe::Isa kForcedIsas[] = {framepipe::Isa::Avx2, framepipe::Isa::Avx512};
 
 template <PixelFormat In>
 const Frame<In>& rgb_source(int w, int h) {
@@ -278,6 +309,13 @@ std::vector<Entry> to_i420_entries() {
       [packer](const FrameView<In>& s, const FrameView<PixelFormat::I420>& d) {
         packer->convert(s, d);
       });
+  for (framepipe::Isa isa : kForcedIsas) {
+    const framepipe::PackCoefficients k = framepipe::pack_coefficients(kSpec);
+    add("framepipe_" + std::string(framepipe::isa_name(isa)), isa_skip_reason(isa),
+        [k, isa](const FrameView<In>& s, const FrameView<PixelFormat::I420>& d) {
+          framepipe::kernels::pack_yuv420_frame(s, d, k, isa);
+        });
+  }
 #if FRAMEPIPE_BENCH_HAVE_SIMD
   for (SimdIsa isa : {SimdIsa::Avx512bw, SimdIsa::Avx2}) {
     using SimdFn =
@@ -312,6 +350,9 @@ std::vector<Entry> to_i420_entries() {
   };
 #if FRAMEPIPE_BENCH_HAVE_LIBYUV_SOURCE
   add_libyuv("upstream", kUpstreamLibyuv);
+  add_libyuv("upstream_avx2", kUpstreamLibyuv);
+  entries.back().enter = &mask_libyuv_avx512;
+  entries.back().leave = &unmask_libyuv;
 #endif
   if (const LibyuvApi& api = debian_libyuv()) add_libyuv("debian", api);
   return entries;
@@ -332,6 +373,13 @@ std::vector<Entry> to_bgr_entries() {
       [unpacker](const FrameView<PixelFormat::I420>& s, const FrameView<PixelFormat::BGR24>& d) {
         unpacker->convert(s, d);
       });
+  for (framepipe::Isa isa : kForcedIsas) {
+    const framepipe::UnpackCoefficients k = framepipe::unpack_coefficients(kSpec);
+    add("framepipe_" + std::string(framepipe::isa_name(isa)), isa_skip_reason(isa),
+        [k, isa](const FrameView<PixelFormat::I420>& s, const FrameView<PixelFormat::BGR24>& d) {
+          framepipe::kernels::unpack_yuv420_frame(s, d, k, framepipe::ChromaSite::Center, isa);
+        });
+  }
 #if FRAMEPIPE_BENCH_HAVE_SIMD
   for (SimdIsa isa : {SimdIsa::Avx512bw, SimdIsa::Avx2}) {
     auto* const fn =
@@ -356,6 +404,9 @@ std::vector<Entry> to_bgr_entries() {
   };
 #if FRAMEPIPE_BENCH_HAVE_LIBYUV_SOURCE
   add_libyuv("upstream", kUpstreamLibyuv);
+  add_libyuv("upstream_avx2", kUpstreamLibyuv);
+  entries.back().enter = &mask_libyuv_avx512;
+  entries.back().leave = &unmask_libyuv;
 #endif
   if (const LibyuvApi& api = debian_libyuv()) add_libyuv("debian", api);
   return entries;
@@ -398,8 +449,10 @@ void check(const std::string& group, const std::vector<Entry>& entries, int w, i
   std::vector<std::pair<std::string, std::unique_ptr<Converter>>> runs;
   for (const Entry& entry : entries) {
     if (!entry.skip_reason.empty()) continue;
+    if (entry.enter) entry.enter();
     runs.emplace_back(entry.name, entry.make(w, h));
     runs.back().second->run();
+    if (entry.leave) entry.leave();
   }
   auto report = [&](std::size_t i, std::size_t against) {
     const std::string result = compare(runs[i].second->planes(), runs[against].second->planes());
@@ -411,7 +464,9 @@ void check(const std::string& group, const std::vector<Entry>& entries, int w, i
   };
   for (std::size_t i = 1; i < runs.size(); ++i) report(i, 0);
   if (vs_first_peer) {
-    for (std::size_t i = 2; i < runs.size(); ++i) report(i, 1);
+    std::size_t peer = 1;  // the first entry that is not framepipe's
+    while (peer < runs.size() && runs[peer].first.starts_with("framepipe_")) ++peer;
+    for (std::size_t i = peer + 1; i < runs.size(); ++i) report(i, peer);
   }
 }
 
@@ -435,12 +490,14 @@ void run_benchmark(benchmark::State& state, const Entry& entry, int w, int h,
     state.SkipWithError(entry.skip_reason.c_str());
     return;
   }
+  if (entry.enter) entry.enter();
   const std::unique_ptr<Converter> converter = entry.make(w, h);
   converter->run();  // warm up: first touch of the output, lazy set-up inside libraries
   for (auto _ : state) {
     converter->run();
     benchmark::ClobberMemory();
   }
+  if (entry.leave) entry.leave();
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
                           static_cast<std::int64_t>(source_bytes));
   state.counters["frame_time"] =
@@ -487,6 +544,15 @@ void add_context() {
       "libyuv_upstream",
       "LIBYUV_VERSION " + std::to_string(LIBYUV_VERSION) + ", AVX-512BW rows " +
           (libyuv::TestCpuFlag(libyuv::kCpuHasAVX512BW) != 0 ? "on" : "off (CPU)"));
+  mask_libyuv_avx512();
+  benchmark::AddCustomContext(
+      "libyuv_upstream_avx2",
+      "MaskCpuFlags(~" + std::to_string(kLibyuvAvx512Flags) +
+          ") (every AVX-512/AVX10 flag) around each timed loop; AVX2 rows " +
+          (libyuv::TestCpuFlag(libyuv::kCpuHasAVX2) != 0 ? "on" : "off (CPU)") +
+          ", AVX-512BW rows " +
+          (libyuv::TestCpuFlag(libyuv::kCpuHasAVX512BW) != 0 ? "on (mask failed)" : "off"));
+  unmask_libyuv();
 #else
   benchmark::AddCustomContext("libyuv_upstream", "not built (FRAMEPIPE_BENCH_LIBYUV_DIR unset)");
 #endif
