@@ -103,7 +103,8 @@ inline std::exception_ptr srt_exception(const BusReport& r, const std::string& m
   const bool caller = uri->mode == "caller" || uri->mode == "client";
   if (caller && (text.find("Connection does not exist") != std::string::npos ||
                  text.find("Connection was broken") != std::string::npos ||
-                 text.find("Connection setup failure") != std::string::npos)) {
+                 text.find("Connection setup failure") != std::string::npos ||
+                 text.find("Connection timeout") != std::string::npos)) {
     return std::make_exception_ptr(PeerUnreachable(uri->host, uri->port, uri->connect_timeout,
                                                    r.element, message, r.debug, r.domain, r.code));
   }

@@ -186,14 +186,16 @@ inline std::string srt_listener_description(std::uint16_t port, VideoCodec codec
          "?mode=listener wait-for-connection=false latency=20 sync=false async=false";
 }
 
-/// SRT caller to host:port (`srtsink uri=srt://host:port?mode=caller&conntimeo=MS`), for a
-/// listener elsewhere (an ingest server, `srtsrc uri=srt://:port mode=listener`). Same payload as
-/// srt_listener_description(). When no listener answers within `connect_timeout` (libsrt's
-/// `conntimeo`; its default is also 3 s), the sink fails with PeerUnreachable: srtsink reports
-/// "Failed to write to SRT socket: Connection does not exist" on the first write after the
-/// timeout, which AppSrcSink rethrows from its next submit(). A listener that goes away later is
-/// no error: the caller goes on sending, and the frames are lost. Throws InvalidArgument when
-/// `host` is not an IP address or host name.
+/// SRT caller to host:port (`srtsink uri=srt://host:port?mode=caller&conntimeo=MS
+/// auto-reconnect=false`), for a listener elsewhere (an ingest server, `srtsrc uri=srt://:port
+/// mode=listener`). Same payload as srt_listener_description(). When no listener answers within
+/// `connect_timeout` (libsrt's `conntimeo`; its default is also 3 s), the sink fails with
+/// PeerUnreachable, whatever the codec, which AppSrcSink rethrows from its next submit().
+/// `auto-reconnect=false` is what makes it fail: with srtsink's default (true) a timed-out connect
+/// is only a warning ("Connection timeout. Trying to reconnect") and a new attempt, for ever, and
+/// every frame counts as delivered. A listener that goes away later ends the stream too, with a
+/// StreamError ("Failed to write to SRT socket"): lost frames are never counted as sent. Throws
+/// InvalidArgument when `host` is not an IP address or host name.
 inline std::string srt_caller_description(
     const std::string& host, std::uint16_t port, VideoCodec codec = VideoCodec::H264,
     FrameRate fps = {30, 1},
@@ -202,7 +204,7 @@ inline std::string srt_caller_description(
   return detail::srt_payload(codec, fps) + " ! srtsink uri=srt://" + detail::uri_host(host) + ":" +
          std::to_string(port) +
          "?mode=caller&conntimeo=" + std::to_string(connect_timeout.count()) +
-         " wait-for-connection=false latency=20 sync=false async=false";
+         " wait-for-connection=false auto-reconnect=false latency=20 sync=false async=false";
 }
 
 /// Uncompressed video over RTP/UDP (RFC 4175) to host:port, payload type 96: `videoconvert !
