@@ -196,3 +196,38 @@ TEST_CASE("an SRT caller whose listener goes away ends with a StreamError, not s
   CHECK(caught->element().find("srtsink") == 0);
   CHECK(caught->message().find("Failed to write to SRT socket") != std::string::npos);
 }
+
+TEST_CASE("a second SRT listener on a port the first one holds ends with AddressInUse") {
+  if (!test::have_element("srtsink") || !test::have_element("x264enc")) {
+    FRAMEPIPE_SKIP_CASE("srtsink (gstreamer1.0-plugins-bad) or x264enc missing");
+  }
+  const std::uint16_t port = test::free_udp_port();
+  Writer<PixelFormat::I420, AppSrcSink> first(
+      {.size = test::kNetworkSize, .fps = {30, 1}, .pacing = Pacing::RealTime},
+      AppSrcSink(srt_listener_description(port), live_sink_options()));
+  Frame<PixelFormat::I420> frame(test::kNetworkSize);
+  test::draw_index(frame.view(), 0);
+  first.write(frame.view());
+  REQUIRE(test::wait_udp_bound(port, 10s));
+  std::optional<AddressInUse> caught;
+  std::string other;
+  test::within(30s, [&] {
+    try {
+      test::send_indexed(AppSrcSink(srt_listener_description(port), live_sink_options()), 30);
+    } catch (const AddressInUse& e) {
+      caught = e;
+    } catch (const std::exception& e) {
+      other = e.what();
+    }
+  });
+  INFO("other exception: " << other);
+  REQUIRE_MESSAGE(caught.has_value(), "the second listener did not fail with AddressInUse");
+  MESSAGE(std::string(caught->what()));
+  CHECK(caught->address() == "127.0.0.1");
+  CHECK(caught->port() == port);
+  CHECK(caught->element().find("srtsink") == 0);
+  CHECK(std::string(caught->what()).find("is already in use") != std::string::npos);
+  // The first listener is unharmed.
+  first.write(frame.view());
+  CHECK(first.close().frames == 2);
+}
