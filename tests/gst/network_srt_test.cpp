@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "support/gst_test_support.hpp"
 #include "support/index_receiver.hpp"
 #include "support/index_sender.hpp"
+#include "support/run_program.hpp"
 
 using namespace framepipe;
 using namespace std::chrono_literals;
@@ -230,4 +232,85 @@ TEST_CASE("a second SRT listener on a port the first one holds ends with Address
   // The first listener is unharmed.
   first.write(frame.view());
   CHECK(first.close().frames == 2);
+}
+
+TEST_CASE("an encrypted SRT listener: no frames without the passphrase, frames with it") {
+  if (!test::have_element("srtsink") || !test::have_element("srtsrc") ||
+      !test::have_element("x264enc") || !test::have_element("avdec_h264")) {
+    FRAMEPIPE_SKIP_CASE("srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264");
+  }
+  const SrtEncryption encryption{.passphrase = "correct-horse.battery_staple~1", .pbkeylen = 32};
+  const std::uint16_t port = test::free_udp_port();
+  const std::string uri = "srtsrc uri=srt://127.0.0.1:" + std::to_string(port) + "?mode=caller";
+  const std::string decode = " latency=20 ! tsdemux ! h264parse ! avdec_h264";
+  std::vector<std::uint32_t> without;
+  std::vector<std::uint32_t> with;
+  std::string error;
+  Stats stats;
+  test::within(60s, [&] {
+    std::thread sender([&] {
+      stats = test::send_indexed(
+          AppSrcSink(
+              srt_listener_description(port, VideoCodec::H264, "127.0.0.1", {30, 1}, encryption),
+              live_sink_options()),
+          240);
+    });
+    if (test::wait_udp_bound(port, 10s)) {
+      {
+        // No passphrase: libsrt refuses the connection (or nothing decrypts); no frame arrives
+        // in 2 s, 60 frames of the stream.
+        test::IndexReceiver receiver(uri + decode);
+        without = receiver.collect(1, 2s);
+      }
+      test::IndexReceiver receiver(uri + " passphrase=" + encryption.passphrase + " pbkeylen=32" +
+                                   decode);
+      with = receiver.collect(10, 15s);
+      error = receiver.error();
+    }
+    sender.join();
+  });
+  CHECK(without.empty());
+  INFO("receiver error: " << error);
+  REQUIRE(with.size() == 10);
+  for (std::size_t i = 1; i < with.size(); ++i) {
+    REQUIRE(with[i] != UINT32_MAX);
+    CHECK(with[i] > with[i - 1]);
+  }
+  CHECK(stats.frames == 240);
+}
+
+TEST_CASE("ffmpeg decodes the pictures of an encrypted SRT listener with the passphrase") {
+  const char* ffmpeg = "/usr/bin/ffmpeg";
+  if (!std::ifstream(ffmpeg) || !test::have_element("srtsink") || !test::have_element("x264enc")) {
+    FRAMEPIPE_SKIP_CASE("ffmpeg (Debian ffmpeg), srtsink or x264enc missing");
+  }
+  if (test::run_program(ffmpeg, "-hide_banner -protocols").output.find("srt") ==
+      std::string::npos) {
+    FRAMEPIPE_SKIP_CASE("this ffmpeg has no srt protocol (ffmpeg -protocols)");
+  }
+  const SrtEncryption encryption{.passphrase = "0123456789abcdef", .pbkeylen = 16};
+  const std::uint16_t port = test::free_udp_port();
+  test::TempDir dir("framepipe-srt-crypto");
+  const std::string yuv = (dir / "frames.yuv").string();
+  test::FfmpegPictures pictures;
+  Stats stats;
+  test::within(60s, [&] {
+    std::thread sender([&] {
+      stats = test::send_indexed(
+          AppSrcSink(
+              srt_listener_description(port, VideoCodec::H264, "127.0.0.1", {30, 1}, encryption),
+              live_sink_options()),
+          180);
+    });
+    if (test::wait_udp_bound(port, 10s)) {
+      pictures = test::ffmpeg_pictures("-i \"srt://127.0.0.1:" + std::to_string(port) +
+                                           "?passphrase=" + encryption.passphrase + "\"",
+                                       test::kNetworkSize, 20, 20, yuv);
+    }
+    sender.join();
+  });
+  INFO("ffmpeg said: " << pictures.run.output);
+  REQUIRE(pictures.indices.size() == 20);
+  CHECK(pictures.worst() < 40);
+  CHECK(stats.frames == 180);
 }
