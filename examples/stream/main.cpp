@@ -7,7 +7,8 @@
 //          [--codec h264|vp8] [--auth USER:PASSWORD [--auth-method digest|basic]]
 //          [--tls-cert CERT.pem --tls-key KEY.pem]   (served as rtsps://)
 //   stream --to rtp://127.0.0.1:5004 --sdp out.sdp [--codec h264|vp8|raw] [--seconds S] ...
-//   stream --to srt://127.0.0.1:7001 [--seconds S] ...   (listener)
+//   stream --to srt://127.0.0.1:7001 [--passphrase SECRET [--pbkeylen 16|24|32]] [--seconds S] ...
+//          (listener; with --passphrase the stream is AES-encrypted)
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -49,6 +50,9 @@ struct Args {
   RtspAuthMethod auth_method = RtspAuthMethod::Digest;
   /// --tls-cert, --tls-key (rtsp:// only): served as rtsps://.
   std::string tls_cert, tls_key;
+  /// --passphrase, --pbkeylen (srt:// only): SRT's AES encryption.
+  SrtEncryption encryption;
+  bool have_pbkeylen = false;
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -58,6 +62,7 @@ struct Args {
                "              [--sdp FILE.sdp] [--seconds S] [--size WxH] [--fps N[/D]]\n"
                "              [--codec h264|vp8|raw]   (raw: rtp:// only)\n"
                "              [--auth USER:PASSWORD [--auth-method digest|basic]]\n"
+               "              [--passphrase SECRET [--pbkeylen 16|24|32]]   (srt:// only)\n"
                "              [--tls-cert CERT.pem --tls-key KEY.pem]   (rtsp:// only)\n",
                why.c_str());
   std::exit(2);
@@ -137,6 +142,15 @@ Args parse(int argc, char** argv) {
       a.tls_cert = value();
     } else if (arg == "--tls-key") {
       a.tls_key = value();
+    } else if (arg == "--passphrase") {
+      // Checked by srt_listener_description(), whose message never repeats it.
+      a.encryption.passphrase = value();
+      if (a.encryption.passphrase.empty()) usage("--passphrase needs 10 to 79 characters");
+    } else if (arg == "--pbkeylen") {
+      const std::string v = value();
+      if (v != "16" && v != "24" && v != "32") usage("--pbkeylen 16, 24 or 32");
+      a.encryption.pbkeylen = std::atoi(v.c_str());
+      a.have_pbkeylen = true;
     } else {
       usage("unknown option " + std::string(arg));
     }
@@ -148,6 +162,10 @@ Args parse(int argc, char** argv) {
     usage("--auth and --tls-cert/--tls-key are for rtsp:// only");
   }
   if (a.tls_cert.empty() != a.tls_key.empty()) usage("give both --tls-cert and --tls-key");
+  if (!a.encryption.passphrase.empty() && a.to.scheme != "srt") {
+    usage("--passphrase is for srt:// only");
+  }
+  if (a.have_pbkeylen && a.encryption.passphrase.empty()) usage("--pbkeylen needs --passphrase");
   return a;
 }
 
@@ -252,16 +270,29 @@ int main(int argc, char** argv) {
       stats = run(a, AppSrcSink(rtp_udp_description(a.codec, a.to.host, a.to.port, a.fps),
                                 live_sink_options()));
     } else {
-      std::printf("SRT listener on %s:%u (%s in %s)\n", a.to.host.c_str(), a.to.port, codec,
-                  a.codec == VideoCodec::H264 ? "MPEG-TS" : "WebM");
-      std::printf("receive: ffplay srt://%s:%u\n", a.to.host.c_str(), a.to.port);
+      // Built first: it checks --passphrase (InvalidArgument) before anything is printed.
+      const std::string description =
+          srt_listener_description(a.to.port, a.codec, a.to.host, a.fps, a.encryption);
+      const bool encrypted = !a.encryption.passphrase.empty();
+      std::printf("SRT listener on %s:%u (%s in %s%s)\n", a.to.host.c_str(), a.to.port, codec,
+                  a.codec == VideoCodec::H264 ? "MPEG-TS" : "WebM",
+                  encrypted ? ", AES-encrypted" : "");
+      // The receivers carry a placeholder, never the passphrase itself.
+      const std::string key_length = std::to_string(a.encryption.pbkeylen);
+      const std::string query = encrypted ? "?passphrase=PASSPHRASE&pbkeylen=" + key_length : "";
+      const std::string properties =
+          encrypted ? " passphrase=PASSPHRASE pbkeylen=" + key_length : "";
+      // Quoted when encrypted: the shell would take the & of the query for its own.
+      const char* quote = encrypted ? "\"" : "";
+      std::printf("receive: ffplay %ssrt://%s:%u%s%s\n", quote, a.to.host.c_str(), a.to.port,
+                  query.c_str(), quote);
       std::printf(
-          "     or: gst-launch-1.0 srtsrc uri=srt://%s:%u ! decodebin ! videoconvert ! "
+          "     or: gst-launch-1.0 srtsrc uri=srt://%s:%u%s ! decodebin ! videoconvert ! "
           "autovideosink\n",
-          a.to.host.c_str(), a.to.port);
+          a.to.host.c_str(), a.to.port, properties.c_str());
+      if (encrypted) std::printf("(PASSPHRASE: the one given to --passphrase)\n");
       std::fflush(stdout);
-      stats = run(a, AppSrcSink(srt_listener_description(a.to.port, a.codec, a.to.host, a.fps),
-                                live_sink_options()));
+      stats = run(a, AppSrcSink(description, live_sink_options()));
     }
     std::printf("frames made %llu, sent %llu, dropped %llu (late %llu)%s\n",
                 static_cast<unsigned long long>(stats.frames + stats.late),

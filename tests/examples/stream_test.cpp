@@ -389,6 +389,46 @@ TEST_CASE("stream --to srt://: the printed gst-launch and ffplay callers receive
                           ffmpeg, 180);
 }
 
+TEST_CASE(
+    "stream --to srt:// --passphrase: receivers with a placeholder; with the secret they play") {
+  if (!framepipe::test::have_element("srtsink") || !framepipe::test::have_element("srtsrc") ||
+      !framepipe::test::have_element("x264enc") || !framepipe::test::have_element("avdec_h264")) {
+    MESSAGE("skipped: srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264 missing");
+    std::exit(77);
+  }
+  const std::string secret = "s3cret-Passphrase.for~SRT";
+  const std::string url = "srt://127.0.0.1:" + std::to_string(framepipe::test::free_udp_port());
+  const std::string printed_gst = "gst-launch-1.0 srtsrc uri=" + url +
+                                  " passphrase=PASSPHRASE pbkeylen=24 ! decodebin ! videoconvert "
+                                  "! autovideosink";
+  std::string gst = printed_gst;
+  gst.replace(gst.find("PASSPHRASE"), 10, secret);
+  framepipe::test::RunResult gst_client;
+  const auto server = with_stream(
+      "--to " + url + " --passphrase " + secret + " --pbkeylen 24 --seconds 5 --size 320x240", [&] {
+        gst_client = framepipe::test::run_program("/usr/bin/timeout", "10 " + headless(gst, 15));
+      });
+  INFO("example printed: " << server.output << "\ngst-launch printed: " << gst_client.output);
+  CHECK(server.output.find(secret) == std::string::npos);  // the secret is never printed
+  CHECK(server.output.find("     or: " + printed_gst + "\n") != std::string::npos);
+  CHECK(server.output.find("receive: ffplay \"" + url + "?passphrase=PASSPHRASE&pbkeylen=24\"\n") !=
+        std::string::npos);
+  CHECK(gst_client.exit_code == 0);
+  check_counts(server, 150);
+}
+
+TEST_CASE("stream --passphrase: a bad one exits 1 without printing it; srt:// only") {
+  const auto short_one = framepipe::test::run_program(
+      FRAMEPIPE_STREAM_EXE, "--to srt://127.0.0.1:7001 --passphrase tooshort");
+  CHECK(short_one.exit_code == 1);
+  CHECK(short_one.output.find("tooshort") == std::string::npos);
+  CHECK(short_one.output.find("10 to 79") != std::string::npos);
+  const auto rtp = framepipe::test::run_program(
+      FRAMEPIPE_STREAM_EXE, "--to rtp://127.0.0.1:5004 --passphrase 0123456789");
+  CHECK(rtp.exit_code == 2);
+  CHECK(rtp.output.find("--passphrase is for srt:// only") != std::string::npos);
+}
+
 TEST_CASE("stream --to srt:// on a port another socket holds says so and exits 1") {
   if (!framepipe::test::have_element("srtsink") || !framepipe::test::have_element("x264enc")) {
     MESSAGE("skipped: srtsink or x264enc missing");

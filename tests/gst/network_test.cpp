@@ -77,3 +77,45 @@ TEST_CASE("hosts spliced into a description are IP literals or host names, or In
         std::string::npos);
   CHECK_THROWS_AS(sdp_text("127.0.0.1", 5004, VideoCodec::H264, "two\r\nlines"), InvalidArgument);
 }
+
+TEST_CASE("SRT encryption options: validated, spliced as properties, never printed") {
+  const SrtEncryption good{.passphrase = "0123456789", .pbkeylen = 24};
+  CHECK(srt_listener_description(7001, VideoCodec::H264, "127.0.0.1", {30, 1}, good)
+            .find("?mode=listener wait-for-connection=false passphrase=0123456789 pbkeylen=24 ") !=
+        std::string::npos);
+  CHECK(srt_caller_description("127.0.0.1", 7001, VideoCodec::VP8, {30, 1}, 1000ms, good)
+            .find(" passphrase=0123456789 pbkeylen=24 ") != std::string::npos);
+  CHECK(srt_caller_description("127.0.0.1", 7001).find("passphrase") == std::string::npos);
+  CHECK(srt_caller_description("127.0.0.1", 7001).find(" auto-reconnect=false ") !=
+        std::string::npos);
+  CHECK_NOTHROW(
+      (void)srt_listener_description(7001, VideoCodec::H264, "127.0.0.1", {30, 1},
+                                     {.passphrase = std::string(79, 'x'), .pbkeylen = 32}));
+  CHECK_NOTHROW((void)srt_listener_description(7001, VideoCodec::H264, "127.0.0.1", {30, 1},
+                                               {.passphrase = "a-b.c_d~e0Z", .pbkeylen = 16}));
+  for (const SrtEncryption& bad :
+       {SrtEncryption{.passphrase = "short9chr", .pbkeylen = 16},
+        SrtEncryption{.passphrase = std::string(80, 's'), .pbkeylen = 16},
+        SrtEncryption{.passphrase = "secretsecret", .pbkeylen = 20},
+        SrtEncryption{.passphrase = "secretsecret", .pbkeylen = 0},
+        SrtEncryption{.passphrase = "secret secret", .pbkeylen = 16},
+        SrtEncryption{.passphrase = "secret!secret", .pbkeylen = 16},
+        SrtEncryption{.passphrase = "secret&mode=x", .pbkeylen = 16}}) {
+    CAPTURE(bad.pbkeylen);
+    for (int recipe = 0; recipe < 2; ++recipe) {
+      try {
+        (void)(recipe == 0
+                   ? srt_listener_description(7001, VideoCodec::H264, "127.0.0.1", {30, 1}, bad)
+                   : srt_caller_description("127.0.0.1", 7001, VideoCodec::H264, {30, 1}, 1000ms,
+                                            bad));
+        FAIL("an invalid SRT encryption was accepted");
+      } catch (const InvalidArgument& e) {
+        const std::string what = e.what();
+        CHECK(what.find("secret") == std::string::npos);  // the passphrase is never printed
+        CHECK(what.find(std::string(80, 's')) == std::string::npos);
+        CHECK(what.find(recipe == 0 ? "srt_listener_description()" : "srt_caller_description()") !=
+              std::string::npos);
+      }
+    }
+  }
+}

@@ -89,21 +89,28 @@ inline BusReport parse_bus_report(GstMessage* message) {
 }
 
 /// The typed network error an srtsink or srtsrc ERROR is, if it is one: AddressInUse when a
-/// listener cannot bind its port because another socket holds it, PeerUnreachable when a
+/// listener cannot bind its port because another socket holds it or another SRT listener of this
+/// process listens there, PeerUnreachable when a
 /// caller's peer never answered. Null otherwise.
 inline std::exception_ptr srt_exception(const BusReport& r, const std::string& message) {
   if (r.factory != "srtsink" && r.factory != "srtsrc") return nullptr;
   const std::optional<SrtUri> uri = parse_srt_uri(r.uri);
   if (!uri) return nullptr;
   const std::string text = r.message + " " + r.debug;
-  if (text.find("Cannot bind to") != std::string::npos && udp_port_in_use(uri->host, uri->port)) {
+  // Another process's socket on the port: libsrt's bind fails with a text it also gives for other
+  // bind failures, so the port is probed. Another SRT listener of this process on the port: libsrt
+  // shares the bound UDP socket, and srt_listen() refuses ("Another socket is already listening on
+  // the same port").
+  if ((text.find("Cannot bind to") != std::string::npos && udp_port_in_use(uri->host, uri->port)) ||
+      text.find("already listening on the same port") != std::string::npos) {
     return std::make_exception_ptr(
         AddressInUse(uri->host, uri->port, r.element, message, r.debug, r.domain, r.code));
   }
   const bool caller = uri->mode == "caller" || uri->mode == "client";
   if (caller && (text.find("Connection does not exist") != std::string::npos ||
                  text.find("Connection was broken") != std::string::npos ||
-                 text.find("Connection setup failure") != std::string::npos)) {
+                 text.find("Connection setup failure") != std::string::npos ||
+                 text.find("Connection timeout") != std::string::npos)) {
     return std::make_exception_ptr(PeerUnreachable(uri->host, uri->port, uri->connect_timeout,
                                                    r.element, message, r.debug, r.domain, r.code));
   }

@@ -157,6 +157,46 @@ inline std::string rtp_udp_description(VideoCodec codec, const std::string& host
          " sync=false async=false";
 }
 
+/// SRT's AES encryption of the payload (libsrt's `passphrase` and `pbkeylen`): sender and
+/// receiver must share the passphrase, or the receiver gets nothing. An empty passphrase leaves
+/// the stream unencrypted. The passphrase is 10 to 79 characters of the URI's unreserved set
+/// (letters, digits, `-._~`), so it goes into a description and an `srt://…?passphrase=` URI
+/// as it is; framepipe never prints it (exception texts and logs go through redact_secrets()).
+struct SrtEncryption {
+  std::string passphrase;  ///< 10..79 characters of [A-Za-z0-9-._~]; empty: no encryption
+  int pbkeylen = 16;       ///< AES key length in bytes: 16, 24 or 32 (used with a passphrase)
+};
+
+namespace detail {
+/// ` passphrase=… pbkeylen=N` for srtsink, "" without a passphrase. Throws InvalidArgument
+/// (naming `what`, never the passphrase) when the passphrase's length or characters, or the key
+/// length, are not what libsrt and a description accept.
+inline std::string srt_encryption_properties(const SrtEncryption& encryption,
+                                             std::string_view what) {
+  if (encryption.passphrase.empty()) return {};
+  const std::size_t length = encryption.passphrase.size();
+  if (length < 10 || length > 79) {
+    throw InvalidArgument("framepipe: " + std::string(what) + ": the SRT passphrase has " +
+                          std::to_string(length) + " characters; libsrt takes 10 to 79");
+  }
+  const bool unreserved =
+      std::all_of(encryption.passphrase.begin(), encryption.passphrase.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.' || c == '_' || c == '~';
+      });
+  if (!unreserved) {
+    throw InvalidArgument("framepipe: " + std::string(what) +
+                          ": the SRT passphrase may hold only letters, digits and -._~");
+  }
+  if (encryption.pbkeylen != 16 && encryption.pbkeylen != 24 && encryption.pbkeylen != 32) {
+    throw InvalidArgument("framepipe: " + std::string(what) + ": pbkeylen " +
+                          std::to_string(encryption.pbkeylen) + " is not 16, 24 or 32");
+  }
+  return " passphrase=" + encryption.passphrase +
+         " pbkeylen=" + std::to_string(encryption.pbkeylen);
+}
+}  // namespace detail
+
 namespace detail {
 /// Encoded video in a container a player reads from a byte stream: MPEG-TS for H.264 (x264enc's
 /// byte-stream repeats SPS/PPS before every key frame, so a late caller can start; an
@@ -175,34 +215,47 @@ inline std::string srt_payload(VideoCodec codec, FrameRate fps) {
 /// property, whatever their order): the sender
 /// waits for callers (`srtsrc uri=srt://address:port`, `ffplay srt://address:port`) and streams
 /// whether or not one is connected. H.264 travels in MPEG-TS, VP8 in streamable WebM. The
-/// default address is loopback; give "0.0.0.0" to listen on every interface. Throws
-/// InvalidArgument when `address` is not an IP address or host name.
+/// default address is loopback; give "0.0.0.0" to listen on every interface. With an
+/// `encryption` passphrase the stream is AES-encrypted (`passphrase=… pbkeylen=N`): a caller
+/// without the same passphrase gets nothing (`ffplay "srt://host:port?passphrase=…"`). Throws
+/// InvalidArgument when `address` is not an IP address or host name, or `encryption` is invalid.
 inline std::string srt_listener_description(std::uint16_t port, VideoCodec codec = VideoCodec::H264,
                                             const std::string& address = "127.0.0.1",
-                                            FrameRate fps = {30, 1}) {
+                                            FrameRate fps = {30, 1},
+                                            const SrtEncryption& encryption = {}) {
   detail::check_host(address, "srt_listener_description(): address");
+  const std::string crypto =
+      detail::srt_encryption_properties(encryption, "srt_listener_description()");
   return detail::srt_payload(codec, fps) + " ! srtsink uri=srt://" + detail::uri_host(address) +
-         ":" + std::to_string(port) +
-         "?mode=listener wait-for-connection=false latency=20 sync=false async=false";
+         ":" + std::to_string(port) + "?mode=listener wait-for-connection=false" + crypto +
+         " latency=20 sync=false async=false";
 }
 
-/// SRT caller to host:port (`srtsink uri=srt://host:port?mode=caller&conntimeo=MS`), for a
-/// listener elsewhere (an ingest server, `srtsrc uri=srt://:port mode=listener`). Same payload as
-/// srt_listener_description(). When no listener answers within `connect_timeout` (libsrt's
-/// `conntimeo`; its default is also 3 s), the sink fails with PeerUnreachable: srtsink reports
-/// "Failed to write to SRT socket: Connection does not exist" on the first write after the
-/// timeout, which AppSrcSink rethrows from its next submit(). A listener that goes away later is
-/// no error: the caller goes on sending, and the frames are lost. Throws InvalidArgument when
-/// `host` is not an IP address or host name.
+/// SRT caller to host:port (`srtsink uri=srt://host:port?mode=caller&conntimeo=MS
+/// auto-reconnect=false`), for a listener elsewhere (an ingest server, `srtsrc uri=srt://:port
+/// mode=listener`). Same payload as srt_listener_description(). When no listener answers within
+/// `connect_timeout` (libsrt's `conntimeo`; its default is also 3 s), the sink fails with
+/// PeerUnreachable, whatever the codec, which AppSrcSink rethrows from its next submit().
+/// `auto-reconnect=false` is what makes it fail: with srtsink's default (true) a timed-out connect
+/// is only a warning ("Connection timeout. Trying to reconnect") and a new attempt, for ever, and
+/// every frame counts as delivered. A listener that goes away later ends the stream too, with a
+/// StreamError ("Failed to write to SRT socket"): lost frames are never counted as sent.
+/// `encryption` as for srt_listener_description(): the listener must hold the same passphrase.
+/// Throws InvalidArgument when `host` is not an IP address or host name, or `encryption` is
+/// invalid.
 inline std::string srt_caller_description(
     const std::string& host, std::uint16_t port, VideoCodec codec = VideoCodec::H264,
     FrameRate fps = {30, 1},
-    std::chrono::milliseconds connect_timeout = std::chrono::milliseconds(3000)) {
+    std::chrono::milliseconds connect_timeout = std::chrono::milliseconds(3000),
+    const SrtEncryption& encryption = {}) {
   detail::check_host(host, "srt_caller_description(): host");
+  const std::string crypto =
+      detail::srt_encryption_properties(encryption, "srt_caller_description()");
   return detail::srt_payload(codec, fps) + " ! srtsink uri=srt://" + detail::uri_host(host) + ":" +
          std::to_string(port) +
          "?mode=caller&conntimeo=" + std::to_string(connect_timeout.count()) +
-         " wait-for-connection=false latency=20 sync=false async=false";
+         " wait-for-connection=false auto-reconnect=false" + crypto +
+         " latency=20 sync=false async=false";
 }
 
 /// Uncompressed video over RTP/UDP (RFC 4175) to host:port, payload type 96: `videoconvert !
