@@ -21,7 +21,7 @@
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/color/unpack_coefficients.hpp"
 #include "framepipe/convert/isa.hpp"
-#include "framepipe/convert/kernels/dispatch.hpp"
+#include "framepipe/convert/kernels/pack_dispatch.hpp"
 #include "framepipe/convert/kernels/unpack_dispatch.hpp"
 #include "framepipe/convert/rgb_to_yuv_packer.hpp"
 #include "framepipe/convert/yuv_to_rgb_unpacker.hpp"
