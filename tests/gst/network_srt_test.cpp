@@ -234,6 +234,34 @@ TEST_CASE("a second SRT listener on a port the first one holds ends with Address
   CHECK(first.close().frames == 2);
 }
 
+namespace {
+
+/// Sends `frames` indexed frames from an encrypted H.264 SRT listener on loopback `port`, on a
+/// thread of its own, and runs `receive()` once the listener's socket is bound (not at all when it
+/// never binds); returns what the sender counted. The sender is joined on every way out.
+template <class Receive>
+Stats serve_encrypted_srt(std::uint16_t port, const SrtEncryption& encryption, std::uint32_t frames,
+                          Receive&& receive) {
+  Stats stats;
+  std::thread sender([&] {
+    stats = test::send_indexed(
+        AppSrcSink(
+            srt_listener_description(port, VideoCodec::H264, "127.0.0.1", {30, 1}, encryption),
+            live_sink_options()),
+        frames);
+  });
+  try {
+    if (test::wait_udp_bound(port, 10s)) receive();
+  } catch (...) {
+    sender.join();
+    throw;
+  }
+  sender.join();
+  return stats;
+}
+
+}  // namespace
+
 TEST_CASE("an encrypted SRT listener: no frames without the passphrase, frames with it") {
   if (!test::have_element("srtsink") || !test::have_element("srtsrc") ||
       !test::have_element("x264enc") || !test::have_element("avdec_h264")) {
@@ -248,14 +276,7 @@ TEST_CASE("an encrypted SRT listener: no frames without the passphrase, frames w
   std::string error;
   Stats stats;
   test::within(60s, [&] {
-    std::thread sender([&] {
-      stats = test::send_indexed(
-          AppSrcSink(
-              srt_listener_description(port, VideoCodec::H264, "127.0.0.1", {30, 1}, encryption),
-              live_sink_options()),
-          240);
-    });
-    if (test::wait_udp_bound(port, 10s)) {
+    stats = serve_encrypted_srt(port, encryption, 240, [&] {
       {
         // No passphrase: libsrt refuses the connection (or nothing decrypts); no frame arrives
         // in 2 s, 60 frames of the stream.
@@ -266,8 +287,7 @@ TEST_CASE("an encrypted SRT listener: no frames without the passphrase, frames w
                                    decode);
       with = receiver.collect(10, 15s);
       error = receiver.error();
-    }
-    sender.join();
+    });
   });
   CHECK(without.empty());
   INFO("receiver error: " << error);
@@ -295,19 +315,11 @@ TEST_CASE("ffmpeg decodes the pictures of an encrypted SRT listener with the pas
   test::FfmpegPictures pictures;
   Stats stats;
   test::within(60s, [&] {
-    std::thread sender([&] {
-      stats = test::send_indexed(
-          AppSrcSink(
-              srt_listener_description(port, VideoCodec::H264, "127.0.0.1", {30, 1}, encryption),
-              live_sink_options()),
-          180);
-    });
-    if (test::wait_udp_bound(port, 10s)) {
+    stats = serve_encrypted_srt(port, encryption, 180, [&] {
       pictures = test::ffmpeg_pictures("-i \"srt://127.0.0.1:" + std::to_string(port) +
                                            "?passphrase=" + encryption.passphrase + "\"",
                                        test::kNetworkSize, 20, 20, yuv);
-    }
-    sender.join();
+    });
   });
   INFO("ffmpeg said: " << pictures.run.output);
   REQUIRE(pictures.indices.size() == 20);
