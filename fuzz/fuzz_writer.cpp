@@ -205,9 +205,7 @@ void run_chain(FuzzInput& in, const Setup& s, Converters... converters) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  framepipe::fuzz::make_glib_criticals_fatal();
-  framepipe::ensure_gstreamer_initialized();
-  return 0;
+  return framepipe::fuzz::initialize_gstreamer_target();
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -372,9 +372,11 @@ class AppSrcSink {
     void set_live_latency(FrameRate rate, std::size_t queued_frames) {
       gint64 max = -1;
       if (queued_frames > 0 && rate.num > 0) {
-        max = static_cast<gint64>(
+        // A latency past what the property holds (a rate of a frame in centuries) is unbounded.
+        const guint64 ns =
             gst_util_uint64_scale(static_cast<guint64>(queued_frames) * GST_SECOND,
-                                  static_cast<guint64>(rate.den), static_cast<guint64>(rate.num)));
+                                  static_cast<guint64>(rate.den), static_cast<guint64>(rate.num));
+        if (ns <= static_cast<guint64>(G_MAXINT64)) max = static_cast<gint64>(ns);
       }
       g_object_set(appsrc.get(), "min-latency", gint64{0}, "max-latency", max, nullptr);
     }
