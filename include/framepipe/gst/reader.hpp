@@ -104,13 +104,21 @@ inline bool chroma_halved_both_ways(const GstVideoInfo& info) {
          GST_VIDEO_FORMAT_INFO_H_SUB(f, 1) >= 1;
 }
 
-/// `upstream` followed by a `capssetter` that states `color` as the caps' colorimetry, so that
-/// the videoconvert after it converts with that matrix and range (whatever upstream said).
-inline std::string with_colorimetry(const std::string& upstream, ColorSpec color,
-                                    const std::string& name) {
+/// `upstream` (Y'CbCr frames) converted at full chroma, into 16-bit 4:4:4 on the way to the
+/// appsink's RGB: a `capssetter` states `color` as the caps' colorimetry, so that videoconvert
+/// converts with that matrix and range whatever upstream said; then `videoconvert` to Y444_16LE
+/// and a second one, `dither=none`, to the appsink. Straight to 8-bit RGB, videoconvert's 8-bit
+/// matrix is up to 6 levels off the exact result; through 16 bits, 2. The elements are named
+/// after the appsink (`<name>_colorimetry`, `<name>_to_y444_16`, `<name>_to_rgb`).
+inline std::string full_chroma_description(const std::string& upstream, ColorSpec color,
+                                           const std::string& appsink_name) {
   const GstVideoColorimetry c = colorimetry_of(color);
-  return upstream + " ! capssetter name=" + name + " caps=\"video/x-raw,colorimetry=(string)" +
-         take_gchar(gst_video_colorimetry_to_string(&c)) + "\" join=true replace=false";
+  return upstream + " ! capssetter name=" + appsink_name +
+         "_colorimetry caps=\"video/x-raw,colorimetry=(string)" +
+         take_gchar(gst_video_colorimetry_to_string(&c)) +
+         "\" join=true replace=false ! videoconvert name=" + appsink_name +
+         "_to_y444_16 ! video/x-raw,format=Y444_16LE ! videoconvert name=" + appsink_name +
+         "_to_rgb dither=none";
 }
 
 /// The SourceReaders a Reader<F, C...> may read through: for Y'CbCr and gray, the appsink's
@@ -293,9 +301,12 @@ class Reader {
     const bool native_f = native && GST_VIDEO_INFO_FORMAT(&*native) == video_format_of(F);
     first.reset();  // its pipeline goes to NULL before the second one starts
     Options full = std::move(options);
-    if (!native_f && full.convert == VideoConvert::Auto) full.convert = VideoConvert::Always;
+    // RGB or gray that is not F: AppSinkSource's videoconvert, without a failed first try.
+    if (!yuv && !native_f && full.convert == VideoConvert::Auto) {
+      full.convert = VideoConvert::Always;
+    }
     std::string description =
-        yuv ? detail::with_colorimetry(upstream, *color, full.appsink_name + "_colorimetry")
+        yuv ? detail::full_chroma_description(upstream, *color, full.appsink_name)
             : std::move(upstream);
     auto& reader = impl_.template emplace<typename Paths::FullChroma>(
         AppSinkSource<F>(std::move(description), std::move(full)), std::move(converters)...);
@@ -304,6 +315,7 @@ class Reader {
     source_spec_ = reader.source().spec();
     source_spec_.color = color;
     source_spec_.chroma_site = site;
+    converting_ = yuv;  // the description's own videoconverts
   }
 
   /// Keeps what the accessors return of the source that was started.
@@ -314,7 +326,7 @@ class Reader {
         upstream_caps_ = source.upstream_caps();
       }
       caps_ = source.caps();
-      converting_ = source.converting();
+      converting_ = converting_ || source.converting();
       pipeline_ = source.pipeline();
     });
   }
