@@ -160,11 +160,12 @@ requires(is_rgb_family(F)) struct ReaderPaths<F, Converters...> {
 /// and chroma siting from the caps); the decoder's buffer goes back to GStreamer at once. From
 /// finer chroma (4:4:4, 4:2:2), RGB or gray, halving the chroma into I420 would throw resolution
 /// away, so the Reader stops that first pipeline and builds a second from the same description
-/// whose appsink takes F: GStreamer's videoconvert converts at full chroma, told the matrix and
-/// range by the Reader's rules (the options, else the caps, untagged as BT.601) through a
-/// `capssetter`. A file then starts again from its start; a live source loses the frames the
-/// first pipeline took. In attach mode (a caller's pipeline, which the Reader cannot rebuild) it
-/// is always I420 and the unpacker, and AppSinkSource's warning says when the chroma is halved.
+/// whose appsink takes F: GStreamer's videoconvert converts at full chroma (through 16-bit
+/// 4:4:4), told the matrix and range by the Reader's rules (the options, else the caps,
+/// untagged as BT.601) through a `capssetter`. A file then starts again from its start; a live
+/// source loses the frames the first pipeline took. In attach mode (a caller's pipeline, which
+/// the Reader cannot rebuild) it is always I420 and the unpacker; chroma the caller's own
+/// videoconvert halved cannot be seen from the appsink, and is not reported.
 /// A frame stays valid until the next read(). The constructor starts the stream and waits for
 /// its first frame, so the format is known (spec()) and a bad source fails there. After the end
 /// of the stream read() returns std::nullopt on every call. Not copyable or movable (an open
