@@ -366,7 +366,7 @@ TEST_CASE("Reader: an upstream that cannot give the format gets a videoconvert")
   Reader<PF::BGR24> reader{
       "videotestsrc num-buffers=4 pattern=white ! video/x-raw,format=NV12,width=64,height=48 ! "
       "rawvideoparse use-sink-caps=false format=nv12 width=64 height=48"};
-  CHECK(reader.source().converting());
+  CHECK(reader.converting());
   int frames = 0;
   while (auto frame = reader.read()) {
     CHECK(max_error(frame->view(), {255, 255, 255}) <= 3);

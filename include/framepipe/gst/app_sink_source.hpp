@@ -56,6 +56,60 @@ inline bool same_frames(const GstVideoInfo& a, const GstVideoInfo& b) {
          GST_VIDEO_INFO_CHROMA_SITE(&a) == GST_VIDEO_INFO_CHROMA_SITE(&b);
 }
 
+/// Whether `bin` holds (at any depth, decodebin's children included) an element made by the
+/// factory `factory`.
+inline bool has_element(GstElement* bin, std::string_view factory) {
+  bool found = false;
+  visit_elements(
+      bin,
+      [&](GstElement* element) {
+        GstElementFactory* f = gst_element_get_factory(element);
+        found = f != nullptr &&
+                std::string_view(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f))) == factory;
+        return !found;
+      },
+      [] {});
+  return found;
+}
+
+/// The colour of Y'CbCr frames with the caps `caps` (parsed into `info`) read by `pipeline`, by
+/// AppSinkSource's rules: the caller's matrix and range (options) over the caps'. The caps'
+/// `colorimetry` is read as written (gst_video_info_from_caps replaces a colorimetry with an
+/// unknown matrix, `1:0:0:0`, by the default for the size, dropping its full range). A matrix
+/// the caps do not state, or one made by y4mdec (y4m has no matrix; y4mdec states GStreamer's
+/// guess by size, BT.709 for HD, which a tag cannot be told from), is framepipe's default,
+/// BT.601: what ffmpeg and OpenCV read, and what framepipe writes.
+inline ColorSpec stated_color(GstCaps* caps, const GstVideoInfo& info, GstElement* pipeline,
+                              const AppSinkSourceOptions& options) {
+  GstVideoColorimetry stated = info.colorimetry;
+  bool matrix_stated = false;
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  const gchar* text = s != nullptr ? gst_structure_get_string(s, "colorimetry") : nullptr;
+  GstVideoColorimetry parsed{};
+  if (text != nullptr && gst_video_colorimetry_from_string(&parsed, text)) {
+    // Read as numbers: caps may state one GStreamer has no enumerator for (raw_enum_value).
+    if (raw_enum_value(parsed.range) != GST_VIDEO_COLOR_RANGE_UNKNOWN) {
+      stated.range = parsed.range;
+    }
+    matrix_stated = raw_enum_value(parsed.matrix) != GST_VIDEO_COLOR_MATRIX_UNKNOWN;
+    if (matrix_stated) stated.matrix = parsed.matrix;
+  }
+  ColorSpec color = color_spec_of(stated);
+  if (!matrix_stated || has_element(pipeline, "y4mdec")) {
+    color.matrix = default_color_spec({static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)),
+                                       static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info))})
+                       .matrix;
+  }
+  if (options.matrix) color.matrix = *options.matrix;
+  if (options.range) color.range = *options.range;
+  return color;
+}
+
+/// Given to AppSinkSource's constructor by a reader that reads chroma finer than 4:2:0 another
+/// way when it finds it (Reader of the RGB family): start() then does not warn about chroma the
+/// reader will not lose.
+struct ChromaLossHandled {};
+
 }  // namespace detail
 
 /// A framepipe Source that lends the frames an appsink receives, in place: each frame is the
@@ -105,6 +159,14 @@ class AppSinkSource {
       state_->close();
       throw;
     }
+  }
+
+  /// As above, for a reader that reads a stream with chroma finer than 4:2:0 another way when it
+  /// finds one (Reader of the RGB family): start() does not warn when the videoconvert it inserts
+  /// halves the chroma; upstream_caps() still tells.
+  AppSinkSource(std::string upstream_description, Options options, detail::ChromaLossHandled)
+      : AppSinkSource(std::move(upstream_description), std::move(options)) {
+    state_->warn_chroma_loss = false;
   }
 
   /// Attaches to the appsink named `options.appsink_name` inside a pipeline the caller built
@@ -224,6 +286,7 @@ class AppSinkSource {
     detail::GstObjectPtr<GstAppSink> appsink;
     detail::BusPtr bus;
     bool converting = false;
+    bool warn_chroma_loss = true;  // false: a reader handles it (detail::ChromaLossHandled)
 
     // Shared with the streaming thread (new_sample, eos) and release() from any thread.
     mutable std::mutex mutex;
@@ -604,53 +667,13 @@ class AppSinkSource {
       }
       period = FrameTime::at(0, spec.fps).duration;
       upstream_caps = converting ? caps_before_convert() : caps;
-      if (converting) warn_if_chroma_lost();
+      if (converting && warn_chroma_loss) warn_if_chroma_lost();
       return spec;
     }
 
-    /// The colour of the stream: the caller's matrix and range (options) over the caps'. The
-    /// caps' `colorimetry` is read as written (gst_video_info_from_caps replaces a colorimetry
-    /// with an unknown matrix, `1:0:0:0`, by the default for the size, dropping its full range).
-    /// A matrix the caps do not state, or one made by y4mdec (y4m has no matrix; y4mdec states
-    /// GStreamer's guess by size, BT.709 for HD, which a tag cannot be told from), is framepipe's
-    /// default, BT.601: what ffmpeg and OpenCV read, and what framepipe writes.
+    /// The colour of the stream (detail::stated_color of its caps).
     ColorSpec stated_color(GstCaps* sample_caps) const {
-      GstVideoColorimetry stated = info.colorimetry;
-      bool matrix_stated = false;
-      const GstStructure* s = gst_caps_get_structure(sample_caps, 0);
-      const gchar* text = s != nullptr ? gst_structure_get_string(s, "colorimetry") : nullptr;
-      GstVideoColorimetry parsed{};
-      if (text != nullptr && gst_video_colorimetry_from_string(&parsed, text)) {
-        // Read as numbers: caps may state one GStreamer has no enumerator for (raw_enum_value).
-        if (detail::raw_enum_value(parsed.range) != GST_VIDEO_COLOR_RANGE_UNKNOWN) {
-          stated.range = parsed.range;
-        }
-        matrix_stated = detail::raw_enum_value(parsed.matrix) != GST_VIDEO_COLOR_MATRIX_UNKNOWN;
-        if (matrix_stated) stated.matrix = parsed.matrix;
-      }
-      ColorSpec color = detail::color_spec_of(stated);
-      if (!matrix_stated || has_element("y4mdec")) {
-        color.matrix = default_color_spec(spec.size).matrix;
-      }
-      if (options.matrix) color.matrix = *options.matrix;
-      if (options.range) color.range = *options.range;
-      return color;
-    }
-
-    /// Whether the pipeline holds (at any depth, decodebin's children included) an element made
-    /// by the factory `factory`.
-    bool has_element(const char* factory) const {
-      bool found = false;
-      detail::visit_elements(
-          pipeline.get(),
-          [&](GstElement* element) {
-            GstElementFactory* f = gst_element_get_factory(element);
-            found = f != nullptr &&
-                    std::string_view(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f))) == factory;
-            return !found;
-          },
-          [] {});
-      return found;
+      return detail::stated_color(sample_caps, info, pipeline.get(), options);
     }
 
     /// What wait_front() does with the frame at the queue's front.
