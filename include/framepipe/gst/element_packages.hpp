@@ -36,6 +36,7 @@ inline std::string_view package_providing(std::string_view element) {
       {"udpsink", "gstreamer1.0-plugins-good"},
       {"pngenc", "gstreamer1.0-plugins-good"},
       {"jpegenc", "gstreamer1.0-plugins-good"},
+      {"capssetter", "gstreamer1.0-plugins-good"},
       {"h264parse", "gstreamer1.0-plugins-bad"},
       {"mpegtsmux", "gstreamer1.0-plugins-bad"},
       {"rtmp2sink", "gstreamer1.0-plugins-bad"},
