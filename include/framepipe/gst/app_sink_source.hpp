@@ -586,22 +586,13 @@ class AppSinkSource {
       }
       if (current_caps != nullptr) gst_caps_unref(current_caps);
       current_caps = gst_caps_ref(sample_caps);
-      spec = StreamSpec{};
-      spec.format = F;
-      spec.size = {static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)),
-                   static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info))};
+      spec = detail::stream_spec_of(info, F);
       try {
         check_frame_size(spec.size);  // refused here, before a frame is mapped
       } catch (const InvalidArgument&) {
         fail(std::current_exception());
       }
-      spec.fps = GST_VIDEO_INFO_FPS_N(&info) > 0 && GST_VIDEO_INFO_FPS_D(&info) > 0
-                     ? FrameRate{GST_VIDEO_INFO_FPS_N(&info), GST_VIDEO_INFO_FPS_D(&info)}
-                     : FrameRate{30, 1};
-      if constexpr (format_info(F).yuv) {
-        spec.color = stated_color(sample_caps);
-        spec.chroma_site = detail::chroma_site_of(GST_VIDEO_INFO_CHROMA_SITE(&info));
-      }
+      if constexpr (format_info(F).yuv) spec.color = stated_color(sample_caps);
       period = FrameTime::at(0, spec.fps).duration;
       upstream_caps = converting ? caps_before_convert() : caps;
       if (converting) warn_if_chroma_lost();
