@@ -94,11 +94,8 @@ class AppSinkSource {
   /// ParseError.
   explicit AppSinkSource(std::string upstream_description, Options options = {})
       : state_(std::make_shared<State>(std::move(options))) {
-    if (!state_->options.owns_state) {
-      throw InvalidArgument(
-          "framepipe::AppSinkSource: owns_state = false is for attaching to a caller's "
-          "pipeline; a pipeline the source builds is always driven by the source");
-    }
+    detail::check_owns_built_pipeline(state_->options.owns_state, "framepipe::AppSinkSource",
+                                      "source");
     try {
       state_->build_from(std::move(upstream_description));
     } catch (...) {
@@ -407,13 +404,9 @@ class AppSinkSource {
     }
 
     void use_pipeline(detail::ElementPtr p) {
-      GstElement* sink = gst_bin_get_by_name(GST_BIN(p.get()), options.appsink_name.c_str());
-      if (sink == nullptr || !GST_IS_APP_SINK(sink)) {
-        if (sink != nullptr) gst_object_unref(sink);
-        throw InvalidArgument("framepipe::AppSinkSource: the pipeline has no appsink named \"" +
-                              options.appsink_name + "\"");
-      }
-      appsink.reset(GST_APP_SINK(sink));
+      ElementRef sink = detail::element_by_name(
+          p.get(), options.appsink_name, "framepipe::AppSinkSource", GST_TYPE_APP_SINK, "appsink");
+      appsink.reset(GST_APP_SINK(sink.release()));
       // Frames are taken at once by new_sample into framepipe's own queue, which bounds memory
       // and counts drops; appsink's queue holds only the one being handed over.
       gst_app_sink_set_max_buffers(appsink.get(), 1);
