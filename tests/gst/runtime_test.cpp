@@ -27,21 +27,28 @@ TEST_CASE("GstObjectPtr drops one reference of a GstObject (gst_object_unref)") 
   gst_object_unref(element);
 }
 
-TEST_CASE("CapsPtr, BufferPtr drop one reference of a GstMiniObject") {
-  ensure_gstreamer_initialized();
-  GstCaps* caps = gst_caps_new_empty_simple("video/x-raw");
-  gst_caps_ref(caps);
-  REQUIRE(GST_CAPS_REFCOUNT_VALUE(caps) == 2);
-  { const detail::CapsPtr owner(caps); }
-  CHECK(GST_CAPS_REFCOUNT_VALUE(caps) == 1);
-  gst_caps_unref(caps);
+namespace {
 
-  GstBuffer* buffer = gst_buffer_new();
-  gst_buffer_ref(buffer);
-  REQUIRE(GST_MINI_OBJECT_REFCOUNT_VALUE(buffer) == 2);
-  { const detail::BufferPtr owner(buffer); }
-  CHECK(GST_MINI_OBJECT_REFCOUNT_VALUE(buffer) == 1);
-  gst_buffer_unref(buffer);
+/// Gives `Owner` one more reference to `object` than the caller's, and checks that it drops just
+/// that one; then drops the caller's.
+template <class Owner, class T>
+void check_drops_one_reference(T* object) {
+  GstMiniObject* mini = GST_MINI_OBJECT_CAST(object);
+  gst_mini_object_ref(mini);
+  REQUIRE(GST_MINI_OBJECT_REFCOUNT_VALUE(mini) == 2);
+  { const Owner owner(object); }
+  CHECK(GST_MINI_OBJECT_REFCOUNT_VALUE(mini) == 1);
+  gst_mini_object_unref(mini);
+}
+
+}  // namespace
+
+TEST_CASE("CapsPtr, BufferPtr, SamplePtr, MessagePtr drop one reference of a GstMiniObject") {
+  ensure_gstreamer_initialized();
+  check_drops_one_reference<detail::CapsPtr>(gst_caps_new_empty_simple("video/x-raw"));
+  check_drops_one_reference<detail::BufferPtr>(gst_buffer_new());
+  check_drops_one_reference<detail::SamplePtr>(gst_sample_new(nullptr, nullptr, nullptr, nullptr));
+  check_drops_one_reference<detail::MessagePtr>(gst_message_new_eos(nullptr));
 }
 
 TEST_CASE("take_gchar takes a GLib string (g_free); null is empty") {
