@@ -63,23 +63,6 @@ std::optional<PixelFormat> pixel_format_of(GstVideoFormat format) {
   return std::nullopt;
 }
 
-/// The StreamSpec AppSinkSource<F>::start() makes of its first sample's caps (app_sink_source.hpp,
-/// State::start_once), for the F the caps name.
-StreamSpec spec_of(const GstVideoInfo& info, PixelFormat format) {
-  StreamSpec spec{};
-  spec.format = format;
-  spec.size = {static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)),
-               static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info))};
-  spec.fps = GST_VIDEO_INFO_FPS_N(&info) > 0 && GST_VIDEO_INFO_FPS_D(&info) > 0
-                 ? FrameRate{GST_VIDEO_INFO_FPS_N(&info), GST_VIDEO_INFO_FPS_D(&info)}
-                 : FrameRate{30, 1};
-  if (framepipe::format_info(format).yuv) {
-    spec.color = framepipe::detail::color_spec_of(info.colorimetry);
-    spec.chroma_site = framepipe::detail::chroma_site_of(GST_VIDEO_INFO_CHROMA_SITE(&info));
-  }
-  return spec;
-}
-
 /// The same frame rate (GStreamer keeps fractions reduced: 60/2 comes back as 30/1).
 bool same_rate(FrameRate a, FrameRate b) {
   const std::int64_t ga = std::gcd(a.num, a.den);
@@ -134,7 +117,7 @@ void check_spec_round_trip(const StreamSpec& spec, const std::string& origin) {
     fail("caps_of() gives caps gst_video_info_from_caps() rejects", text);
   }
   if (!framepipe::detail::same_frames(info, back)) fail("the caps describe other frames", text);
-  const StreamSpec again = spec_of(back, spec.format);
+  const StreamSpec again = framepipe::detail::stream_spec_of(back, spec.format);
   if (!same_spec(again, stated(spec))) {
     fail("the StreamSpec does not survive its caps (from " + origin + ")", text);
   }
@@ -158,7 +141,7 @@ void check_caps_text(const std::uint8_t* data, std::size_t size) {
   const std::optional<PixelFormat> format = pixel_format_of(GST_VIDEO_INFO_FORMAT(&info));
   if (!format) return;  // AppSinkSource<F> refuses it with NotNegotiated
   if (!framepipe::detail::same_frames(info, info)) fail("same_frames() is not reflexive", text);
-  const StreamSpec spec = spec_of(info, *format);
+  const StreamSpec spec = framepipe::detail::stream_spec_of(info, *format);
   check_spec_round_trip(spec, "caps text");
 }
 

@@ -97,3 +97,7 @@ TEST_CASE("active_isa() is detected_isa(), lowered (never raised) by FRAMEPIPE_I
     CHECK_THROWS_AS(framepipe::active_isa(), framepipe::InvalidArgument);
   }
 }
+
+TEST_CASE("isa_name of a number that is no path is '?'") {
+  CHECK(framepipe::isa_name(static_cast<Isa>(42)) == "?");
+}

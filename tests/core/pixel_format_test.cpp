@@ -80,3 +80,18 @@ TEST_CASE("to_string(Size) spells WxH") {
   CHECK(to_string(Size{1, 32768}) == "1x32768");
   CHECK(to_string(Size{}) == "0x0");
 }
+
+TEST_CASE("format_info: a number that is no format is named '?' and has no planes") {
+  const FormatInfo none = format_info(static_cast<PixelFormat>(200));
+  CHECK(none.name == "?");
+  CHECK(none.planes == 0);
+  CHECK(format_info(PixelFormat::NV12).planes == 2);
+  CHECK(format_info(PixelFormat::I420).chroma_shift_x == 1);
+  CHECK(format_info(PixelFormat::I420).yuv);
+}
+
+TEST_CASE("check_same_size names both sizes and what they belong to") {
+  CHECK_NOTHROW(detail::check_same_size({4, 2}, "packer source", {4, 2}, "destination"));
+  CHECK_THROWS_WITH_AS(detail::check_same_size({3, 2}, "packer source", {4, 2}, "destination"),
+                       "framepipe: packer source is 3x2 but destination is 4x2", InvalidArgument);
+}

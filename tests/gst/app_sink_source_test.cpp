@@ -363,6 +363,9 @@ TEST_CASE("AppSinkSource: attached to a caller's appsink; a caps change mid-stre
   ElementRef pipeline = ElementRef::adopt(
       gst_parse_launch("appsrc name=in format=time ! appsink name=frames", &error));
   REQUIRE(error == nullptr);
+  CHECK_THROWS_WITH_AS(
+      AppSinkSource<PF::GRAY8>(pipeline, {.appsink_name = "in"}),  // an appsrc is no appsink
+      "framepipe::AppSinkSource: the pipeline has no appsink named \"in\"", InvalidArgument);
   AppSinkSource<PF::GRAY8> source{pipeline, {.appsink_name = "frames"}};
   const ElementRef in{ElementRef::adopt(gst_bin_get_by_name(GST_BIN(pipeline.get()), "in"))};
   const auto push = [&](int width, int height, std::uint64_t pts) {

@@ -884,7 +884,12 @@ TEST_CASE("attaching to a pipeline the caller built") {
       &raw_error));
   REQUIRE(raw_error == nullptr);
   REQUIRE(built);
-  CHECK_THROWS_AS(AppSrcSink(built, {}), InvalidArgument);  // no appsrc named framepipe_src
+  CHECK_THROWS_WITH_AS(AppSrcSink(built, {}),
+                       "framepipe::AppSrcSink: the pipeline has no appsrc named \"framepipe_src\"",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(AppSrcSink(built, {.appsrc_name = "out"}),
+                       "framepipe::AppSrcSink: the pipeline has no appsrc named \"out\"",
+                       InvalidArgument);  // an appsink is no appsrc
   AppSrcSink sink{built, {.appsrc_name = "mine"}};
   CHECK(sink.pipeline().get() == built.get());
   sink.start({PixelFormat::BGR24, {8, 6}, kRate});

@@ -101,6 +101,20 @@ TEST_CASE("element_by_name finds nested elements and names the owner when it fin
   }
 }
 
+TEST_CASE("element_by_name of a type: an element of another type is none of that kind") {
+  const detail::ElementPtr p =
+      detail::parse_launch("videotestsrc ! bin. ( name=bin identity name=inner ) ! fakesink");
+  const ElementRef bin =
+      detail::element_by_name(p.get(), "bin", "framepipe::Test", GST_TYPE_BIN, "bin");
+  CHECK(bin.name() == "bin");
+  try {
+    (void)detail::element_by_name(p.get(), "inner", "framepipe::Test", GST_TYPE_BIN, "bin");
+    FAIL("took an identity for a bin");
+  } catch (const InvalidArgument& e) {
+    CHECK(std::string(e.what()) == "framepipe::Test: the pipeline has no bin named \"inner\"");
+  }
+}
+
 TEST_CASE("visit_elements walks nested bins and stops when the visit says so") {
   const detail::ElementPtr p = detail::parse_launch(
       "videotestsrc name=src ! bin. ( name=bin identity name=inner ) ! fakesink name=out");

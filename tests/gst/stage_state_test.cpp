@@ -36,3 +36,12 @@ TEST_CASE("StickyFailure throws what it raised again until cleared") {
   CHECK_FALSE(failure);
   CHECK_NOTHROW(failure.rethrow_if_set());
 }
+
+TEST_CASE("check_owns_built_pipeline refuses owns_state = false for a pipeline the stage builds") {
+  CHECK_NOTHROW(detail::check_owns_built_pipeline(true, "framepipe::AppSrcSink", "sink"));
+  CHECK_THROWS_WITH_AS(
+      detail::check_owns_built_pipeline(false, "framepipe::AppSinkSource", "source"),
+      "framepipe::AppSinkSource: owns_state = false is for attaching to a caller's "
+      "pipeline; a pipeline the source builds is always driven by the source",
+      InvalidArgument);
+}

@@ -42,7 +42,9 @@ struct PackCoefficients {
 
 namespace detail {
 
-constexpr long round_to_long(double x) {
+/// `x` rounded to the nearest integer, halves away from zero: how every real coefficient of the
+/// packers and the unpackers (color/unpack_coefficients.hpp) becomes a fixed-point one.
+constexpr long round_half_away(double x) {
   return x >= 0 ? static_cast<long>(x + 0.5) : -static_cast<long>(-x + 0.5);
 }
 
@@ -51,26 +53,26 @@ constexpr long round_to_long(double x) {
 /// The coefficients for `spec`. Rounded so that grey stays exactly neutral (each chroma row sums to
 /// zero) and white stays white (luma weights sum to round(sy 2^16)).
 constexpr PackCoefficients pack_coefficients(ColorSpec spec) {
-  using detail::round_to_long;
+  using detail::round_half_away;
   const LumaWeights w = luma_weights(spec.matrix);
-  const bool full = spec.range == Range::Full;
-  const double sy = full ? 1.0 : 219.0 / 255.0;
-  const double sc = full ? 1.0 : 224.0 / 255.0;
+  const RangeScales scales = range_scales(spec.range);
+  const double sy = scales.luma_scale;
+  const double sc = scales.chroma_scale;
   const double q16 = 65536.0;
   const double q15 = 32768.0;
 
-  const long y_r = round_to_long(w.kr * sy * q16);
-  const long y_b = round_to_long(w.kb * sy * q16);
-  const long y_g = round_to_long(sy * q16) - y_r - y_b;
-  const long y_offset = 128 + (full ? 0 : 16 * 256);
+  const long y_r = round_half_away(w.kr * sy * q16);
+  const long y_b = round_half_away(w.kb * sy * q16);
+  const long y_g = round_half_away(sy * q16) - y_r - y_b;
+  const long y_offset = 128 + round_half_away(scales.luma_offset * 256);
 
   const double cb_scale = sc / (2.0 * (1.0 - w.kb));
-  const long u_b = round_to_long(0.5 * sc * q15);
-  const long u_r = round_to_long(-w.kr * cb_scale * q15);
+  const long u_b = round_half_away(0.5 * sc * q15);
+  const long u_r = round_half_away(-w.kr * cb_scale * q15);
   const long u_g = -u_b - u_r;
   const double cr_scale = sc / (2.0 * (1.0 - w.kr));
-  const long v_r = round_to_long(0.5 * sc * q15);
-  const long v_b = round_to_long(-w.kb * cr_scale * q15);
+  const long v_r = round_half_away(0.5 * sc * q15);
+  const long v_b = round_half_away(-w.kb * cr_scale * q15);
   const long v_g = -v_r - v_b;
   const long uv_offset = 128 * 64 + 32;
 

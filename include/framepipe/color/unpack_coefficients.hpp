@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "framepipe/color/coefficients.hpp"
 #include "framepipe/core/color_space.hpp"
 
 namespace framepipe {
@@ -68,21 +69,12 @@ struct UnpackModel {
 
 constexpr UnpackModel unpack_model(ColorSpec spec) {
   const LumaWeights w = luma_weights(spec.matrix);
-  const bool full = spec.range == Range::Full;
-  const double sy = full ? 1.0 : 219.0 / 255.0;
-  const double sc = full ? 1.0 : 224.0 / 255.0;
-  const double cr_r = 2.0 * (1.0 - w.kr) / sc;
-  const double cb_b = 2.0 * (1.0 - w.kb) / sc;
-  return {1.0 / sy, full ? 0.0 : 16.0, cr_r, -w.kb * cb_b / w.kg(), -w.kr * cr_r / w.kg(), cb_b};
+  const RangeScales s = range_scales(spec.range);
+  const double cr_r = 2.0 * (1.0 - w.kr) / s.chroma_scale;
+  const double cb_b = 2.0 * (1.0 - w.kb) / s.chroma_scale;
+  return {1.0 / s.luma_scale,    s.luma_offset,         cr_r,
+          -w.kb * cb_b / w.kg(), -w.kr * cr_r / w.kg(), cb_b};
 }
-
-namespace detail {
-
-constexpr long round_half_away(double x) {
-  return x >= 0 ? static_cast<long>(x + 0.5) : -static_cast<long>(-x + 0.5);
-}
-
-}  // namespace detail
 
 /// The coefficients for frames of colour `spec`.
 constexpr UnpackCoefficients unpack_coefficients(ColorSpec spec) {

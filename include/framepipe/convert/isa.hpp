@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "framepipe/convert/kernels/abi.hpp"
 #include "framepipe/convert/kernels/x86.hpp"
+#include "framepipe/core/enum_table.hpp"
 #include "framepipe/core/error.hpp"
 
 namespace framepipe {
@@ -19,28 +21,24 @@ namespace framepipe {
 /// take).
 enum class Isa { Scalar, Sse4, Avx2, Avx512, Neon };
 
+namespace detail {
+
+/// The name of each path, as FRAMEPIPE_ISA and parse_isa() take it.
+inline constexpr EnumRow<Isa, std::string_view> kIsaNames[] = {
+    {Isa::Scalar, "scalar"}, {Isa::Sse4, "sse4"}, {Isa::Avx2, "avx2"},
+    {Isa::Avx512, "avx512"}, {Isa::Neon, "neon"},
+};
+
+}  // namespace detail
+
 /// "scalar", "sse4", "avx2", "avx512" or "neon": the names FRAMEPIPE_ISA and parse_isa() accept.
 constexpr std::string_view isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::Scalar:
-      return "scalar";
-    case Isa::Sse4:
-      return "sse4";
-    case Isa::Avx2:
-      return "avx2";
-    case Isa::Avx512:
-      return "avx512";
-    case Isa::Neon:
-      return "neon";
-  }
-  return "?";
+  return detail::value_of(detail::kIsaNames, isa, "?");
 }
 
 /// Parses "scalar", "sse4", "avx2", "avx512" or "neon". Throws InvalidArgument otherwise.
 inline Isa parse_isa(std::string_view name) {
-  for (Isa isa : {Isa::Scalar, Isa::Sse4, Isa::Avx2, Isa::Avx512, Isa::Neon}) {
-    if (name == isa_name(isa)) return isa;
-  }
+  if (const std::optional<Isa> isa = detail::key_of(detail::kIsaNames, name)) return *isa;
   throw InvalidArgument("framepipe: unknown ISA '" + std::string(name) +
                         "' (expected scalar, sse4, avx2, avx512 or neon)");
 }

@@ -60,10 +60,7 @@ class RgbToYuvPacker {
   template <PixelFormat In>
   void convert(FrameView<In> src, FrameView<Out> dst) const {
     static_assert(accepts<In>, "framepipe: a packer takes an RGB-family frame");
-    if (src.size() != dst.size()) {
-      throw InvalidArgument("framepipe: packer source is " + to_string(src.size()) +
-                            " but destination is " + to_string(dst.size()));
-    }
+    detail::check_same_size(src.size(), "packer source", dst.size(), "destination");
     const PackCoefficients k = pack_coefficients(color_spec(src.size()));
     bands_.run(src.height(), 2, [&](int begin, int end) {
       kernels::pack_yuv420_rows(src, dst, k, isa_, begin, end);

@@ -83,10 +83,7 @@ class YuvToRgbUnpacker {
   template <PixelFormat In>
   void convert(FrameView<In> src, FrameView<Out> dst) const {
     static_assert(accepts<In>, "framepipe: an unpacker takes an I420 or NV12 frame");
-    if (src.size() != dst.size()) {
-      throw InvalidArgument("framepipe: unpacker source is " + to_string(src.size()) +
-                            " but destination is " + to_string(dst.size()));
-    }
+    detail::check_same_size(src.size(), "unpacker source", dst.size(), "destination");
     bands_.run(src.height(), 2, [&](int begin, int end) {
       kernels::unpack_yuv420_rows(src, dst, k_, site_, isa_, begin, end);
     });

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "framepipe/core/enum_table.hpp"
 #include "framepipe/core/pixel_format.hpp"
 
 namespace framepipe {
@@ -55,19 +56,21 @@ struct ColorSpec {
 /// measured (docs/colour.md). The caps state it either way.
 constexpr ColorSpec default_color_spec(Size) { return {Matrix::BT601, Range::Limited}; }
 
-constexpr std::string_view matrix_name(Matrix m) {
-  switch (m) {
-    case Matrix::BT601:
-      return "BT.601";
-    case Matrix::BT709:
-      return "BT.709";
-    case Matrix::BT2020:
-      return "BT.2020";
-  }
-  return "?";
-}
-
 constexpr std::string_view range_name(Range r) { return r == Range::Full ? "full" : "limited"; }
+
+/// How a range puts the real values onto 8 bits (R'G'B' in 0..255, Y = Kr R + Kg G + Kb B):
+///   Y' = luma_offset + luma_scale Y,  Cb = 128 + chroma_scale (B - Y) / (2 (1 - Kb)), Cr likewise
+/// Limited: 219/255, 224/255 and 16 (Y' 16..235, Cb/Cr 16..240); full: 1, 1 and 0.
+struct RangeScales {
+  double luma_scale;
+  double chroma_scale;
+  double luma_offset;
+};
+
+constexpr RangeScales range_scales(Range r) {
+  if (r == Range::Full) return {1.0, 1.0, 0.0};
+  return {219.0 / 255.0, 224.0 / 255.0, 16.0};
+}
 
 /// Luma weights of a matrix.
 struct LumaWeights {
@@ -76,16 +79,33 @@ struct LumaWeights {
   constexpr double kg() const { return 1.0 - kr - kb; }
 };
 
+namespace detail {
+
+/// What a matrix is: the name messages give it and its luma weights.
+struct MatrixFacts {
+  std::string_view name;
+  LumaWeights weights;
+};
+
+/// The facts of every matrix, one row each.
+inline constexpr EnumRow<Matrix, MatrixFacts> kMatrixFacts[] = {
+    {Matrix::BT601, {"BT.601", {0.299, 0.114}}},
+    {Matrix::BT709, {"BT.709", {0.2126, 0.0722}}},
+    {Matrix::BT2020, {"BT.2020", {0.2627, 0.0593}}},
+};
+
+/// For a number that is no matrix: named "?", with BT.601's weights.
+inline constexpr MatrixFacts kUnknownMatrix{"?", {0.299, 0.114}};
+
+}  // namespace detail
+
+/// "BT.601", "BT.709" or "BT.2020".
+constexpr std::string_view matrix_name(Matrix m) {
+  return detail::value_of(detail::kMatrixFacts, m, detail::kUnknownMatrix).name;
+}
+
 constexpr LumaWeights luma_weights(Matrix m) {
-  switch (m) {
-    case Matrix::BT601:
-      return {0.299, 0.114};
-    case Matrix::BT709:
-      return {0.2126, 0.0722};
-    case Matrix::BT2020:
-      return {0.2627, 0.0593};
-  }
-  return {0.299, 0.114};
+  return detail::value_of(detail::kMatrixFacts, m, detail::kUnknownMatrix).weights;
 }
 
 }  // namespace framepipe

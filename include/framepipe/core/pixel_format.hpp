@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "framepipe/core/enum_table.hpp"
 #include "framepipe/core/error.hpp"
 
 namespace framepipe {
@@ -35,25 +36,25 @@ struct FormatInfo {
   int r_index, g_index, b_index;  ///< byte offsets of R, G, B within a pixel (RGB formats only)
 };
 
-/// Returns the static facts about `format`.
+namespace detail {
+
+/// The facts of every format, one row each.
+inline constexpr EnumRow<PixelFormat, FormatInfo> kFormatInfos[] = {
+    {PixelFormat::BGR24, {"BGR24", "BGR", 1, 3, 0, 0, false, true, 2, 1, 0}},
+    {PixelFormat::RGB24, {"RGB24", "RGB", 1, 3, 0, 0, false, true, 0, 1, 2}},
+    {PixelFormat::BGRA32, {"BGRA32", "BGRA", 1, 4, 0, 0, false, true, 2, 1, 0}},
+    {PixelFormat::RGBA32, {"RGBA32", "RGBA", 1, 4, 0, 0, false, true, 0, 1, 2}},
+    {PixelFormat::GRAY8, {"GRAY8", "GRAY8", 1, 1, 0, 0, false, false, 0, 0, 0}},
+    {PixelFormat::I420, {"I420", "I420", 3, 1, 1, 1, true, false, 0, 0, 0}},
+    {PixelFormat::NV12, {"NV12", "NV12", 2, 1, 1, 1, true, false, 0, 0, 0}},
+};
+
+}  // namespace detail
+
+/// Returns the static facts about `format` (all zero, named "?", for a number that is no format).
 constexpr FormatInfo format_info(PixelFormat format) {
-  switch (format) {
-    case PixelFormat::BGR24:
-      return {"BGR24", "BGR", 1, 3, 0, 0, false, true, 2, 1, 0};
-    case PixelFormat::RGB24:
-      return {"RGB24", "RGB", 1, 3, 0, 0, false, true, 0, 1, 2};
-    case PixelFormat::BGRA32:
-      return {"BGRA32", "BGRA", 1, 4, 0, 0, false, true, 2, 1, 0};
-    case PixelFormat::RGBA32:
-      return {"RGBA32", "RGBA", 1, 4, 0, 0, false, true, 0, 1, 2};
-    case PixelFormat::GRAY8:
-      return {"GRAY8", "GRAY8", 1, 1, 0, 0, false, false, 0, 0, 0};
-    case PixelFormat::I420:
-      return {"I420", "I420", 3, 1, 1, 1, true, false, 0, 0, 0};
-    case PixelFormat::NV12:
-      return {"NV12", "NV12", 2, 1, 1, 1, true, false, 0, 0, 0};
-  }
-  return {"?", "?", 0, 0, 0, 0, false, false, 0, 0, 0};
+  return detail::value_of(detail::kFormatInfos, format,
+                          {"?", "?", 0, 0, 0, 0, false, false, 0, 0, 0});
 }
 
 /// framepipe's name of `format`, e.g. "BGR24".
@@ -104,6 +105,19 @@ inline void check_frame_size(Size size) {
                           ")");
   }
 }
+
+namespace detail {
+
+/// Throws InvalidArgument, "framepipe: <what> is WxH but <expected_what> is WxH", unless `size`
+/// is `expected`: how a stage refuses a frame of another size than the one it writes into.
+inline void check_same_size(Size size, std::string_view what, Size expected,
+                            std::string_view expected_what) {
+  if (size == expected) return;
+  throw InvalidArgument("framepipe: " + std::string(what) + " is " + to_string(size) + " but " +
+                        std::string(expected_what) + " is " + to_string(expected));
+}
+
+}  // namespace detail
 
 /// The layout GStreamer's `gst_video_info_set_format()` gives `format` at `size`: rows rounded up
 /// to 4 bytes (except 4-byte pixels, already aligned), chroma planes ceil(w/2) x ceil(h/2), and

@@ -148,11 +148,8 @@ class AppSinkSource {
   /// ParseError.
   explicit AppSinkSource(std::string upstream_description, Options options = {})
       : state_(std::make_shared<State>(std::move(options))) {
-    if (!state_->options.owns_state) {
-      throw InvalidArgument(
-          "framepipe::AppSinkSource: owns_state = false is for attaching to a caller's "
-          "pipeline; a pipeline the source builds is always driven by the source");
-    }
+    detail::check_owns_built_pipeline(state_->options.owns_state, "framepipe::AppSinkSource",
+                                      "source");
     try {
       state_->build_from(std::move(upstream_description));
     } catch (...) {
@@ -470,13 +467,9 @@ class AppSinkSource {
     }
 
     void use_pipeline(detail::ElementPtr p) {
-      GstElement* sink = gst_bin_get_by_name(GST_BIN(p.get()), options.appsink_name.c_str());
-      if (sink == nullptr || !GST_IS_APP_SINK(sink)) {
-        if (sink != nullptr) gst_object_unref(sink);
-        throw InvalidArgument("framepipe::AppSinkSource: the pipeline has no appsink named \"" +
-                              options.appsink_name + "\"");
-      }
-      appsink.reset(GST_APP_SINK(sink));
+      ElementRef sink = detail::element_by_name(
+          p.get(), options.appsink_name, "framepipe::AppSinkSource", GST_TYPE_APP_SINK, "appsink");
+      appsink.reset(GST_APP_SINK(sink.release()));
       // Frames are taken at once by new_sample into framepipe's own queue, which bounds memory
       // and counts drops; appsink's queue holds only the one being handed over.
       gst_app_sink_set_max_buffers(appsink.get(), 1);
@@ -649,22 +642,13 @@ class AppSinkSource {
       }
       if (current_caps != nullptr) gst_caps_unref(current_caps);
       current_caps = gst_caps_ref(sample_caps);
-      spec = StreamSpec{};
-      spec.format = F;
-      spec.size = {static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)),
-                   static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info))};
+      spec = detail::stream_spec_of(info, F);
       try {
         check_frame_size(spec.size);  // refused here, before a frame is mapped
       } catch (const InvalidArgument&) {
         fail(std::current_exception());
       }
-      spec.fps = GST_VIDEO_INFO_FPS_N(&info) > 0 && GST_VIDEO_INFO_FPS_D(&info) > 0
-                     ? FrameRate{GST_VIDEO_INFO_FPS_N(&info), GST_VIDEO_INFO_FPS_D(&info)}
-                     : FrameRate{30, 1};
-      if constexpr (format_info(F).yuv) {
-        spec.color = stated_color(sample_caps);
-        spec.chroma_site = detail::chroma_site_of(GST_VIDEO_INFO_CHROMA_SITE(&info));
-      }
+      if constexpr (format_info(F).yuv) spec.color = stated_color(sample_caps);
       period = FrameTime::at(0, spec.fps).duration;
       upstream_caps = converting ? caps_before_convert() : caps;
       if (converting && warn_chroma_loss) warn_if_chroma_lost();

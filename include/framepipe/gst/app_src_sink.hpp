@@ -74,11 +74,7 @@ class AppSrcSink {
   /// GStreamer rejects).
   explicit AppSrcSink(std::string downstream_description, Options options = {})
       : state_(std::make_unique<State>(std::move(options))) {
-    if (!state_->options.owns_state) {
-      throw InvalidArgument(
-          "framepipe::AppSrcSink: owns_state = false is for attaching to a caller's pipeline; a "
-          "pipeline the sink builds is always driven by the sink");
-    }
+    detail::check_owns_built_pipeline(state_->options.owns_state, "framepipe::AppSrcSink", "sink");
     state_->build(downstream_description);
   }
 
@@ -163,30 +159,23 @@ class AppSrcSink {
 
   /// Frames of the pool currently lent to the producer or held by GStreamer.
   std::size_t slots_in_use() const {
-    const State& s = state("slots_in_use");
-    return s.pool ? s.pool->in_use() : 0;
+    return pool_measure("slots_in_use", &detail::SlotPool::in_use);
   }
   /// The most frames of the current pool ever in use at once.
   std::size_t peak_slots_in_use() const {
-    const State& s = state("peak_slots_in_use");
-    return s.pool ? s.pool->peak_in_use() : 0;
+    return pool_measure("peak_slots_in_use", &detail::SlotPool::peak_in_use);
   }
   /// Frames the current pool has allocated so far (pool_size() at start, more as it grows).
   std::size_t slots_allocated() const {
-    const State& s = state("slots_allocated");
-    return s.pool ? s.pool->count() : 0;
+    return pool_measure("slots_allocated", &detail::SlotPool::count);
   }
   /// Bytes of frame memory the current pool has allocated so far.
   std::size_t pool_bytes() const {
-    const State& s = state("pool_bytes");
-    return s.pool ? s.pool->allocated_bytes() : 0;
+    return pool_measure("pool_bytes", &detail::SlotPool::allocated_bytes);
   }
   /// The most frames the current pool may hold (from max_pool_bytes, or pool_size for a drop
   /// policy); 0 before start().
-  std::size_t slot_limit() const {
-    const State& s = state("slot_limit");
-    return s.pool ? s.pool->limit() : 0;
-  }
+  std::size_t slot_limit() const { return pool_measure("slot_limit", &detail::SlotPool::limit); }
   /// True while acquire() waits for a frame to come back. Safe to call from any thread that does
   /// not move or destroy the sink meanwhile.
   bool acquire_waiting() const {
@@ -288,14 +277,10 @@ class AppSrcSink {
     }
 
     void use_pipeline(detail::ElementPtr p) {
-      GstElement* src = gst_bin_get_by_name(GST_BIN(p.get()), options.appsrc_name.c_str());
-      if (src == nullptr || !GST_IS_APP_SRC(src)) {
-        if (src != nullptr) gst_object_unref(src);
-        throw InvalidArgument("framepipe::AppSrcSink: the pipeline has no appsrc named \"" +
-                              options.appsrc_name + "\"");
-      }
-      appsrc.reset(GST_APP_SRC(src));
-      src_pad.reset(gst_element_get_static_pad(src, "src"));
+      ElementRef src = detail::element_by_name(p.get(), options.appsrc_name,
+                                               "framepipe::AppSrcSink", GST_TYPE_APP_SRC, "appsrc");
+      appsrc.reset(GST_APP_SRC(src.release()));
+      src_pad.reset(gst_element_get_static_pad(GST_ELEMENT(appsrc.get()), "src"));
       if (!src_pad) throw Error("framepipe::AppSrcSink: appsrc has no src pad");
       // Marks the slot of every buffer leaving appsrc; holds nothing, removed by the destructor.
       probe = gst_pad_add_probe(src_pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
@@ -570,6 +555,13 @@ class AppSrcSink {
   }
   const State& state(const char* what) const {
     return detail::checked_state(state_, "framepipe::AppSrcSink", "sink", what);
+  }
+
+  /// What `measure` (a count of detail::SlotPool) says of the current pool; 0 before start().
+  std::size_t pool_measure(const char* what,
+                           std::size_t (detail::SlotPool::*measure)() const) const {
+    const State& s = state(what);
+    return s.pool ? (s.pool.get()->*measure)() : 0;
   }
 
   std::unique_ptr<State> state_;

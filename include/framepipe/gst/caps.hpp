@@ -108,6 +108,25 @@ inline ChromaSite chroma_site_of(GstVideoChromaSite site) {
   return ChromaSite::Left;
 }
 
+/// The StreamSpec of frames of `format` that `info` (caps read by gst_video_info_from_caps())
+/// describes: its size as given (not checked), its rate or 30/1 when the caps state none (or a
+/// variable one, 0/1), and for Y'CbCr formats the colour of its colorimetry (color_spec_of()) and
+/// its chroma siting (chroma_site_of()). Pacing stays AsFastAsPossible.
+inline StreamSpec stream_spec_of(const GstVideoInfo& info, PixelFormat format) {
+  StreamSpec spec{};
+  spec.format = format;
+  spec.size = {static_cast<int>(GST_VIDEO_INFO_WIDTH(&info)),
+               static_cast<int>(GST_VIDEO_INFO_HEIGHT(&info))};
+  spec.fps = GST_VIDEO_INFO_FPS_N(&info) > 0 && GST_VIDEO_INFO_FPS_D(&info) > 0
+                 ? FrameRate{GST_VIDEO_INFO_FPS_N(&info), GST_VIDEO_INFO_FPS_D(&info)}
+                 : FrameRate{30, 1};
+  if (format_info(format).yuv) {
+    spec.color = color_spec_of(info.colorimetry);
+    spec.chroma_site = chroma_site_of(GST_VIDEO_INFO_CHROMA_SITE(&info));
+  }
+  return spec;
+}
+
 }  // namespace detail
 
 /// The GstVideoInfo of the frames `spec` describes (`gst_video_info_set_format()`): progressive,
@@ -133,7 +152,7 @@ inline GstVideoInfo video_info_of(const StreamSpec& spec) {
                                 static_cast<guint>(spec.size.height)) == FALSE) {
     throw InvalidArgument("framepipe: GStreamer rejects a " +
                           std::string(format_name(spec.format)) + " frame of " +
-                          std::to_string(spec.size.width) + "x" + std::to_string(spec.size.height));
+                          to_string(spec.size));
   }
   GST_VIDEO_INFO_INTERLACE_MODE(&info) = GST_VIDEO_INTERLACE_MODE_PROGRESSIVE;
   GST_VIDEO_INFO_FPS_N(&info) = static_cast<gint>(spec.fps.num);

@@ -111,12 +111,10 @@ inline std::string odd_size_hint(const BusReport& report, GstMessage* message, S
   if (!encoder && !report.not_negotiated) return {};
   const auto down = [](int v) { return v % 2 == 0 ? v : v - 1; };
   const auto up = [](int v) { return v % 2 == 0 ? v : v + 1; };
-  return "framepipe: the frame size " + std::to_string(size.width) + "x" +
-         std::to_string(size.height) +
+  return "framepipe: the frame size " + to_string(size) +
          " is odd; this encoder needs an even width and height (e.g. " +
-         std::to_string(down(size.width)) + "x" + std::to_string(down(size.height)) + " or " +
-         std::to_string(up(size.width)) + "x" + std::to_string(up(size.height)) +
-         "; crop or pad the frame)";
+         to_string(Size{down(size.width), down(size.height)}) + " or " +
+         to_string(Size{up(size.width), up(size.height)}) + "; crop or pad the frame)";
 }
 
 /// When an element with a `location` property reports a resource error that does not name it:

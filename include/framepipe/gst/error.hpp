@@ -45,47 +45,57 @@ inline std::string redact_secrets(std::string text) {
   return text;
 }
 
+/// An Error that carries GStreamer's own explanation beside its text: what ParseError and
+/// MissingElement share.
+class ErrorWithGstMessage : public Error {
+ public:
+  /// GStreamer's own explanation.
+  const std::string& gst_message() const noexcept { return gst_message_; }
+
+ protected:
+  ErrorWithGstMessage(const std::string& what, std::string gst_message)
+      : Error(what), gst_message_(std::move(gst_message)) {}
+
+ private:
+  std::string gst_message_;
+};
+
 }  // namespace detail
 
 /// A pipeline description that `gst_parse_launch_full()` rejects (syntax, unknown property, link
 /// failure...).
-class ParseError : public Error {
+class ParseError : public detail::ErrorWithGstMessage {
  public:
   ParseError(std::string description, const std::string& gst_message)
-      : Error("framepipe: cannot parse GStreamer pipeline \"" +
-              detail::redact_secrets(description) + "\": " + detail::redact_secrets(gst_message)),
-        description_(detail::redact_secrets(std::move(description))),
-        gst_message_(detail::redact_secrets(gst_message)) {}
+      : ErrorWithGstMessage("framepipe: cannot parse GStreamer pipeline \"" +
+                                detail::redact_secrets(description) +
+                                "\": " + detail::redact_secrets(gst_message),
+                            detail::redact_secrets(gst_message)),
+        description_(detail::redact_secrets(std::move(description))) {}
 
   /// The full description given to GStreamer, secrets redacted (detail::redact_secrets).
   const std::string& description() const noexcept { return description_; }
-  /// GStreamer's own explanation.
-  const std::string& gst_message() const noexcept { return gst_message_; }
 
  private:
   std::string description_;
-  std::string gst_message_;
 };
 
 /// A description names an element no installed plugin provides
 /// (`GST_PARSE_ERROR_NO_SUCH_ELEMENT`). The message names the package that ships the element when
 /// framepipe knows it (GStreamer cannot say for a plugin it has never loaded).
-class MissingElement : public Error {
+class MissingElement : public detail::ErrorWithGstMessage {
  public:
   MissingElement(std::string element, const std::string& gst_message)
-      : Error("framepipe: GStreamer element \"" + element + "\" is not available (" +
-              detail::missing_element_advice(element) + "): " + gst_message),
-        element_(std::move(element)),
-        gst_message_(gst_message) {}
+      : ErrorWithGstMessage("framepipe: GStreamer element \"" + element + "\" is not available (" +
+                                detail::missing_element_advice(element) + "): " + gst_message,
+                            gst_message),
+        element_(std::move(element)) {}
 
   /// The factory name that could not be found, e.g. "x264enc".
   const std::string& element() const noexcept { return element_; }
-  /// GStreamer's own explanation.
-  const std::string& gst_message() const noexcept { return gst_message_; }
 
  private:
   std::string element_;
-  std::string gst_message_;
 };
 
 /// An ERROR message from the pipeline's bus: which element posted it, its message and the debug

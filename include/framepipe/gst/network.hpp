@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "framepipe/core/color_space.hpp"
+#include "framepipe/core/enum_table.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/gst/app_src_sink_options.hpp"
@@ -293,17 +294,16 @@ inline std::string sdp_session(const std::string& host, std::uint16_t port,
   return sdp;
 }
 
-/// The RFC 4175 `colorimetry` of `matrix`, as rtpvrawpay states it.
+/// The RFC 4175 `colorimetry` of each matrix, as rtpvrawpay states it.
+inline constexpr EnumRow<Matrix, std::string_view> kRfc4175Colorimetry[] = {
+    {Matrix::BT601, "BT601-5"},
+    {Matrix::BT709, "BT709-2"},
+    {Matrix::BT2020, "BT2020"},
+};
+
+/// The RFC 4175 `colorimetry` of `matrix` (BT601-5 for a number that is no matrix).
 constexpr std::string_view rfc4175_colorimetry(Matrix matrix) noexcept {
-  switch (matrix) {
-    case Matrix::BT709:
-      return "BT709-2";
-    case Matrix::BT2020:
-      return "BT2020";
-    case Matrix::BT601:
-      break;
-  }
-  return "BT601-5";
+  return value_of(kRfc4175Colorimetry, matrix, "BT601-5");
 }
 
 inline void write_text_file(const std::string& path, const std::string& text) {

@@ -44,16 +44,20 @@ inline void set_null(GstElement* pipeline) noexcept {
   if (pipeline != nullptr) gst_element_set_state(pipeline, GST_STATE_NULL);
 }
 
-/// The element named `name` in `bin`, nested bins included (`gst_bin_get_by_name`). Throws
-/// InvalidArgument, "<owner>: the pipeline has no element named "<name>"", when there is none.
-inline ElementRef element_by_name(GstElement* bin, std::string_view name, std::string_view owner) {
+/// The element named `name` in `bin`, nested bins included (`gst_bin_get_by_name`), that is a
+/// `type` (e.g. GST_TYPE_APP_SRC; any element by default). Throws InvalidArgument, "<owner>: the
+/// pipeline has no <kind> named "<name>"", when there is none.
+inline ElementRef element_by_name(GstElement* bin, std::string_view name, std::string_view owner,
+                                  GType type = GST_TYPE_ELEMENT,
+                                  std::string_view kind = "element") {
   const std::string n(name);
-  GstElement* found =
-      bin != nullptr && GST_IS_BIN(bin) ? gst_bin_get_by_name(GST_BIN(bin), n.c_str()) : nullptr;
-  if (found == nullptr) {
-    throw InvalidArgument(std::string(owner) + ": the pipeline has no element named \"" + n + "\"");
+  const ElementRef found = ElementRef::adopt(
+      bin != nullptr && GST_IS_BIN(bin) ? gst_bin_get_by_name(GST_BIN(bin), n.c_str()) : nullptr);
+  if (!found || !G_TYPE_CHECK_INSTANCE_TYPE(found.get(), type)) {
+    throw InvalidArgument(std::string(owner) + ": the pipeline has no " + std::string(kind) +
+                          " named \"" + n + "\"");
   }
-  return ElementRef::adopt(found);
+  return found;
 }
 
 /// Calls `visit(GstElement*)` for every element in `bin` at any depth, decodebin's children

@@ -31,50 +31,42 @@ inline void ensure_gstreamer_initialized() {
 
 namespace detail {
 
-/// Deleters for the GStreamer and GLib objects framepipe owns, each calling the matching unref.
-struct GstObjectUnref {
-  void operator()(gpointer object) const noexcept { gst_object_unref(object); }
+/// The deleter of a GlibPtr: calls `Release`, the GLib or GStreamer function that drops the
+/// reference it owns or frees the memory (g_object_unref, g_free, gst_object_unref...).
+template <auto Release>
+struct CallRelease {
+  template <class T>
+  void operator()(T* owned) const noexcept {
+    Release(owned);
+  }
 };
-struct GstCapsUnref {
-  void operator()(GstCaps* caps) const noexcept { gst_caps_unref(caps); }
-};
-struct GstBufferUnref {
-  void operator()(GstBuffer* buffer) const noexcept { gst_buffer_unref(buffer); }
-};
-struct GstMessageUnref {
-  void operator()(GstMessage* message) const noexcept { gst_message_unref(message); }
-};
-struct GstSampleUnref {
-  void operator()(GstSample* sample) const noexcept { gst_sample_unref(sample); }
-};
-struct GErrorFree {
-  void operator()(GError* error) const noexcept { g_error_free(error); }
-};
-struct GFree {
-  void operator()(gpointer memory) const noexcept { g_free(memory); }
-};
-struct GStrvFree {
-  void operator()(gchar** strings) const noexcept { g_strfreev(strings); }
-};
-struct GstParseContextFree {
-  void operator()(GstParseContext* context) const noexcept { gst_parse_context_free(context); }
-};
+
+/// Owns a `T*` that GLib or GStreamer gave, and releases it with `Release`: every owner of a
+/// GLib or GStreamer type is one of these.
+template <class T, auto Release>
+using GlibPtr = std::unique_ptr<T, CallRelease<Release>>;
+
+/// Drops a reference to a GstMiniObject (caps, buffer, message, sample): what gst_caps_unref()
+/// and its kin do, which GStreamer defines as static inline functions (no address to share).
+inline void unref_mini_object(gpointer object) noexcept {
+  gst_mini_object_unref(GST_MINI_OBJECT_CAST(object));
+}
 
 /// Owns one reference to a GstObject (element, bin, pipeline, bus, pad...).
 template <class T>
-using GstObjectPtr = std::unique_ptr<T, GstObjectUnref>;
+using GstObjectPtr = GlibPtr<T, gst_object_unref>;
 using ElementPtr = GstObjectPtr<GstElement>;
 using BusPtr = GstObjectPtr<GstBus>;
-using CapsPtr = std::unique_ptr<GstCaps, GstCapsUnref>;
-using BufferPtr = std::unique_ptr<GstBuffer, GstBufferUnref>;
-using MessagePtr = std::unique_ptr<GstMessage, GstMessageUnref>;
-using SamplePtr = std::unique_ptr<GstSample, GstSampleUnref>;
-using GErrorPtr = std::unique_ptr<GError, GErrorFree>;
-using GCharPtr = std::unique_ptr<gchar, GFree>;
+using CapsPtr = GlibPtr<GstCaps, unref_mini_object>;
+using BufferPtr = GlibPtr<GstBuffer, unref_mini_object>;
+using MessagePtr = GlibPtr<GstMessage, unref_mini_object>;
+using SamplePtr = GlibPtr<GstSample, unref_mini_object>;
+using GErrorPtr = GlibPtr<GError, g_error_free>;
+using GCharPtr = GlibPtr<gchar, g_free>;
 /// A NULL-terminated array of strings GLib allocated (g_strfreev).
-using GStrvPtr = std::unique_ptr<gchar*, GStrvFree>;
+using GStrvPtr = GlibPtr<gchar*, g_strfreev>;
 /// What gst_parse_launch_full() records beside its result, e.g. the missing elements.
-using ParseContextPtr = std::unique_ptr<GstParseContext, GstParseContextFree>;
+using ParseContextPtr = GlibPtr<GstParseContext, gst_parse_context_free>;
 
 /// Takes ownership of a string GLib allocated (g_free); null becomes "".
 inline std::string take_gchar(gchar* text) {

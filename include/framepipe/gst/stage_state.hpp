@@ -23,6 +23,17 @@ auto& checked_state(const Owner& state, const char* owner, const char* noun, con
   return *state;
 }
 
+/// Throws InvalidArgument unless `owns_state`: a stage that builds its pipeline from a description
+/// always drives it ("<owner>: owns_state = false is for attaching to a caller's pipeline; a
+/// pipeline the <noun> builds is always driven by the <noun>").
+inline void check_owns_built_pipeline(bool owns_state, const char* owner, const char* noun) {
+  if (owns_state) return;
+  const std::string n(noun);
+  throw InvalidArgument(std::string(owner) + ": owns_state = false is for attaching to a " +
+                        "caller's pipeline; a pipeline the " + n + " builds is always driven by " +
+                        "the " + n);
+}
+
 /// The error a stage threw when its pipeline failed, thrown again by every later call until the
 /// next start() clears it.
 class StickyFailure {

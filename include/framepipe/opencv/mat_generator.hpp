@@ -12,6 +12,7 @@
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/core/stage.hpp"
+#include "framepipe/generators/function_generator.hpp"
 #include "framepipe/generators/generator_options.hpp"
 #include "framepipe/opencv/mat_view.hpp"
 
@@ -26,34 +27,32 @@ namespace framepipe {
 ///                                        [&](const FrameTime&) { cv::Mat m; camera >> m; return m;
 ///                                        }};
 /// \endcode
+/// A FunctionGenerator whose draw function is the copy: its size, checks and generate() are
+/// FunctionGenerator's.
 template <PixelFormat F>
-class MatGenerator {
+class MatGenerator : public FunctionGenerator<F> {
  public:
-  static constexpr PixelFormat output = F;
   using Options = GeneratorOptions;
   using SourceFn = std::function<cv::Mat(const FrameTime&)>;
 
-  MatGenerator(Options options, SourceFn source) : size_(options.size), source_(std::move(source)) {
-    check_frame_size(size_);
-  }
-
-  Size size() const { return size_; }
-
-  /// Throws InvalidArgument when the source returns a Mat of another size or type.
-  void generate(FrameView<F> frame, const FrameTime& time) {
-    const cv::Mat mat = source_(time);
-    const FrameView<F> in = view_of<F>(mat);
-    if (in.size() != size_) {
-      throw InvalidArgument("framepipe::MatGenerator: the source gave a " + to_string(in.size()) +
-                            " Mat for a " + to_string(size_) + " stream");
-    }
-    const auto bytes = static_cast<std::size_t>(default_layout(F, size_).row_bytes[0]);
-    for (int y = 0; y < size_.height; ++y) std::copy_n(in.row(0, y), bytes, frame.row(0, y));
-  }
+  /// Frames of `options`' size copied from `source`. Throws InvalidArgument for a size below 1x1;
+  /// generate() throws InvalidArgument when the source returns a Mat of another size or type.
+  MatGenerator(Options options, SourceFn source)
+      : FunctionGenerator<F>(options, copy_of(std::move(source), options.size)) {}
 
  private:
-  Size size_;
-  SourceFn source_;
+  static typename FunctionGenerator<F>::DrawFn copy_of(SourceFn source, Size size) {
+    return [source = std::move(source), size](FrameView<F> frame, const FrameTime& time) {
+      const cv::Mat mat = source(time);
+      const FrameView<F> in = view_of<F>(mat);
+      if (in.size() != size) {
+        throw InvalidArgument("framepipe::MatGenerator: the source gave a " + to_string(in.size()) +
+                              " Mat for a " + to_string(size) + " stream");
+      }
+      const auto bytes = static_cast<std::size_t>(default_layout(F, size).row_bytes[0]);
+      for (int y = 0; y < size.height; ++y) std::copy_n(in.row(0, y), bytes, frame.row(0, y));
+    };
+  }
 };
 
 static_assert(Generator<MatGenerator<PixelFormat::BGR24>>);
