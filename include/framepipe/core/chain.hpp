@@ -298,10 +298,7 @@ class ChainEngine {
   /// place; with no converter it is copied into the frame the sink lends. Its size must be the
   /// stream's (InvalidArgument otherwise, before anything is touched).
   void push(FrameView<In> frame, const FrameTime& time, Stats& stats) {
-    if (frame.size() != size_) {
-      throw InvalidArgument("framepipe: frame is " + to_string(frame.size()) +
-                            " but the stream is " + to_string(size_));
-    }
+    detail::check_same_size(frame.size(), "frame", size_, "the stream");
     if constexpr (kConverters == 0) {
       const FrameView<sink_format> out = acquire(stats);
       const auto t0 = SteadyClock::now();
