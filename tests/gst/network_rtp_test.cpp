@@ -143,9 +143,9 @@ TEST_CASE("ffmpeg opens the raw SDP file and decodes the frames framepipe sent")
   // ffmpeg converts nothing: uyvy422 is what its RFC 4175 depacketizer gives for sampling
   // YCbCr-4:2:2 depth 8. The luma of each pixel is every second byte.
   const auto result = test::run_program(
-      "/usr/bin/timeout", std::string("20 ") + ffmpeg +
-                              " -nostdin -v error -protocol_whitelist file,udp,rtp -i " + sdp +
-                              " -frames:v 20 -f rawvideo -pix_fmt uyvy422 -y " + yuv);
+      "/usr/bin/timeout",
+      std::string("20 ") + ffmpeg + " -nostdin -v error -protocol_whitelist file,udp,rtp -i " +
+          sdp + " -frames:v 20 -fps_mode passthrough -f rawvideo -pix_fmt uyvy422 -y " + yuv);
   sender.join();
   INFO("ffmpeg said: " << result.output);
   REQUIRE(result.exit_code == 0);
@@ -206,10 +206,10 @@ TEST_CASE("ffmpeg decodes whole H.264 pictures from the RTP recipe (via write_sd
   // ffmpeg listens first, so that it sees the stream from its first key frame.
   test::RunResult result;
   std::thread receiver([&] {
-    result = test::run_program("/usr/bin/timeout",
-                               std::string("30 ") + ffmpeg +
-                                   " -nostdin -v error -protocol_whitelist file,udp,rtp -i " + sdp +
-                                   " -frames:v 75 -f rawvideo -pix_fmt yuv420p -y " + yuv);
+    result = test::run_program(
+        "/usr/bin/timeout",
+        std::string("30 ") + ffmpeg + " -nostdin -v error -protocol_whitelist file,udp,rtp -i " +
+            sdp + " -frames:v 75 -fps_mode passthrough -f rawvideo -pix_fmt yuv420p -y " + yuv);
   });
   const bool bound = test::wait_udp_bound(port, 20s);
   Stats stats;

@@ -97,15 +97,17 @@ struct FfmpegLuma {
 /// Runs `/usr/bin/ffmpeg <input>` (e.g. "-rtsp_transport tcp -i rtsp://...") for `frames`
 /// decoded frames of `size`, bounded by `timeout_seconds`, written as raw yuv420p to `scratch`
 /// (a file path; no pixel format conversion, so the luma is the decoder's own), and returns the
-/// luma of each.
+/// luma of each. `-fps_mode passthrough`: each decoded picture once, as decoded (ffmpeg's default
+/// for a raw output repeats a picture to fill the gap a frame the sender dropped under load left,
+/// which would read as a picture that does not advance).
 inline FfmpegLuma ffmpeg_luma(const std::string& input, Size size, int frames, int timeout_seconds,
                               const std::string& scratch) {
   FfmpegLuma out;
   std::remove(scratch.c_str());  // frames of an earlier run are not this run's
-  out.run = run_program("/usr/bin/timeout", std::to_string(timeout_seconds) +
-                                                " /usr/bin/ffmpeg -nostdin -v error " + input +
-                                                " -frames:v " + std::to_string(frames) +
-                                                " -f rawvideo -pix_fmt yuv420p -y " + scratch);
+  out.run = run_program("/usr/bin/timeout",
+                        std::to_string(timeout_seconds) + " /usr/bin/ffmpeg -nostdin -v error " +
+                            input + " -frames:v " + std::to_string(frames) +
+                            " -fps_mode passthrough -f rawvideo -pix_fmt yuv420p -y " + scratch);
   const auto w = static_cast<std::size_t>(size.width);
   const auto h = static_cast<std::size_t>(size.height);
   const std::size_t frame_bytes = w * h + 2 * ((w + 1) / 2) * ((h + 1) / 2);
