@@ -23,6 +23,7 @@
 #include "framepipe/core/pipeline.hpp"
 #include "framepipe/opencv/text_clock_generator.hpp"
 #include "framepipe/sinks/callback_sink.hpp"
+#include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
 #include "support/index_receiver.hpp"
 #include "support/run_program.hpp"
@@ -218,8 +219,7 @@ void check_whole_clock_pictures(const framepipe::test::FfmpegLuma& decoded, fram
 TEST_CASE("stream --to rtsp://: the printed receivers play it, ffmpeg's pictures are whole") {
   if (!framepipe::test::have_element("x264enc") || !framepipe::test::have_element("avdec_h264") ||
       !framepipe::test::have_element("rtspsrc")) {
-    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc, avdec_h264 or rtspsrc missing");
   }
   const bool ffmpeg = have_program("/usr/bin/ffmpeg");
   if (!ffmpeg) MESSAGE("ffmpeg missing (Debian ffmpeg): its pictures are not checked");
@@ -256,8 +256,7 @@ TEST_CASE("stream --to rtsp://: the printed receivers play it, ffmpeg's pictures
 TEST_CASE(
     "stream --auth: 401 without the password, whole pictures with it, the password never shown") {
   if (!framepipe::test::have_element("x264enc") || !have_program("/usr/bin/ffmpeg")) {
-    MESSAGE("skipped: x264enc or ffmpeg (Debian ffmpeg) missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc or ffmpeg (Debian ffmpeg) missing");
   }
   const std::string password = "s3cret-Pw9";
   const framepipe::Size size{320, 240};
@@ -295,8 +294,7 @@ TEST_CASE(
 TEST_CASE("stream --tls-cert --tls-key serves rtsps://, which ffmpeg plays whole") {
   if (!framepipe::test::have_element("x264enc") || !have_program("/usr/bin/ffmpeg") ||
       !have_program("/usr/bin/openssl")) {
-    MESSAGE("skipped: x264enc, ffmpeg (Debian ffmpeg) or openssl missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc, ffmpeg (Debian ffmpeg) or openssl missing");
   }
   const framepipe::test::TempDir dir("framepipe-stream-tls");
   const std::string certificate = (dir / "cert.pem").string();
@@ -338,8 +336,7 @@ TEST_CASE("stream rejects a bad --to") {
 
 TEST_CASE("stream --to rtp:// --sdp: the printed gst-launch and ffplay receivers work") {
   if (!framepipe::test::have_element("x264enc") || !framepipe::test::have_element("avdec_h264")) {
-    MESSAGE("skipped: x264enc or avdec_h264 missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc or avdec_h264 missing");
   }
   const bool ffmpeg = have_program("/usr/bin/ffmpeg");
   if (!ffmpeg) MESSAGE("ffmpeg missing (Debian ffmpeg): the printed ffplay line is not run");
@@ -360,8 +357,7 @@ TEST_CASE("stream --to rtp:// --sdp: the printed gst-launch and ffplay receivers
 TEST_CASE("stream --to rtp:// --codec raw: the printed receivers read the uncompressed stream") {
   if (!framepipe::test::have_element("rtpvrawpay") ||
       !framepipe::test::have_element("rtpvrawdepay")) {
-    MESSAGE("skipped: rtpvrawpay/rtpvrawdepay (gstreamer1.0-plugins-good) missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("rtpvrawpay/rtpvrawdepay (gstreamer1.0-plugins-good) missing");
   }
   const bool ffmpeg = have_program("/usr/bin/ffmpeg");
   if (!ffmpeg) MESSAGE("ffmpeg missing (Debian ffmpeg): the printed ffplay line is not run");
@@ -383,8 +379,7 @@ TEST_CASE("stream --to rtp:// --codec raw: the printed receivers read the uncomp
 TEST_CASE("stream --to srt://: the printed gst-launch and ffplay callers receive the stream") {
   if (!framepipe::test::have_element("srtsink") || !framepipe::test::have_element("srtsrc") ||
       !framepipe::test::have_element("x264enc") || !framepipe::test::have_element("avdec_h264")) {
-    MESSAGE("skipped: srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264 missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264 missing");
   }
   const bool ffmpeg = have_program("/usr/bin/ffmpeg");
   if (!ffmpeg) MESSAGE("ffmpeg missing (Debian ffmpeg): the printed ffplay line is not run");
@@ -399,8 +394,7 @@ TEST_CASE(
     "stream --to srt:// --passphrase: receivers with a placeholder; with the secret they play") {
   if (!framepipe::test::have_element("srtsink") || !framepipe::test::have_element("srtsrc") ||
       !framepipe::test::have_element("x264enc") || !framepipe::test::have_element("avdec_h264")) {
-    MESSAGE("skipped: srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264 missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("srtsink/srtsrc (gstreamer1.0-plugins-bad), x264enc or avdec_h264 missing");
   }
   const std::string secret = "s3cret-Passphrase.for~SRT";
   const std::string url = "srt://127.0.0.1:" + std::to_string(framepipe::test::free_udp_port());
@@ -437,8 +431,7 @@ TEST_CASE("stream --passphrase: a bad one exits 1 without printing it; srt:// on
 
 TEST_CASE("stream --to srt:// on a port another socket holds says so and exits 1") {
   if (!framepipe::test::have_element("srtsink") || !framepipe::test::have_element("x264enc")) {
-    MESSAGE("skipped: srtsink or x264enc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("srtsink or x264enc missing");
   }
   const framepipe::test::HeldPort holder(SOCK_DGRAM);  // another program's socket (SRT is UDP)
   const std::string port = std::to_string(holder.port());

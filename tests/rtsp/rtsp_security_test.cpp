@@ -20,6 +20,7 @@
 
 #include "framepipe/core/writer.hpp"
 #include "framepipe/rtsp/rtsp_server.hpp"
+#include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
 #include "support/index_receiver.hpp"
 #include "support/run_program.hpp"
@@ -157,8 +158,7 @@ bool eventually(Fn condition, std::chrono::milliseconds timeout) {
 
 TEST_CASE("with users, ffmpeg without credentials or with a wrong password gets 401, no frames") {
   if (!have_ffmpeg() || !test::have_element("x264enc")) {
-    MESSAGE("skipped: ffmpeg (Debian ffmpeg) or x264enc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("ffmpeg (Debian ffmpeg) or x264enc missing");
   }
   for (const RtspAuthMethod method : {RtspAuthMethod::Digest, RtspAuthMethod::Basic}) {
     INFO((method == RtspAuthMethod::Digest ? "Digest" : "Basic"));
@@ -214,8 +214,7 @@ TEST_CASE("a client that connects and says nothing is closed after setup_timeout
 TEST_CASE("a TCP client that stops reading is dropped in bounded time; the others go on") {
   if (!test::have_element("x264enc") || !test::have_element("avdec_h264") ||
       !test::have_element("rtspsrc")) {
-    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc, avdec_h264 or rtspsrc missing");
   }
   RtspServer server({.session_timeout = 3s, .setup_timeout = 1s});
   Producer producer(server);
@@ -255,8 +254,7 @@ TEST_CASE(
     "RTSPS: ffmpeg plays rtsps:// with a self-signed certificate; plain rtsp:// gets nothing") {
   if (!have_ffmpeg() || !test::have_element("x264enc") ||
       !std::ifstream("/usr/bin/openssl").good()) {
-    MESSAGE("skipped: ffmpeg (Debian ffmpeg), x264enc or openssl missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("ffmpeg (Debian ffmpeg), x264enc or openssl missing");
   }
   const test::TempDir dir("framepipe-rtsps");
   const std::string certificate = (dir / "cert.pem").string();

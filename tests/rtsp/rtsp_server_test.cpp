@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "framepipe/core/writer.hpp"
+#include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
 #include "support/index_receiver.hpp"
 #include "support/run_program.hpp"
@@ -129,8 +130,7 @@ void check_consecutive(const std::vector<std::uint32_t>& got, std::uint64_t drop
 
 TEST_CASE("one client receives consecutive index-coded frames, a key frame first") {
   if (!have_h264_chain()) {
-    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc, avdec_h264 or rtspsrc missing");
   }
   RtspServer server({.path = "/test"});
   CHECK(server.port() != 0);
@@ -152,8 +152,7 @@ TEST_CASE("one client receives consecutive index-coded frames, a key frame first
 
 TEST_CASE("four clients joining at different times share one media; one leaves mid-stream") {
   if (!have_h264_chain()) {
-    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc, avdec_h264 or rtspsrc missing");
   }
   RtspServer server;
   Producer producer(server);
@@ -183,8 +182,7 @@ TEST_CASE("four clients joining at different times share one media; one leaves m
 
 TEST_CASE("clients joining at the same instant each get a key frame, then consecutive frames") {
   if (!have_h264_chain()) {
-    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc, avdec_h264 or rtspsrc missing");
   }
   constexpr std::size_t kClients = 16;
   RtspServer server({.key_frame_on_join = true});
@@ -214,8 +212,7 @@ TEST_CASE("clients joining at the same instant each get a key frame, then consec
 
 TEST_CASE("timestamps that run ahead of the media's clock do not hold the media up") {
   if (!have_h264_chain()) {
-    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc, avdec_h264 or rtspsrc missing");
   }
   // From frame 45 on the timestamps are a second ahead of the media's clock (as after a
   // producer held up for a second just when the media came, while 16 clients started at once,
@@ -249,8 +246,7 @@ TEST_CASE("timestamps that run ahead of the media's clock do not hold the media 
 
 TEST_CASE("the server shuts down with clients connected, in bounded time") {
   if (!have_h264_chain()) {
-    MESSAGE("skipped: x264enc, avdec_h264 or rtspsrc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("x264enc, avdec_h264 or rtspsrc missing");
   }
   auto server = std::make_unique<RtspServer>();
   Producer producer(*server);
@@ -307,8 +303,7 @@ TEST_CASE("a port already in use is AddressInUse") {
 TEST_CASE("a client of a VP8 server decodes the index code") {
   if (!test::have_element("vp8enc") || !test::have_element("vp8dec") ||
       !test::have_element("rtspsrc")) {
-    MESSAGE("skipped: vp8enc, vp8dec or rtspsrc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("vp8enc, vp8dec or rtspsrc missing");
   }
   RtspServer server({.codec = VideoCodec::VP8});
   Producer producer(server);
@@ -322,8 +317,7 @@ TEST_CASE("a client of a VP8 server decodes the index code") {
 
 TEST_CASE("ffprobe, a client nobody here wrote, opens the RTSP URL") {
   if (!std::ifstream("/usr/bin/ffprobe") || !test::have_element("x264enc")) {
-    MESSAGE("skipped: ffprobe (Debian ffmpeg) or x264enc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("ffprobe (Debian ffmpeg) or x264enc missing");
   }
   RtspServer server;
   Producer producer(server);
@@ -372,8 +366,7 @@ std::string picture_damage(const test::FfmpegPictures& p) {
 
 TEST_CASE("ffmpeg decodes whole pictures of the H.264 preset, key frames included") {
   if (!std::ifstream("/usr/bin/ffmpeg") || !test::have_element("x264enc")) {
-    MESSAGE("skipped: ffmpeg (Debian ffmpeg) or x264enc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("ffmpeg (Debian ffmpeg) or x264enc missing");
   }
   RtspServer server;
   Producer producer(server);
@@ -387,8 +380,7 @@ TEST_CASE("ffmpeg decodes whole pictures of the H.264 preset, key frames include
 
 TEST_CASE("the picture check sees the key frames rtph264pay config-interval=-1 splits") {
   if (!std::ifstream("/usr/bin/ffmpeg") || !test::have_element("x264enc")) {
-    MESSAGE("skipped: ffmpeg (Debian ffmpeg) or x264enc missing");
-    std::exit(77);
+    FRAMEPIPE_SKIP_CASE("ffmpeg (Debian ffmpeg) or x264enc missing");
   }
   // The preset before the fix: SPS/PPS before every IDR slice starts a new access unit in the
   // middle of each key frame.

@@ -99,7 +99,9 @@ class MissingElement : public detail::ErrorWithGstMessage {
 };
 
 /// An ERROR message from the pipeline's bus: which element posted it, its message and the debug
-/// details GStreamer attached (`gst_message_parse_error()`).
+/// details GStreamer attached (`gst_message_parse_error()`). Every text it holds -- what(),
+/// message(), debug() -- has its secrets redacted (detail::redact_secrets): GStreamer's texts and
+/// framepipe's hints quote locations and URIs (`rtsp://user:secret@…`, `…?passphrase=…`).
 class StreamError : public Error {
  public:
   StreamError(const std::string& element, const std::string& message, const std::string& debug,
@@ -109,9 +111,10 @@ class StreamError : public Error {
 
   /// Name of the element that posted the error ("" when it was not an element).
   const std::string& element() const noexcept { return element_; }
-  /// GStreamer's message, meant for users (e.g. "Could not open file ... for writing.").
+  /// GStreamer's message, meant for users (e.g. "Could not open file ... for writing."), with
+  /// framepipe's hint if any; secrets redacted.
   const std::string& message() const noexcept { return message_; }
-  /// GStreamer's debug details, meant for developers (may be empty).
+  /// GStreamer's debug details, meant for developers (may be empty); secrets redacted.
   const std::string& debug() const noexcept { return debug_; }
   /// The GError domain, e.g. "gst-resource-error-quark" ("" when unknown).
   const std::string& domain() const noexcept { return domain_; }
@@ -121,21 +124,21 @@ class StreamError : public Error {
  protected:
   StreamError(const std::string& what, const std::string& element, const std::string& message,
               const std::string& debug, const std::string& domain, int code)
-      : Error(what),
+      : Error(detail::redact_secrets(what)),
         element_(element),
-        message_(message),
-        debug_(debug),
+        message_(detail::redact_secrets(message)),
+        debug_(detail::redact_secrets(debug)),
         domain_(domain),
         code_(code) {}
 
-  /// "GStreamer error from element "x": message (debug: ...)".
+  /// "GStreamer error from element "x": message (debug: ...)" (the constructor redacts it).
   static std::string compose(const std::string& element, const std::string& message,
                              const std::string& debug) {
     std::string what = "GStreamer error";
     if (!element.empty()) what += " from element \"" + element + "\"";
     what += ": " + message;
     if (!debug.empty()) what += " (debug: " + debug + ")";
-    return detail::redact_secrets(std::move(what));
+    return what;
   }
 
  private:
