@@ -48,16 +48,9 @@ FRAMEPIPE_INLINE_AVX2 __m256i load32(const void* p) {
   return _mm256_loadu_si256(static_cast<const __m256i*>(p));
 }
 
-/// A 16-byte pshufb control repeated for both 128-bit lanes: a 32-byte constant that pshufb can
-/// take as its memory operand, so the tables hold no register.
-constexpr std::array<std::uint8_t, 32> both_lanes(const std::array<std::uint8_t, 16>& t) {
-  std::array<std::uint8_t, 32> m{};
-  for (std::size_t i = 0; i < 32; ++i) m[i] = t[i % 16];
-  return m;
-}
-
-FRAMEPIPE_INLINE_AVX2 __m256i table32(const std::array<std::uint8_t, 32>& t) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.data()));
+/// A 16-byte pshufb control in both 128-bit lanes.
+FRAMEPIPE_INLINE_AVX2 __m256i table16(const std::array<std::uint8_t, 16>& t) {
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data())));
 }
 
 FRAMEPIPE_INLINE_AVX2 Consts make_consts(const UnpackCoefficients& k) {
@@ -65,17 +58,37 @@ FRAMEPIPE_INLINE_AVX2 Consts make_consts(const UnpackCoefficients& k) {
           splat(k.g_v), splat(k.b_u),      splat(0xFF00)};
 }
 
+/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum, from the
+/// biased vertical sums (unpack_row_any.hpp's biased_sum: the weights add up to 4).
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_AVX2 void chroma(const std::uint16_t* v, __m256i& even, __m256i& odd) {
+  const __m256i mid = load32(v);
+  const __m256i right = load32(v + 1);
+  if constexpr (Site == ChromaSite::Center) {
+    const __m256i mid3 = _mm256_add_epi16(_mm256_add_epi16(mid, mid), mid);
+    even = _mm256_add_epi16(mid3, load32(v - 1));
+    odd = _mm256_add_epi16(mid3, right);
+  } else {
+    even = _mm256_slli_epi16(mid, 2);
+    odd = _mm256_slli_epi16(_mm256_add_epi16(mid, right), 1);
+  }
+}
+
 FRAMEPIPE_INLINE_AVX2 __m256i channel(__m256i l, __m256i term) {
   return _mm256_srai_epi16(_mm256_add_epi16(l, term), 5);
 }
 
-/// The 32 pixels of luma word vector `y16` (lane i: the pixel pair of chroma column i) with the du
-/// and dv of their even and odd pixels.
-FRAMEPIPE_INLINE_AVX2 Rgb convert32(__m256i y16, __m256i ue, __m256i uo, __m256i ve, __m256i vo,
-                                    const Consts& c) {
+/// The 32 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_AVX2 Rgb convert32(const std::uint8_t* y, const std::uint16_t* vu,
+                                    const std::uint16_t* vv, const Consts& c) {
+  const __m256i y16 = load32(y);
   const __m256i le = _mm256_add_epi16(_mm256_mulhi_epu16(_mm256_slli_epi16(y16, 8), c.yk), c.yoff);
   const __m256i lo =
       _mm256_add_epi16(_mm256_mulhi_epu16(_mm256_and_si256(y16, c.high), c.yk), c.yoff);
+  __m256i ue, uo, ve, vo;
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
   const __m256i re = channel(le, _mm256_mulhi_epi16(ve, c.rv));
   const __m256i ro = channel(lo, _mm256_mulhi_epi16(vo, c.rv));
   const __m256i ge =
@@ -98,40 +111,33 @@ FRAMEPIPE_INLINE_AVX2 __m256i at_slot(const Rgb& rgb, int slot) {
 template <int Part>
 FRAMEPIPE_INLINE_AVX2 __m256i rgb24_part(__m256i s0, __m256i s1, __m256i s2) {
   using unpack_x86_detail::shuffle_rgb24;
-  static constexpr auto kM0 = both_lanes(shuffle_rgb24(Part, 0));
-  static constexpr auto kM1 = both_lanes(shuffle_rgb24(Part, 1));
-  static constexpr auto kM2 = both_lanes(shuffle_rgb24(Part, 2));
+  static constexpr auto kM0 = shuffle_rgb24(Part, 0);
+  static constexpr auto kM1 = shuffle_rgb24(Part, 1);
+  static constexpr auto kM2 = shuffle_rgb24(Part, 2);
   return _mm256_or_si256(
-      _mm256_or_si256(_mm256_shuffle_epi8(s0, table32(kM0)), _mm256_shuffle_epi8(s1, table32(kM1))),
-      _mm256_shuffle_epi8(s2, table32(kM2)));
+      _mm256_or_si256(_mm256_shuffle_epi8(s0, table16(kM0)), _mm256_shuffle_epi8(s1, table16(kM1))),
+      _mm256_shuffle_epi8(s2, table16(kM2)));
 }
 
-/// Writes 64 pixels of a 3-byte format: `a` holds pixels [0..15 | 32..47] of them (per 128-bit
-/// lane), `b` pixels [16..31 | 48..63].
 template <PixelFormat Out>
-FRAMEPIPE_INLINE_AVX2 void store24(std::uint8_t* dst, const Rgb& a, const Rgb& b) {
-  // Lane L of part k holds output bytes 16 k .. 16 k + 15 of the lane's 16 pixels.
-  const __m256i a0 = rgb24_part<0>(at_slot<Out>(a, 0), at_slot<Out>(a, 1), at_slot<Out>(a, 2));
-  const __m256i a1 = rgb24_part<1>(at_slot<Out>(a, 0), at_slot<Out>(a, 1), at_slot<Out>(a, 2));
-  const __m256i a2 = rgb24_part<2>(at_slot<Out>(a, 0), at_slot<Out>(a, 1), at_slot<Out>(a, 2));
-  const __m256i b0 = rgb24_part<0>(at_slot<Out>(b, 0), at_slot<Out>(b, 1), at_slot<Out>(b, 2));
-  const __m256i b1 = rgb24_part<1>(at_slot<Out>(b, 0), at_slot<Out>(b, 1), at_slot<Out>(b, 2));
-  const __m256i b2 = rgb24_part<2>(at_slot<Out>(b, 0), at_slot<Out>(b, 1), at_slot<Out>(b, 2));
+FRAMEPIPE_INLINE_AVX2 void store24(std::uint8_t* dst, const Rgb& rgb) {
+  const __m256i s0 = at_slot<Out>(rgb, 0);
+  const __m256i s1 = at_slot<Out>(rgb, 1);
+  const __m256i s2 = at_slot<Out>(rgb, 2);
+  // Lane L of part k holds output bytes 48 L + 16 k .. + 15.
+  const __m256i p0 = rgb24_part<0>(s0, s1, s2);
+  const __m256i p1 = rgb24_part<1>(s0, s1, s2);
+  const __m256i p2 = rgb24_part<2>(s0, s1, s2);
   auto* out = reinterpret_cast<__m256i*>(dst);
-  _mm256_storeu_si256(out + 0, _mm256_permute2x128_si256(a0, a1, 0x20));
-  _mm256_storeu_si256(out + 1, _mm256_permute2x128_si256(a2, b0, 0x20));
-  _mm256_storeu_si256(out + 2, _mm256_permute2x128_si256(b1, b2, 0x20));
-  _mm256_storeu_si256(out + 3, _mm256_permute2x128_si256(a0, a1, 0x31));
-  _mm256_storeu_si256(out + 4, _mm256_permute2x128_si256(a2, b0, 0x31));
-  _mm256_storeu_si256(out + 5, _mm256_permute2x128_si256(b1, b2, 0x31));
+  _mm256_storeu_si256(out + 0, _mm256_permute2x128_si256(p0, p1, 0x20));
+  _mm256_storeu_si256(out + 1, _mm256_permute2x128_si256(p2, p0, 0x30));
+  _mm256_storeu_si256(out + 2, _mm256_permute2x128_si256(p1, p2, 0x31));
 }
 
-/// Writes the 16 pixels of each 128-bit lane of `rgb` in a 4-byte format: lane 0 at `lane0`,
-/// lane 1 at `lane1`.
 template <PixelFormat Out>
-FRAMEPIPE_INLINE_AVX2 void store32(std::uint8_t* lane0, std::uint8_t* lane1, const Rgb& rgb) {
-  static constexpr auto kOrder = both_lanes(unpack_x86_detail::shuffle_eo_to_pixels());
-  const __m256i order = table32(kOrder);
+FRAMEPIPE_INLINE_AVX2 void store32(std::uint8_t* dst, const Rgb& rgb) {
+  static constexpr auto kOrder = unpack_x86_detail::shuffle_eo_to_pixels();
+  const __m256i order = table16(kOrder);
   const __m256i s0 = _mm256_shuffle_epi8(at_slot<Out>(rgb, 0), order);
   const __m256i s1 = _mm256_shuffle_epi8(at_slot<Out>(rgb, 1), order);
   const __m256i s2 = _mm256_shuffle_epi8(at_slot<Out>(rgb, 2), order);
@@ -145,119 +151,71 @@ FRAMEPIPE_INLINE_AVX2 void store32(std::uint8_t* lane0, std::uint8_t* lane1, con
   const __m256i q1 = _mm256_unpackhi_epi16(a, c);
   const __m256i q2 = _mm256_unpacklo_epi16(b, d);
   const __m256i q3 = _mm256_unpackhi_epi16(b, d);
-  auto* out0 = reinterpret_cast<__m256i*>(lane0);
-  auto* out1 = reinterpret_cast<__m256i*>(lane1);
-  _mm256_storeu_si256(out0 + 0, _mm256_permute2x128_si256(q0, q1, 0x20));
-  _mm256_storeu_si256(out0 + 1, _mm256_permute2x128_si256(q2, q3, 0x20));
-  _mm256_storeu_si256(out1 + 0, _mm256_permute2x128_si256(q0, q1, 0x31));
-  _mm256_storeu_si256(out1 + 1, _mm256_permute2x128_si256(q2, q3, 0x31));
+  auto* out = reinterpret_cast<__m256i*>(dst);
+  _mm256_storeu_si256(out + 0, _mm256_permute2x128_si256(q0, q1, 0x20));
+  _mm256_storeu_si256(out + 1, _mm256_permute2x128_si256(q2, q3, 0x20));
+  _mm256_storeu_si256(out + 2, _mm256_permute2x128_si256(q0, q1, 0x31));
+  _mm256_storeu_si256(out + 3, _mm256_permute2x128_si256(q2, q3, 0x31));
 }
 
-inline constexpr int kBlock = 64;
+inline constexpr int kBlock = 32;
 
-/// The pmaddubsw weights of the chroma filter (unpack_x86.hpp), a pair per 16-bit lane.
-struct Weights {
-  __m256i even_near, even_far, odd_near, odd_far;
-};
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 16;
 
-FRAMEPIPE_INLINE_AVX2 __m256i weight_pair(std::array<std::uint8_t, 2> p) {
-  return _mm256_set1_epi16(static_cast<short>(p[0] | (p[1] << 8)));
+/// biased_sum (unpack_row_any.hpp), per 16-bit lane.
+FRAMEPIPE_INLINE_AVX2 __m256i vertical_sum(__m256i near, __m256i far) {
+  const __m256i sum = _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(near, near), near), far);
+  return _mm256_sub_epi16(_mm256_slli_epi16(sum, 4), _mm256_set1_epi16(8192));
 }
 
-template <ChromaSite Site>
-FRAMEPIPE_INLINE_AVX2 Weights pair_weights() {
-  constexpr auto w = unpack_x86_detail::pair_weights<Site>();
-  return {weight_pair(w.even_near), weight_pair(w.even_far), weight_pair(w.odd_near),
-          weight_pair(w.odd_far)};
+/// 16 bytes widened to 16-bit lanes.
+FRAMEPIPE_INLINE_AVX2 __m256i widen(const std::uint8_t* p) {
+  return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
-/// The filter of unpack_x86.hpp on the column pairs of a load at `near` and one at `far`: the
-/// near pairs weighted by `weight_near`, the far ones by `weight_far`, summed.
-FRAMEPIPE_INLINE_AVX2 __m256i filter_pairs(const std::uint8_t* near, const std::uint8_t* far,
-                                           __m256i weight_near, __m256i weight_far) {
-  const __m256i flip = _mm256_set1_epi8(-128);
-  const __m256i n = _mm256_xor_si256(load32(near), flip);
-  const __m256i f = _mm256_xor_si256(load32(far), flip);
-  return _mm256_add_epi16(_mm256_maddubs_epi16(weight_near, n),
-                          _mm256_maddubs_epi16(weight_far, f));
-}
-
-/// du (or dv) of the 64 pixels of 32 chroma columns from rows `near` and `far` at column 0 of the
-/// block (unpack_x86.hpp's pair filter): `even_a` / `odd_a` of the even / odd pixels of columns
-/// [0..7 | 16..23] (per 128-bit lane), `even_b` / `odd_b` of columns [8..15 | 24..31].
-template <ChromaSite Site>
-FRAMEPIPE_INLINE_AVX2 void chroma64(const std::uint8_t* near, const std::uint8_t* far,
-                                    const Weights& w, __m256i& even_a, __m256i& odd_a,
-                                    __m256i& even_b, __m256i& odd_b) {
-  constexpr int kEven = unpack_x86_detail::kEvenPairAt<Site>;
-  // Word j of a load at column `at` is the pair (at + 2 j, at + 2 j + 1).
-  const __m256i even_of_even_columns =
-      filter_pairs(near + kEven, far + kEven, w.even_near, w.even_far);
-  const __m256i even_of_odd_columns =
-      filter_pairs(near + kEven + 1, far + kEven + 1, w.even_near, w.even_far);
-  const __m256i odd_of_even_columns = filter_pairs(near, far, w.odd_near, w.odd_far);
-  const __m256i odd_of_odd_columns = filter_pairs(near + 1, far + 1, w.odd_near, w.odd_far);
-  even_a = _mm256_unpacklo_epi16(even_of_even_columns, even_of_odd_columns);
-  even_b = _mm256_unpackhi_epi16(even_of_even_columns, even_of_odd_columns);
-  odd_a = _mm256_unpacklo_epi16(odd_of_even_columns, odd_of_odd_columns);
-  odd_b = _mm256_unpackhi_epi16(odd_of_even_columns, odd_of_odd_columns);
-}
-
-/// 16 luma bytes at `low` and 16 at `high` as the two 128-bit lanes of one vector.
-FRAMEPIPE_INLINE_AVX2 __m256i load_lanes(const std::uint8_t* low, const std::uint8_t* high) {
-  return _mm256_inserti128_si256(
-      _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(low))),
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(high)), 1);
-}
-
-/// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock. A block is 64
-/// pixels; its luma is loaded in the 128-bit lane order the chroma filter leaves (pixels
-/// [0..15 | 32..47] and [16..31 | 48..63]), and the stores put the lanes back in place.
-template <PixelFormat Out, ChromaSite Site>
-FRAMEPIPE_TARGET_AVX2 void unpack_blocks(const std::uint8_t* y, const std::uint8_t* u_near,
-                                         const std::uint8_t* u_far, const std::uint8_t* v_near,
-                                         const std::uint8_t* v_far, std::uint8_t* dst, int width,
-                                         const UnpackCoefficients& k) {
-  constexpr int kBpp = format_info(Out).pixel_bytes;
-  const Consts c = make_consts(k);
-  const auto w = pair_weights<Site>();
-  for (int x = 0; x < width; x += kBlock) {
-    const int i = x / 2;
-    __m256i ue_a, uo_a, ue_b, uo_b, ve_a, vo_a, ve_b, vo_b;
-    chroma64<Site>(u_near + i, u_far + i, w, ue_a, uo_a, ue_b, uo_b);
-    chroma64<Site>(v_near + i, v_far + i, w, ve_a, vo_a, ve_b, vo_b);
-    const Rgb a = convert32(load_lanes(y + x, y + x + 32), ue_a, uo_a, ve_a, vo_a, c);
-    const Rgb b = convert32(load_lanes(y + x + 16, y + x + 48), ue_b, uo_b, ve_b, vo_b, c);
-    std::uint8_t* out = dst + x * kBpp;
-    if constexpr (kBpp == 3) {
-      store24<Out>(out, a, b);
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+FRAMEPIPE_TARGET_AVX2 void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                                         const std::uint8_t* v_near, const std::uint8_t* v_far,
+                                         std::uint16_t* vu, std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += 16) {
+    __m256i u, v;
+    if constexpr (Nv12) {
+      const __m256i n = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u_near + 2 * i));
+      const __m256i f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u_far + 2 * i));
+      const __m256i low = _mm256_set1_epi16(0xFF);
+      u = vertical_sum(_mm256_and_si256(n, low), _mm256_and_si256(f, low));
+      v = vertical_sum(_mm256_srli_epi16(n, 8), _mm256_srli_epi16(f, 8));
     } else {
-      store32<Out>(out, out + 32 * kBpp, a);
-      store32<Out>(out + 16 * kBpp, out + 48 * kBpp, b);
+      u = vertical_sum(widen(u_near + i), widen(u_far + i));
+      v = vertical_sum(widen(v_near + i), widen(v_far + i));
     }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(vu + i), u);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(vv + i), v);
   }
 }
 
-/// Columns per block of the NV12 split kernel.
-inline constexpr int kSplitBlock = 16;
-
-/// The NV12 split kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSplitBlock.
-FRAMEPIPE_TARGET_AVX2 void split_uv(const std::uint8_t* uv, std::uint8_t* u, std::uint8_t* v,
-                                    int columns) {
-  static constexpr auto kSplit = both_lanes(unpack_x86_detail::shuffle_split_uv());
-  const __m256i split = table32(kSplit);
-  for (int i = 0; i < columns; i += kSplitBlock) {
-    // Per lane 8 U then 8 V bytes; the qword permute gathers the 16 U and the 16 V.
-    const __m256i t = _mm256_shuffle_epi8(load32(uv + 2 * i), split);
-    const __m256i p = _mm256_permute4x64_epi64(t, 0xD8);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(u + i), _mm256_castsi256_si128(p));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(v + i), _mm256_extracti128_si256(p, 1));
+/// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
+template <PixelFormat Out, ChromaSite Site>
+FRAMEPIPE_TARGET_AVX2 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
+                                         const std::uint16_t* vv, std::uint8_t* dst, int width,
+                                         const UnpackCoefficients& k) {
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  const Consts c = make_consts(k);
+  for (int x = 0; x < width; x += kBlock) {
+    const Rgb rgb = convert32<Site>(y + x, vu + x / 2, vv + x / 2, c);
+    if constexpr (kBpp == 3) {
+      store24<Out>(dst + x * kBpp, rgb);
+    } else {
+      store32<Out>(dst + x * kBpp, rgb);
+    }
   }
 }
 
 }  // namespace unpack_avx2_detail
 
-// unpack_row_avx2: unpack_row_any.hpp's wrapper of unpack_blocks and split_uv.
+// unpack_row_avx2: unpack_row_any.hpp's wrapper of unpack_blocks and vertical_sums.
 FRAMEPIPE_UNPACK_ROW_ANY(avx2);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

@@ -90,17 +90,37 @@ FRAMEPIPE_INLINE_AVX512 Consts make_consts(const UnpackCoefficients& k) {
           splat(k.g_v), splat(k.b_u),      splat(0xFF00)};
 }
 
+/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum, from the
+/// biased vertical sums (unpack_row_any.hpp's biased_sum: the weights add up to 4).
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_AVX512 void chroma(const std::uint16_t* v, __m512i& even, __m512i& odd) {
+  const __m512i mid = load64(v);
+  const __m512i right = load64(v + 1);
+  if constexpr (Site == ChromaSite::Center) {
+    const __m512i mid3 = _mm512_add_epi16(_mm512_add_epi16(mid, mid), mid);
+    even = _mm512_add_epi16(mid3, load64(v - 1));
+    odd = _mm512_add_epi16(mid3, right);
+  } else {
+    even = _mm512_slli_epi16(mid, 2);
+    odd = _mm512_slli_epi16(_mm512_add_epi16(mid, right), 1);
+  }
+}
+
 FRAMEPIPE_INLINE_AVX512 __m512i channel(__m512i l, __m512i term) {
   return _mm512_srai_epi16(_mm512_add_epi16(l, term), 5);
 }
 
-/// The 64 pixels of a block starting at luma `y`, with the du and dv of their even and odd pixels.
-FRAMEPIPE_INLINE_AVX512 Rgb convert64(const std::uint8_t* y, __m512i ue, __m512i uo, __m512i ve,
-                                      __m512i vo, const Consts& c) {
+/// The 64 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_AVX512 Rgb convert64(const std::uint8_t* y, const std::uint16_t* vu,
+                                      const std::uint16_t* vv, const Consts& c) {
   const __m512i y16 = load64(y);
   const __m512i le = _mm512_add_epi16(_mm512_mulhi_epu16(_mm512_slli_epi16(y16, 8), c.yk), c.yoff);
   const __m512i lo =
       _mm512_add_epi16(_mm512_mulhi_epu16(_mm512_and_si512(y16, c.high), c.yk), c.yoff);
+  __m512i ue, uo, ve, vo;
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
   const __m512i re = channel(le, _mm512_mulhi_epi16(ve, c.rv));
   const __m512i ro = channel(lo, _mm512_mulhi_epi16(vo, c.rv));
   const __m512i ge =
@@ -142,119 +162,60 @@ FRAMEPIPE_INLINE_AVX512 void store(std::uint8_t* dst, const Rgb& rgb) {
   if constexpr (kBpp == 4) _mm512_storeu_si512(dst + 192, pixels_part<kBpp, 3>(s0, s1, s2));
 }
 
-inline constexpr int kBlock = 128;
+inline constexpr int kBlock = 64;
 
-/// vpermt2w indices that interleave the words of the even-column and the odd-column results
-/// (operands 1 and 2) back into column order: columns 32 `half` .. 32 `half` + 31.
-constexpr std::array<std::uint16_t, 32> interleave_columns(int half) {
-  std::array<std::uint16_t, 32> t{};
-  for (int j = 0; j < 32; ++j) {
-    const int column = 32 * half + j;
-    t[static_cast<std::size_t>(j)] = static_cast<std::uint16_t>(32 * (column % 2) + column / 2);
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 32;
+
+/// biased_sum (unpack_row_any.hpp), per 16-bit lane.
+FRAMEPIPE_INLINE_AVX512 __m512i vertical_sum(__m512i near, __m512i far) {
+  const __m512i sum = _mm512_add_epi16(_mm512_add_epi16(_mm512_add_epi16(near, near), near), far);
+  return _mm512_sub_epi16(_mm512_slli_epi16(sum, 4), _mm512_set1_epi16(8192));
+}
+
+/// 32 bytes widened to 16-bit lanes.
+FRAMEPIPE_INLINE_AVX512 __m512i widen(const std::uint8_t* p) {
+  return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+FRAMEPIPE_TARGET_AVX512 void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                                           const std::uint8_t* v_near, const std::uint8_t* v_far,
+                                           std::uint16_t* vu, std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += 32) {
+    __m512i u, v;
+    if constexpr (Nv12) {
+      const __m512i n = _mm512_loadu_si512(u_near + 2 * i);
+      const __m512i f = _mm512_loadu_si512(u_far + 2 * i);
+      const __m512i low = _mm512_set1_epi16(0xFF);
+      u = vertical_sum(_mm512_and_si512(n, low), _mm512_and_si512(f, low));
+      v = vertical_sum(_mm512_srli_epi16(n, 8), _mm512_srli_epi16(f, 8));
+    } else {
+      u = vertical_sum(widen(u_near + i), widen(u_far + i));
+      v = vertical_sum(widen(v_near + i), widen(v_far + i));
+    }
+    _mm512_storeu_si512(vu + i, u);
+    _mm512_storeu_si512(vv + i, v);
   }
-  return t;
 }
 
-/// The pmaddubsw weights of the chroma filter (unpack_x86.hpp), a pair per 16-bit lane.
-struct Weights {
-  __m512i even_near, even_far, odd_near, odd_far;
-};
-
-FRAMEPIPE_INLINE_AVX512 __m512i weight_pair(std::array<std::uint8_t, 2> p) {
-  return _mm512_set1_epi16(static_cast<short>(p[0] | (p[1] << 8)));
-}
-
-template <ChromaSite Site>
-FRAMEPIPE_INLINE_AVX512 Weights pair_weights() {
-  constexpr auto w = unpack_x86_detail::pair_weights<Site>();
-  return {weight_pair(w.even_near), weight_pair(w.even_far), weight_pair(w.odd_near),
-          weight_pair(w.odd_far)};
-}
-
-/// The filter of unpack_x86.hpp on the column pairs of a load at `near` and one at `far`: the
-/// near pairs weighted by `weight_near`, the far ones by `weight_far`, summed.
-FRAMEPIPE_INLINE_AVX512 __m512i filter_pairs(const std::uint8_t* near, const std::uint8_t* far,
-                                             __m512i weight_near, __m512i weight_far) {
-  const __m512i flip = _mm512_set1_epi8(-128);
-  const __m512i n = _mm512_xor_si512(load64(near), flip);
-  const __m512i f = _mm512_xor_si512(load64(far), flip);
-  return _mm512_add_epi16(_mm512_maddubs_epi16(weight_near, n),
-                          _mm512_maddubs_epi16(weight_far, f));
-}
-
-/// du (or dv) of the 128 pixels of 64 chroma columns from rows `near` and `far` at column 0 of the
-/// block (unpack_x86.hpp's pair filter), in column order: `even_a` / `odd_a` of the even / odd
-/// pixels of columns 0..31, `even_b` / `odd_b` of columns 32..63.
-template <ChromaSite Site>
-FRAMEPIPE_INLINE_AVX512 void chroma128(const std::uint8_t* near, const std::uint8_t* far,
-                                       const Weights& w, __m512i& even_a, __m512i& odd_a,
-                                       __m512i& even_b, __m512i& odd_b) {
-  static constexpr auto kFirst = interleave_columns(0);
-  static constexpr auto kSecond = interleave_columns(1);
-  constexpr int kEven = unpack_x86_detail::kEvenPairAt<Site>;
-  // Word j of a load at column `at` is the pair (at + 2 j, at + 2 j + 1).
-  const __m512i even_of_even_columns =
-      filter_pairs(near + kEven, far + kEven, w.even_near, w.even_far);
-  const __m512i even_of_odd_columns =
-      filter_pairs(near + kEven + 1, far + kEven + 1, w.even_near, w.even_far);
-  const __m512i odd_of_even_columns = filter_pairs(near, far, w.odd_near, w.odd_far);
-  const __m512i odd_of_odd_columns = filter_pairs(near + 1, far + 1, w.odd_near, w.odd_far);
-  const __m512i first = _mm512_loadu_si512(kFirst.data());
-  const __m512i second = _mm512_loadu_si512(kSecond.data());
-  even_a = _mm512_permutex2var_epi16(even_of_even_columns, first, even_of_odd_columns);
-  even_b = _mm512_permutex2var_epi16(even_of_even_columns, second, even_of_odd_columns);
-  odd_a = _mm512_permutex2var_epi16(odd_of_even_columns, first, odd_of_odd_columns);
-  odd_b = _mm512_permutex2var_epi16(odd_of_even_columns, second, odd_of_odd_columns);
-}
-
-/// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock (two 64-pixel
-/// halves per chroma filter step).
+/// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
 template <PixelFormat Out, ChromaSite Site>
-FRAMEPIPE_TARGET_AVX512 void unpack_blocks(const std::uint8_t* y, const std::uint8_t* u_near,
-                                           const std::uint8_t* u_far, const std::uint8_t* v_near,
-                                           const std::uint8_t* v_far, std::uint8_t* dst, int width,
+FRAMEPIPE_TARGET_AVX512 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
+                                           const std::uint16_t* vv, std::uint8_t* dst, int width,
                                            const UnpackCoefficients& k) {
   constexpr int kBpp = format_info(Out).pixel_bytes;
   const Consts c = make_consts(k);
-  const auto w = pair_weights<Site>();
   for (int x = 0; x < width; x += kBlock) {
-    const int i = x / 2;
-    __m512i ue_a, uo_a, ue_b, uo_b, ve_a, vo_a, ve_b, vo_b;
-    chroma128<Site>(u_near + i, u_far + i, w, ue_a, uo_a, ue_b, uo_b);
-    chroma128<Site>(v_near + i, v_far + i, w, ve_a, vo_a, ve_b, vo_b);
-    store<Out>(dst + x * kBpp, convert64(y + x, ue_a, uo_a, ve_a, vo_a, c));
-    store<Out>(dst + (x + 64) * kBpp, convert64(y + x + 64, ue_b, uo_b, ve_b, vo_b, c));
-  }
-}
-
-/// Columns per block of the NV12 split kernel.
-inline constexpr int kSplitBlock = 32;
-
-/// vpermb indices that split 32 interleaved NV12 columns into 32 U then 32 V bytes.
-constexpr std::array<std::uint8_t, 64> split_uv_indices() {
-  std::array<std::uint8_t, 64> t{};
-  for (int j = 0; j < 32; ++j) {
-    t[static_cast<std::size_t>(j)] = static_cast<std::uint8_t>(2 * j);
-    t[static_cast<std::size_t>(32 + j)] = static_cast<std::uint8_t>(2 * j + 1);
-  }
-  return t;
-}
-
-/// The NV12 split kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSplitBlock.
-FRAMEPIPE_TARGET_AVX512 void split_uv(const std::uint8_t* uv, std::uint8_t* u, std::uint8_t* v,
-                                      int columns) {
-  static constexpr auto kSplit = split_uv_indices();
-  const __m512i split = table64(kSplit);
-  for (int i = 0; i < columns; i += kSplitBlock) {
-    const __m512i p = _mm512_permutexvar_epi8(split, load64(uv + 2 * i));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(u + i), _mm512_castsi512_si256(p));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(v + i), _mm512_extracti64x4_epi64(p, 1));
+    const Rgb rgb = convert64<Site>(y + x, vu + x / 2, vv + x / 2, c);
+    store<Out>(dst + x * kBpp, rgb);
   }
 }
 
 }  // namespace unpack_avx512_detail
 
-// unpack_row_avx512: unpack_row_any.hpp's wrapper of unpack_blocks and split_uv.
+// unpack_row_avx512: unpack_row_any.hpp's wrapper of unpack_blocks and vertical_sums.
 FRAMEPIPE_UNPACK_ROW_ANY(avx512);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

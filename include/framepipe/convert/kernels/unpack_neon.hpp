@@ -71,32 +71,19 @@ inline int16x8_t luma8(uint8x8_t y, const Consts& c) {
   return vreinterpretq_s16_u16(vsraq_n_u16(vmlal_u8(c.yoff, y, c.yk_hi), vmull_u8(y, c.yk_lo), 8));
 }
 
-/// du / 2 (or dv / 2) of the even and the odd pixels of the 8 chroma columns at `near` / `far`:
-/// half of (S << 4) - 32768 is 8 S - 16384, S the interpolated chroma sum (the top of the file),
-/// formed with 8-bit multiplies (weights 8 times the filter's, at most 96) onto -16384, in 16-bit
-/// lanes that wrap; exact, as 8 S <= 32640.
+/// du / 2 (or dv / 2) of the even and the odd pixels: half of (S << 4) - 32768, S the
+/// interpolated chroma sum, from the biased vertical sums (the weights add up to 4).
 template <ChromaSite Site>
-inline void chroma_halves(const std::uint8_t* near, const std::uint8_t* far, int16x8_t& even,
-                          int16x8_t& odd) {
-  const uint16x8_t bias = vdupq_n_u16(0xC000);  // -16384
-  const uint8x8_t n = vld1_u8(near);
-  const uint8x8_t f = vld1_u8(far);
-  const uint8x8_t n_right = vld1_u8(near + 1);
-  const uint8x8_t f_right = vld1_u8(far + 1);
+inline void chroma_halves(const std::uint16_t* v, int16x8_t& even, int16x8_t& odd) {
+  const int16x8_t mid = vreinterpretq_s16_u16(vld1q_u16(v));
+  const int16x8_t right = vreinterpretq_s16_u16(vld1q_u16(v + 1));
   if constexpr (Site == ChromaSite::Center) {
-    // 72 near(i) + 24 far(i) + 24 near(i -/+ 1) + 8 far(i -/+ 1).
-    const uint16x8_t mid = vmlal_u8(vmlal_u8(bias, n, vdup_n_u8(72)), f, vdup_n_u8(24));
-    const uint16x8_t left =
-        vmlal_u8(vmlal_u8(mid, vld1_u8(near - 1), vdup_n_u8(24)), vld1_u8(far - 1), vdup_n_u8(8));
-    const uint16x8_t right = vmlal_u8(vmlal_u8(mid, n_right, vdup_n_u8(24)), f_right, vdup_n_u8(8));
-    even = vreinterpretq_s16_u16(left);
-    odd = vreinterpretq_s16_u16(right);
+    const int16x8_t mid3 = vaddq_s16(vaddq_s16(mid, mid), mid);
+    even = vhaddq_s16(mid3, vreinterpretq_s16_u16(vld1q_u16(v - 1)));
+    odd = vhaddq_s16(mid3, right);
   } else {
-    // Even: 96 near(i) + 32 far(i); odd: 48 (near(i) + near(i + 1)) + 16 (far(i) + far(i + 1)).
-    even = vreinterpretq_s16_u16(vmlal_u8(vmlal_u8(bias, n, vdup_n_u8(96)), f, vdup_n_u8(32)));
-    const uint16x8_t near_pair = vaddl_u8(n, n_right);
-    const uint16x8_t far_pair = vaddl_u8(f, f_right);
-    odd = vreinterpretq_s16_u16(vmlaq_n_u16(vmlaq_n_u16(bias, near_pair, 48), far_pair, 16));
+    even = vaddq_s16(mid, mid);
+    odd = vaddq_s16(mid, right);
   }
 }
 
@@ -106,17 +93,16 @@ inline uint8x16_t clamp_to_pixels(int16x8_t even, int16x8_t odd, const Consts& c
   return vqtbl1q_u8(vqshrun_high_n_s16(vqshrun_n_s16(even, 5), odd, 5), c.eo_to_pixels);
 }
 
-/// The 16 pixels of a block starting at luma `y` and chroma column `i` of the four chroma rows.
+/// The 16 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
 template <ChromaSite Site>
-inline Rgb convert16(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
-                     const std::uint8_t* v_near, const std::uint8_t* v_far, int i,
+inline Rgb convert16(const std::uint8_t* y, const std::uint16_t* vu, const std::uint16_t* vv,
                      const Consts& c) {
   const uint8x8x2_t luma = vld2_u8(y);
   const int16x8_t le = luma8(luma.val[0], c);
   const int16x8_t lo = luma8(luma.val[1], c);
   int16x8_t ue, uo, ve, vo;
-  chroma_halves<Site>(u_near + i, u_far + i, ue, uo);
-  chroma_halves<Site>(v_near + i, v_far + i, ve, vo);
+  chroma_halves<Site>(vu, ue, uo);
+  chroma_halves<Site>(vv, ve, vo);
   const int16x8_t re = vaddq_s16(le, vqdmulhq_s16(ve, c.rv));
   const int16x8_t ro = vaddq_s16(lo, vqdmulhq_s16(vo, c.rv));
   const int16x8_t ge = vaddq_s16(vaddq_s16(le, vqdmulhq_s16(ue, c.gu)), vqdmulhq_s16(ve, c.gv));
@@ -150,33 +136,47 @@ inline void store16(std::uint8_t* dst, const Rgb& rgb) {
 /// Pixels per block of the wide kernel.
 inline constexpr int kBlock = 16;
 
-/// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
-template <PixelFormat Out, ChromaSite Site>
-void unpack_blocks(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
-                   const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
-                   int width, const UnpackCoefficients& k) {
-  constexpr int kBpp = format_info(Out).pixel_bytes;
-  const Consts c = make_consts(k);
-  for (int x = 0; x < width; x += kBlock) {
-    store16<Out>(dst + x * kBpp, convert16<Site>(y + x, u_near, u_far, v_near, v_far, x / 2, c));
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 8;
+
+/// biased_sum (unpack_row_any.hpp) of 8 columns: ((3 near + far) << 4) - 8192 per 16-bit lane.
+inline uint16x8_t vertical_sum(uint8x8_t near, uint8x8_t far) {
+  const uint16x8_t sum = vmlal_u8(vmovl_u8(far), near, vdup_n_u8(3));
+  return vsubq_u16(vshlq_n_u16(sum, 4), vdupq_n_u16(8192));
+}
+
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                   const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint16_t* vu,
+                   std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += kSumBlock) {
+    if constexpr (Nv12) {
+      const uint8x8x2_t n = vld2_u8(u_near + 2 * i);
+      const uint8x8x2_t f = vld2_u8(u_far + 2 * i);
+      vst1q_u16(vu + i, vertical_sum(n.val[0], f.val[0]));
+      vst1q_u16(vv + i, vertical_sum(n.val[1], f.val[1]));
+    } else {
+      vst1q_u16(vu + i, vertical_sum(vld1_u8(u_near + i), vld1_u8(u_far + i)));
+      vst1q_u16(vv + i, vertical_sum(vld1_u8(v_near + i), vld1_u8(v_far + i)));
+    }
   }
 }
 
-/// Columns per block of the NV12 split kernel.
-inline constexpr int kSplitBlock = 16;
-
-/// The NV12 split kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSplitBlock.
-inline void split_uv(const std::uint8_t* uv, std::uint8_t* u, std::uint8_t* v, int columns) {
-  for (int i = 0; i < columns; i += kSplitBlock) {
-    const uint8x16x2_t p = vld2q_u8(uv + 2 * i);
-    vst1q_u8(u + i, p.val[0]);
-    vst1q_u8(v + i, p.val[1]);
+/// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
+template <PixelFormat Out, ChromaSite Site>
+void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu, const std::uint16_t* vv,
+                   std::uint8_t* dst, int width, const UnpackCoefficients& k) {
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  const Consts c = make_consts(k);
+  for (int x = 0; x < width; x += kBlock) {
+    store16<Out>(dst + x * kBpp, convert16<Site>(y + x, vu + x / 2, vv + x / 2, c));
   }
 }
 
 }  // namespace unpack_neon_detail
 
-// unpack_row_neon: unpack_row_any.hpp's wrapper of unpack_blocks and split_uv.
+// unpack_row_neon: unpack_row_any.hpp's wrapper of unpack_blocks and vertical_sums.
 FRAMEPIPE_UNPACK_ROW_ANY(neon);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

@@ -50,16 +50,36 @@ FRAMEPIPE_INLINE_SSE4 Consts make_consts(const UnpackCoefficients& k) {
           splat(k.g_v), splat(k.b_u),      splat(0xFF00)};
 }
 
+/// (S << 4) - 32768 of the even and the odd pixels, S the interpolated chroma sum, from the
+/// biased vertical sums (unpack_row_any.hpp's biased_sum: the weights add up to 4).
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_SSE4 void chroma(const std::uint16_t* v, __m128i& even, __m128i& odd) {
+  const __m128i mid = load16(v);
+  const __m128i right = load16(v + 1);
+  if constexpr (Site == ChromaSite::Center) {
+    const __m128i mid3 = _mm_add_epi16(_mm_add_epi16(mid, mid), mid);
+    even = _mm_add_epi16(mid3, load16(v - 1));
+    odd = _mm_add_epi16(mid3, right);
+  } else {
+    even = _mm_slli_epi16(mid, 2);
+    odd = _mm_slli_epi16(_mm_add_epi16(mid, right), 1);
+  }
+}
+
 FRAMEPIPE_INLINE_SSE4 __m128i channel(__m128i l, __m128i term) {
   return _mm_srai_epi16(_mm_add_epi16(l, term), 5);
 }
 
-/// The 16 pixels of a block starting at luma `y`, with the du and dv of their even and odd pixels.
-FRAMEPIPE_INLINE_SSE4 Rgb convert16(const std::uint8_t* y, __m128i ue, __m128i uo, __m128i ve,
-                                    __m128i vo, const Consts& c) {
+/// The 16 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_SSE4 Rgb convert16(const std::uint8_t* y, const std::uint16_t* vu,
+                                    const std::uint16_t* vv, const Consts& c) {
   const __m128i y16 = load16(y);
   const __m128i le = _mm_add_epi16(_mm_mulhi_epu16(_mm_slli_epi16(y16, 8), c.yk), c.yoff);
   const __m128i lo = _mm_add_epi16(_mm_mulhi_epu16(_mm_and_si128(y16, c.high), c.yk), c.yoff);
+  __m128i ue, uo, ve, vo;
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
   const __m128i re = channel(le, _mm_mulhi_epi16(ve, c.rv));
   const __m128i ro = channel(lo, _mm_mulhi_epi16(vo, c.rv));
   const __m128i ge =
@@ -120,100 +140,64 @@ FRAMEPIPE_INLINE_SSE4 void store32(std::uint8_t* dst, const Rgb& rgb) {
   _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(b, d));
 }
 
-inline constexpr int kBlock = 32;
+inline constexpr int kBlock = 16;
 
-/// The pmaddubsw weights of the chroma filter (unpack_x86.hpp), a pair per 16-bit lane.
-struct Weights {
-  __m128i even_near, even_far, odd_near, odd_far;
-};
+/// Columns per block of the vertical-sum kernel.
+inline constexpr int kSumBlock = 8;
 
-FRAMEPIPE_INLINE_SSE4 __m128i weight_pair(std::array<std::uint8_t, 2> p) {
-  return _mm_set1_epi16(static_cast<short>(p[0] | (p[1] << 8)));
+/// biased_sum (unpack_row_any.hpp), per 16-bit lane.
+FRAMEPIPE_INLINE_SSE4 __m128i vertical_sum(__m128i near, __m128i far) {
+  const __m128i sum = _mm_add_epi16(_mm_add_epi16(_mm_add_epi16(near, near), near), far);
+  return _mm_sub_epi16(_mm_slli_epi16(sum, 4), _mm_set1_epi16(8192));
 }
 
-template <ChromaSite Site>
-FRAMEPIPE_INLINE_SSE4 Weights pair_weights() {
-  constexpr auto w = unpack_x86_detail::pair_weights<Site>();
-  return {weight_pair(w.even_near), weight_pair(w.even_far), weight_pair(w.odd_near),
-          weight_pair(w.odd_far)};
+/// 8 bytes widened to 16-bit lanes.
+FRAMEPIPE_INLINE_SSE4 __m128i widen(const std::uint8_t* p) {
+  return _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
 
-/// The filter of unpack_x86.hpp on the column pairs of a load at `near` and one at `far`: the
-/// near pairs weighted by `weight_near`, the far ones by `weight_far`, summed.
-FRAMEPIPE_INLINE_SSE4 __m128i filter_pairs(const std::uint8_t* near, const std::uint8_t* far,
-                                           __m128i weight_near, __m128i weight_far) {
-  const __m128i flip = _mm_set1_epi8(-128);
-  const __m128i n = _mm_xor_si128(load16(near), flip);
-  const __m128i f = _mm_xor_si128(load16(far), flip);
-  return _mm_add_epi16(_mm_maddubs_epi16(weight_near, n), _mm_maddubs_epi16(weight_far, f));
-}
-
-/// du (or dv) of the 32 pixels of 16 chroma columns from rows `near` and `far` at column 0 of the
-/// block (unpack_x86.hpp's pair filter), in column order: `even_a` / `odd_a` of the even / odd
-/// pixels of columns 0..7, `even_b` / `odd_b` of columns 8..15.
-template <ChromaSite Site>
-FRAMEPIPE_INLINE_SSE4 void chroma32(const std::uint8_t* near, const std::uint8_t* far,
-                                    const Weights& w, __m128i& even_a, __m128i& odd_a,
-                                    __m128i& even_b, __m128i& odd_b) {
-  constexpr int kEven = unpack_x86_detail::kEvenPairAt<Site>;
-  // Word j of a load at column `at` is the pair (at + 2 j, at + 2 j + 1).
-  const __m128i even_of_even_columns =
-      filter_pairs(near + kEven, far + kEven, w.even_near, w.even_far);
-  const __m128i even_of_odd_columns =
-      filter_pairs(near + kEven + 1, far + kEven + 1, w.even_near, w.even_far);
-  const __m128i odd_of_even_columns = filter_pairs(near, far, w.odd_near, w.odd_far);
-  const __m128i odd_of_odd_columns = filter_pairs(near + 1, far + 1, w.odd_near, w.odd_far);
-  even_a = _mm_unpacklo_epi16(even_of_even_columns, even_of_odd_columns);
-  even_b = _mm_unpackhi_epi16(even_of_even_columns, even_of_odd_columns);
-  odd_a = _mm_unpacklo_epi16(odd_of_even_columns, odd_of_odd_columns);
-  odd_b = _mm_unpackhi_epi16(odd_of_even_columns, odd_of_odd_columns);
-}
-
-/// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock (two 16-pixel
-/// halves per chroma filter step).
-template <PixelFormat Out, ChromaSite Site>
-FRAMEPIPE_TARGET_SSE4 void unpack_blocks(const std::uint8_t* y, const std::uint8_t* u_near,
-                                         const std::uint8_t* u_far, const std::uint8_t* v_near,
-                                         const std::uint8_t* v_far, std::uint8_t* dst, int width,
-                                         const UnpackCoefficients& k) {
-  constexpr int kBpp = format_info(Out).pixel_bytes;
-  const Consts c = make_consts(k);
-  const auto w = pair_weights<Site>();
-  for (int x = 0; x < width; x += kBlock) {
-    const int i = x / 2;
-    __m128i ue_a, uo_a, ue_b, uo_b, ve_a, vo_a, ve_b, vo_b;
-    chroma32<Site>(u_near + i, u_far + i, w, ue_a, uo_a, ue_b, uo_b);
-    chroma32<Site>(v_near + i, v_far + i, w, ve_a, vo_a, ve_b, vo_b);
-    const Rgb a = convert16(y + x, ue_a, uo_a, ve_a, vo_a, c);
-    const Rgb b = convert16(y + x + 16, ue_b, uo_b, ve_b, vo_b, c);
-    if constexpr (kBpp == 3) {
-      store24<Out>(dst + x * kBpp, a);
-      store24<Out>(dst + (x + 16) * kBpp, b);
+/// The vertical-sum kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSumBlock.
+template <bool Nv12>
+FRAMEPIPE_TARGET_SSE4 void vertical_sums(const std::uint8_t* u_near, const std::uint8_t* u_far,
+                                         const std::uint8_t* v_near, const std::uint8_t* v_far,
+                                         std::uint16_t* vu, std::uint16_t* vv, int columns) {
+  for (int i = 0; i < columns; i += 8) {
+    __m128i u, v;
+    if constexpr (Nv12) {
+      const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u_near + 2 * i));
+      const __m128i f = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u_far + 2 * i));
+      const __m128i low = _mm_set1_epi16(0xFF);
+      u = vertical_sum(_mm_and_si128(n, low), _mm_and_si128(f, low));
+      v = vertical_sum(_mm_srli_epi16(n, 8), _mm_srli_epi16(f, 8));
     } else {
-      store32<Out>(dst + x * kBpp, a);
-      store32<Out>(dst + (x + 16) * kBpp, b);
+      u = vertical_sum(widen(u_near + i), widen(u_far + i));
+      v = vertical_sum(widen(v_near + i), widen(v_far + i));
     }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(vu + i), u);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(vv + i), v);
   }
 }
 
-/// Columns per block of the NV12 split kernel.
-inline constexpr int kSplitBlock = 8;
-
-/// The NV12 split kernel (unpack_row_any.hpp): `columns` is a positive multiple of kSplitBlock.
-FRAMEPIPE_TARGET_SSE4 void split_uv(const std::uint8_t* uv, std::uint8_t* u, std::uint8_t* v,
-                                    int columns) {
-  static constexpr auto kSplit = unpack_x86_detail::shuffle_split_uv();
-  const __m128i split = table16(kSplit);
-  for (int i = 0; i < columns; i += kSplitBlock) {
-    const __m128i p = _mm_shuffle_epi8(load16(uv + 2 * i), split);
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(u + i), p);
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(v + i), _mm_unpackhi_epi64(p, p));
+/// The wide kernel (unpack_row_any.hpp): `width` is a positive multiple of kBlock.
+template <PixelFormat Out, ChromaSite Site>
+FRAMEPIPE_TARGET_SSE4 void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu,
+                                         const std::uint16_t* vv, std::uint8_t* dst, int width,
+                                         const UnpackCoefficients& k) {
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  const Consts c = make_consts(k);
+  for (int x = 0; x < width; x += kBlock) {
+    const Rgb rgb = convert16<Site>(y + x, vu + x / 2, vv + x / 2, c);
+    if constexpr (kBpp == 3) {
+      store24<Out>(dst + x * kBpp, rgb);
+    } else {
+      store32<Out>(dst + x * kBpp, rgb);
+    }
   }
 }
 
 }  // namespace unpack_sse4_detail
 
-// unpack_row_sse4: unpack_row_any.hpp's wrapper of unpack_blocks and split_uv.
+// unpack_row_sse4: unpack_row_any.hpp's wrapper of unpack_blocks and vertical_sums.
 FRAMEPIPE_UNPACK_ROW_ANY(sse4);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
