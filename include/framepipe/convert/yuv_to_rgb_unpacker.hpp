@@ -23,6 +23,10 @@ struct UnpackerOptions {
   std::optional<Matrix> matrix{};
   std::optional<Range> range{};
   std::optional<ChromaSite> chroma_site{};
+  /// How chroma is brought up to the luma grid: bilinear for the siting (the default, every
+  /// byte within 0.641 of exact), or ChromaFilter::Replicate, each sample over its 2x2 pixels as
+  /// libyuv does, faster and less exact (docs/colour.md).
+  ChromaFilter chroma_filter = ChromaFilter::Bilinear;
   /// Threads that share each frame, in bands of rows: 1 (default) converts on the caller's thread
   /// only; 0 uses the hardware's cores. The same bytes whatever the count (see PackerOptions).
   unsigned threads = 1;
@@ -75,6 +79,8 @@ class YuvToRgbUnpacker {
   ColorSpec color_spec_of_input() const { return color_; }
   /// The chroma siting the input is upsampled for.
   ChromaSite chroma_site() const { return site_; }
+  /// The chroma filter (UnpackerOptions::chroma_filter).
+  ChromaFilter chroma_filter() const { return options_.chroma_filter; }
   /// The kernel path this unpacker runs.
   Isa isa() const { return isa_; }
   const Options& options() const { return options_; }
@@ -88,7 +94,7 @@ class YuvToRgbUnpacker {
                             " but destination is " + to_string(dst.size()));
     }
     bands_.run(src.height(), 2, [&](int begin, int end) {
-      kernels::unpack_yuv420_rows(src, dst, k_, site_, isa_, begin, end);
+      kernels::unpack_yuv420_rows(src, dst, k_, site_, isa_, begin, end, options_.chroma_filter);
     });
   }
 
