@@ -42,7 +42,9 @@ struct UnpackerOptions {
 /// the average of their two neighbours, with the same 3/4, 1/4 rows. The matrix is the exact
 /// inverse of the packers'. Every byte is within 0.65 of the exact real-number result of that
 /// filter and matrix (color/unpack_coefficients.hpp has the formulas and the proof). BGRA32 and
-/// RGBA32 get alpha 255.
+/// RGBA32 get alpha 255. UnpackerOptions::chroma_filter = ChromaFilter::Replicate repeats each
+/// chroma sample over its 2x2 pixels instead (as libyuv does): faster, less exact
+/// (docs/colour.md).
 /// \code
 ///   Frame<PixelFormat::I420> yuv({1920, 1080});
 ///   Frame<PixelFormat::BGR24> bgr({1920, 1080});
