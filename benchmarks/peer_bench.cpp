@@ -18,6 +18,9 @@
 // file times framepipe (and Debian's libyuv, if present) alone. framepipe_avx2 and
 // libyuv_upstream_avx2_* (libyuv's AVX-512 flags masked off) are what an AVX2-only CPU runs.
 //
+// framepipe_replicate_* are the unpacker with ChromaFilter::Replicate (chroma repeated as libyuv
+// and Simd do); the check compares them with framepipe's scalar replicate reference.
+//
 // Rows: BGR24 -> I420 at 640x480 ... 3840x2160, BGRA32 -> I420 at 1080p, I420 -> BGR24 at 720p,
 // 1080p and 2160p; every entry reports bytes/s of *source* bytes and frame_time (seconds per
 // frame), single-threaded. Each benchmark sets up its converter itself, so
@@ -358,8 +361,33 @@ std::vector<Entry> to_i420_entries() {
   return entries;
 }
 
-/// The I420 -> BGR24 entries; framepipe's first.
-std::vector<Entry> to_bgr_entries() {
+/// Adds framepipe's I420 -> BGR24 entries of chroma filter `filter` through `add`: the unpacker
+/// (detected path) and the forced paths; the replicate ones are named framepipe_replicate_*.
+template <class Add>
+void add_framepipe_unpack_entries(Add& add, framepipe::ChromaFilter filter) {
+  const std::string prefix =
+      filter == framepipe::ChromaFilter::Replicate ? "framepipe_replicate_" : "framepipe_";
+  auto unpacker = std::make_shared<framepipe::Bgr24Unpacker>(framepipe::UnpackerOptions{
+      .matrix = kSpec.matrix, .range = kSpec.range, .chroma_filter = filter, .threads = 1});
+  add(prefix + "Bgr24Unpacker", {},
+      [unpacker](const FrameView<PixelFormat::I420>& s, const FrameView<PixelFormat::BGR24>& d) {
+        unpacker->convert(s, d);
+      });
+  for (framepipe::Isa isa : kForcedIsas) {
+    const framepipe::UnpackCoefficients k = framepipe::unpack_coefficients(kSpec);
+    add(prefix + std::string(framepipe::isa_name(isa)), isa_skip_reason(isa),
+        [k, isa, filter](const FrameView<PixelFormat::I420>& s,
+                         const FrameView<PixelFormat::BGR24>& d) {
+          framepipe::kernels::unpack_yuv420_frame(s, d, k, framepipe::ChromaSite::Center, isa,
+                                                  filter);
+        });
+  }
+}
+
+/// The I420 -> BGR24 entries; framepipe's first (bilinear, then ChromaFilter::Replicate). With
+/// `replicate_check`, the entries of the replicate check instead: framepipe's scalar replicate
+/// reference first, its SIMD replicate entries, then libyuv.
+std::vector<Entry> to_bgr_entries(bool replicate_check = false) {
   using Fn = ToBgr::Fn;
   std::vector<Entry> entries;
   auto add = [&](std::string name, std::string skip, Fn fn) {
@@ -367,19 +395,18 @@ std::vector<Entry> to_bgr_entries() {
                          return std::make_unique<ToBgr>(sources(w, h).i420, fn);
                        }});
   };
-  auto unpacker = std::make_shared<framepipe::Bgr24Unpacker>(
-      framepipe::UnpackerOptions{.matrix = kSpec.matrix, .range = kSpec.range, .threads = 1});
-  add("framepipe_Bgr24Unpacker", {},
-      [unpacker](const FrameView<PixelFormat::I420>& s, const FrameView<PixelFormat::BGR24>& d) {
-        unpacker->convert(s, d);
-      });
-  for (framepipe::Isa isa : kForcedIsas) {
+  if (replicate_check) {
     const framepipe::UnpackCoefficients k = framepipe::unpack_coefficients(kSpec);
-    add("framepipe_" + std::string(framepipe::isa_name(isa)), isa_skip_reason(isa),
-        [k, isa](const FrameView<PixelFormat::I420>& s, const FrameView<PixelFormat::BGR24>& d) {
-          framepipe::kernels::unpack_yuv420_frame(s, d, k, framepipe::ChromaSite::Center, isa);
+    add("framepipe_replicate_scalar", {},
+        [k](const FrameView<PixelFormat::I420>& s, const FrameView<PixelFormat::BGR24>& d) {
+          framepipe::kernels::unpack_yuv420_frame(s, d, k, framepipe::ChromaSite::Center,
+                                                  framepipe::Isa::Scalar,
+                                                  framepipe::ChromaFilter::Replicate);
         });
+  } else {
+    add_framepipe_unpack_entries(add, framepipe::ChromaFilter::Bilinear);
   }
+  add_framepipe_unpack_entries(add, framepipe::ChromaFilter::Replicate);
 #if FRAMEPIPE_BENCH_HAVE_SIMD
   for (SimdIsa isa : {SimdIsa::Avx512bw, SimdIsa::Avx2}) {
     auto* const fn =
@@ -474,11 +501,15 @@ void check_all() {
   std::printf(
       "Each peer's output vs framepipe's on the same %s frame, all BT.601 limited range.\n"
       "I420 -> BGR24: framepipe interpolates chroma (bilinear, centred siting); libyuv and\n"
-      "Simd replicate each chroma sample over its 2x2 pixels, so differences there are expected.\n",
+      "Simd replicate each chroma sample over its 2x2 pixels, so differences there are expected;\n"
+      "framepipe_replicate_* replicate too (ChromaFilter::Replicate).\n",
       size_name(1920, 1080).c_str());
   check("BGR24->I420", to_i420_entries<PixelFormat::BGR24>(), 1920, 1080);
   check("BGRA32->I420", to_i420_entries<PixelFormat::BGRA32>(), 1920, 1080);
   check("I420->BGR24", to_bgr_entries(), 1920, 1080, /*vs_first_peer=*/true);
+  // framepipe's replicate kernels against their scalar reference (equal), and libyuv, which
+  // replicates too, against it (its own rounding).
+  check("I420->BGR24 replicate", to_bgr_entries(/*replicate_check=*/true), 1920, 1080);
   std::fflush(stdout);
 }
 

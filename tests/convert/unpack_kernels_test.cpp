@@ -2,7 +2,9 @@
 // discipline for the packers): each path this CPU has, I420 and NV12 into every RGB-family
 // format, both chroma sitings, every matrix and range, widths 1..130 and heights 1..9, unaligned
 // pointers, padded strides, 1080p and 2160p, saturated and structured inputs checked against the
-// float reference too, and nothing written (or, on Linux, read) outside the rows.
+// float reference too, and nothing written (or, on Linux, read) outside the rows. The same for
+// ChromaFilter::Replicate's kernels against its scalar reference, which is itself checked against
+// the bilinear reference on frames whose chroma is constant over each 2x2 block.
 //
 // Which paths: FRAMEPIPE_TEST_ISA=scalar|sse4|avx2|avx512|neon tests that one path alone (ctest
 // runs this program once per path; neon under qemu, cross-built by tests/cross/); when this CPU
@@ -34,6 +36,7 @@
 
 namespace {
 
+using framepipe::ChromaFilter;
 using framepipe::ChromaSite;
 using framepipe::ColorSpec;
 using framepipe::Isa;
@@ -63,21 +66,22 @@ const std::vector<Isa> kPathsUnderTest =
 std::vector<Isa> simd_paths_under_test() { return framepipe::test::simd_paths(kPathsUnderTest); }
 
 template <PixelFormat Out>
-UnpackRowFn select_rows(bool nv12, Isa isa, ChromaSite site) {
-  return nv12 ? framepipe::kernels::select_unpack_rows<PixelFormat::NV12, Out>(isa, site)
-              : framepipe::kernels::select_unpack_rows<PixelFormat::I420, Out>(isa, site);
+UnpackRowFn select_rows(bool nv12, Isa isa, ChromaSite site, ChromaFilter filter) {
+  return nv12 ? framepipe::kernels::select_unpack_rows<PixelFormat::NV12, Out>(isa, site, filter)
+              : framepipe::kernels::select_unpack_rows<PixelFormat::I420, Out>(isa, site, filter);
 }
 
-UnpackRowFn select_rows(PixelFormat out, bool nv12, Isa isa, ChromaSite site) {
+UnpackRowFn select_rows(PixelFormat out, bool nv12, Isa isa, ChromaSite site,
+                        ChromaFilter filter = ChromaFilter::Bilinear) {
   switch (out) {
     case PixelFormat::BGR24:
-      return select_rows<PixelFormat::BGR24>(nv12, isa, site);
+      return select_rows<PixelFormat::BGR24>(nv12, isa, site, filter);
     case PixelFormat::RGB24:
-      return select_rows<PixelFormat::RGB24>(nv12, isa, site);
+      return select_rows<PixelFormat::RGB24>(nv12, isa, site, filter);
     case PixelFormat::BGRA32:
-      return select_rows<PixelFormat::BGRA32>(nv12, isa, site);
+      return select_rows<PixelFormat::BGRA32>(nv12, isa, site, filter);
     case PixelFormat::RGBA32:
-      return select_rows<PixelFormat::RGBA32>(nv12, isa, site);
+      return select_rows<PixelFormat::RGBA32>(nv12, isa, site, filter);
     default:
       break;
   }
@@ -106,7 +110,7 @@ void unpack_plane(UnpackRowFn row, Yuv& src, Plane& dst, int w, int h,
 /// Runs `isa` and the scalar path on the same random frame into the same random destination and
 /// compares every byte of the destination buffer, rows and guards alike.
 bool same_as_scalar(PixelFormat out, bool nv12, ChromaSite site, ColorSpec spec, Isa isa, int w,
-                    int h, std::mt19937& rng) {
+                    int h, std::mt19937& rng, ChromaFilter filter = ChromaFilter::Bilinear) {
   std::uniform_int_distribution<int> small(0, 3);
   const int bpp = framepipe::format_info(out).pixel_bytes;
   Yuv src(w, h, nv12, rng);
@@ -116,15 +120,16 @@ bool same_as_scalar(PixelFormat out, bool nv12, ChromaSite site, ColorSpec spec,
   Plane expected = fresh;
   Plane actual = fresh;
   const framepipe::UnpackCoefficients k = framepipe::unpack_coefficients(spec);
-  unpack_plane(select_rows(out, nv12, Isa::Scalar, site), src, expected, w, h, k);
-  unpack_plane(select_rows(out, nv12, isa, site), src, actual, w, h, k);
+  unpack_plane(select_rows(out, nv12, Isa::Scalar, site, filter), src, expected, w, h, k);
+  unpack_plane(select_rows(out, nv12, isa, site, filter), src, actual, w, h, k);
   const bool same = expected.bytes == actual.bytes;
   const std::size_t guards = guard_changes(fresh, actual);
   if (!same || guards != 0) {
     MESSAGE(name_of(isa) << " differs from scalar: " << (nv12 ? "NV12" : "I420") << " -> "
                          << framepipe::format_name(out) << " " << name_of(site) << " "
                          << framepipe::matrix_name(spec.matrix) << " "
-                         << framepipe::range_name(spec.range) << " " << w << "x" << h
+                         << framepipe::range_name(spec.range) << " "
+                         << framepipe::chroma_filter_name(filter) << " " << w << "x" << h
                          << ", bytes written outside the rows: " << guards);
   }
   return same && guards == 0;
@@ -393,39 +398,42 @@ TEST_CASE(
     for (PixelFormat out : kOutputs) {
       for (bool nv12 : {false, true}) {
         for (ChromaSite site : kSites) {
-          std::size_t failures = 0;
-          for (bool at_end : {true, false}) {
-            for (int w = 1; w <= 130; ++w) {
-              const auto bpp = static_cast<std::size_t>(framepipe::format_info(out).pixel_bytes);
-              const auto n = static_cast<std::size_t>(w);
-              const std::size_t cn = static_cast<std::size_t>((w + 1) / 2) * (nv12 ? 2 : 1);
-              std::uint8_t* y = pages[0].place(n, at_end);
-              std::uint8_t* u0 = pages[1].place(cn, at_end);
-              std::uint8_t* u1 = pages[2].place(cn, at_end);
-              std::uint8_t* v0 = nv12 ? u0 + 1 : pages[3].place(cn, at_end);
-              std::uint8_t* v1 = nv12 ? u1 + 1 : pages[4].place(cn, at_end);
-              std::uint8_t* dst = pages[5].place(n * bpp, at_end);
-              std::uniform_int_distribution<int> byte(0, 255);
-              for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<std::uint8_t>(byte(rng));
-              for (std::size_t i = 0; i < cn; ++i) {
-                u0[i] = static_cast<std::uint8_t>(byte(rng));
-                u1[i] = static_cast<std::uint8_t>(byte(rng));
-                if (!nv12) {
-                  v0[i] = static_cast<std::uint8_t>(byte(rng));
-                  v1[i] = static_cast<std::uint8_t>(byte(rng));
+          for (ChromaFilter filter : {ChromaFilter::Bilinear, ChromaFilter::Replicate}) {
+            std::size_t failures = 0;
+            for (bool at_end : {true, false}) {
+              for (int w = 1; w <= 130; ++w) {
+                const auto bpp = static_cast<std::size_t>(framepipe::format_info(out).pixel_bytes);
+                const auto n = static_cast<std::size_t>(w);
+                const std::size_t cn = static_cast<std::size_t>((w + 1) / 2) * (nv12 ? 2 : 1);
+                std::uint8_t* y = pages[0].place(n, at_end);
+                std::uint8_t* u0 = pages[1].place(cn, at_end);
+                std::uint8_t* u1 = pages[2].place(cn, at_end);
+                std::uint8_t* v0 = nv12 ? u0 + 1 : pages[3].place(cn, at_end);
+                std::uint8_t* v1 = nv12 ? u1 + 1 : pages[4].place(cn, at_end);
+                std::uint8_t* dst = pages[5].place(n * bpp, at_end);
+                std::uniform_int_distribution<int> byte(0, 255);
+                for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<std::uint8_t>(byte(rng));
+                for (std::size_t i = 0; i < cn; ++i) {
+                  u0[i] = static_cast<std::uint8_t>(byte(rng));
+                  u1[i] = static_cast<std::uint8_t>(byte(rng));
+                  if (!nv12) {
+                    v0[i] = static_cast<std::uint8_t>(byte(rng));
+                    v1[i] = static_cast<std::uint8_t>(byte(rng));
+                  }
                 }
+                select_rows(out, nv12, isa, site, filter)(y, u0, u1, v0, v1, dst, w, k);
+                const std::vector<std::uint8_t> got(dst, dst + n * bpp);
+                select_rows(out, nv12, Isa::Scalar, site, filter)(y, u0, u1, v0, v1, dst, w, k);
+                if (!std::equal(got.begin(), got.end(), dst)) ++failures;
               }
-              select_rows(out, nv12, isa, site)(y, u0, u1, v0, v1, dst, w, k);
-              const std::vector<std::uint8_t> got(dst, dst + n * bpp);
-              select_rows(out, nv12, Isa::Scalar, site)(y, u0, u1, v0, v1, dst, w, k);
-              if (!std::equal(got.begin(), got.end(), dst)) ++failures;
             }
+            CAPTURE(name_of(isa));
+            CAPTURE(framepipe::format_name(out));
+            CAPTURE(nv12);
+            CAPTURE(name_of(site));
+            CAPTURE(framepipe::chroma_filter_name(filter));
+            CHECK(failures == 0);
           }
-          CAPTURE(name_of(isa));
-          CAPTURE(framepipe::format_name(out));
-          CAPTURE(nv12);
-          CAPTURE(name_of(site));
-          CHECK(failures == 0);
         }
       }
     }
@@ -460,6 +468,183 @@ TEST_CASE("Unpackers forced onto each path by FRAMEPIPE_ISA write the scalar unp
     const framepipe::Rgba32Unpacker rgba{left_2020};
     REQUIRE(bgr.isa() == isa);
     framepipe::Frame<PixelFormat::BGR24> got_bgr({1920, 1080});
+    framepipe::Frame<PixelFormat::RGBA32> got_rgba({641, 361});
+    bgr.convert(i420.view(), got_bgr.view());
+    rgba.convert(nv12.view(), got_rgba.view());
+    CAPTURE(name);
+    CHECK(std::equal(got_bgr.data(), got_bgr.data() + got_bgr.size_bytes(), ref_bgr.data()));
+    CHECK(std::equal(got_rgba.data(), got_rgba.data() + got_rgba.size_bytes(), ref_rgba.data()));
+  }
+}
+
+TEST_CASE("Replicate: each SIMD path has its own kernel, another than the bilinear one") {
+  for (Isa isa : simd_paths_under_test()) {
+    CAPTURE(name_of(isa));
+    for (bool nv12 : {false, true}) {
+      for (PixelFormat out : kOutputs) {
+        const UnpackRowFn chosen =
+            select_rows(out, nv12, isa, ChromaSite::Center, ChromaFilter::Replicate);
+        const bool differs_from_scalar =
+            chosen !=
+            select_rows(out, nv12, Isa::Scalar, ChromaSite::Center, ChromaFilter::Replicate);
+        CHECK(differs_from_scalar);
+        const bool differs_from_bilinear =
+            chosen != select_rows(out, nv12, isa, ChromaSite::Center);
+        CHECK(differs_from_bilinear);
+        // The siting does not matter to replication.
+        const bool same_for_left =
+            chosen == select_rows(out, nv12, isa, ChromaSite::Left, ChromaFilter::Replicate);
+        CHECK(same_for_left);
+      }
+    }
+  }
+}
+
+TEST_CASE(
+    "Replicate: SIMD kernels match scalar for every output, matrix and range at widths 1..130 and "
+    "heights 1..4, on 1080p and 2160p frames, and off the steps") {
+  std::mt19937 rng(20261205);
+  for (Isa isa : simd_paths_under_test()) {
+    for (PixelFormat out : kOutputs) {
+      for (bool nv12 : {false, true}) {
+        std::size_t failures = 0;
+        for (int h = 1; h <= 4; ++h) {
+          for (int w = 1; w <= 130; ++w) {
+            const auto combo = static_cast<std::size_t>(w + 7 * h);
+            const ColorSpec spec{kMatrices[combo % 3], kRanges[(combo / 3) % 2]};
+            if (!same_as_scalar(out, nv12, ChromaSite::Center, spec, isa, w, h, rng,
+                                ChromaFilter::Replicate)) {
+              ++failures;
+            }
+          }
+        }
+        CAPTURE(name_of(isa));
+        CAPTURE(framepipe::format_name(out));
+        CAPTURE(nv12);
+        CHECK(failures == 0);
+        CHECK(same_as_scalar(out, nv12, ChromaSite::Left, {Matrix::BT709, Range::Limited}, isa,
+                             1920, 1080, rng, ChromaFilter::Replicate));
+        if (out == PixelFormat::BGR24) {
+          CHECK(same_as_scalar(out, nv12, ChromaSite::Center, {Matrix::BT2020, Range::Full}, isa,
+                               3840, 2160, rng, ChromaFilter::Replicate));
+        }
+      }
+    }
+    for (int w : {1023, 1025, 1279, 1281, 1919, 1921}) {
+      CAPTURE(name_of(isa));
+      CAPTURE(w);
+      CHECK(same_as_scalar(PixelFormat::RGB24, false, ChromaSite::Center,
+                           {Matrix::BT601, Range::Limited}, isa, w, 3, rng,
+                           ChromaFilter::Replicate));
+      CHECK(same_as_scalar(PixelFormat::RGBA32, true, ChromaSite::Center,
+                           {Matrix::BT601, Range::Full}, isa, w, 3, rng, ChromaFilter::Replicate));
+    }
+  }
+}
+
+TEST_CASE(
+    "Replicate's scalar reference is the bilinear reference of the same frame with each chroma "
+    "sample spread over its 2x2 pixels, and its error against exact bilinear is what the docs "
+    "say") {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (Matrix matrix : kMatrices) {
+    for (Range range : kRanges) {
+      const ColorSpec spec{matrix, range};
+      const framepipe::UnpackCoefficients k = framepipe::unpack_coefficients(spec);
+      CAPTURE(framepipe::matrix_name(matrix));
+      CAPTURE(framepipe::range_name(range));
+      // 37x21: odd sizes, so the last column and row of chroma cover one pixel.
+      framepipe::Frame<PixelFormat::I420> src({37, 21});
+      std::generate_n(src.data(), src.size_bytes(),
+                      [&] { return static_cast<std::uint8_t>(byte(rng)); });
+      const framepipe::Frame<PixelFormat::RGB24> got(src.size());
+      framepipe::kernels::unpack_yuv420_frame(src.view(), got.view(), k, ChromaSite::Center,
+                                              Isa::Scalar, ChromaFilter::Replicate);
+      // Each pixel alone: a 2x2 frame of its luma and its chroma sample, unpacked bilinearly,
+      // has constant chroma, which the bilinear filter keeps exactly (S = 16 C).
+      const auto sv = src.view();
+      std::size_t differ = 0;
+      for (int y = 0; y < sv.height(); ++y) {
+        for (int x = 0; x < sv.width(); ++x) {
+          framepipe::Frame<PixelFormat::I420> one({2, 2});
+          const auto ov = one.view();
+          for (int r = 0; r < 2; ++r) std::fill_n(ov.row(0, r), 2, sv.row(0, y)[x]);
+          ov.row(1, 0)[0] = sv.row(1, y / 2)[x / 2];
+          ov.row(2, 0)[0] = sv.row(2, y / 2)[x / 2];
+          const framepipe::Frame<PixelFormat::RGB24> want({2, 2});
+          framepipe::kernels::unpack_yuv420_frame(ov, want.view(), k, ChromaSite::Center,
+                                                  Isa::Scalar);
+          if (!std::equal(want.view().row(0, 0), want.view().row(0, 0) + 3,
+                          got.view().row(0, y) + 3 * x)) {
+            ++differ;
+          }
+        }
+      }
+      CHECK(differ == 0);
+    }
+  }
+  // The cost in accuracy (docs/colour.md): on random chroma the replicated result is far from the
+  // exact bilinear one.
+  framepipe::Frame<PixelFormat::I420> flat({64, 32});
+  std::generate_n(flat.data(), flat.size_bytes(),
+                  [&] { return static_cast<std::uint8_t>(byte(rng)); });
+  const framepipe::Frame<PixelFormat::BGR24> out(flat.size());
+  const ColorSpec spec{Matrix::BT709, Range::Limited};
+  framepipe::kernels::unpack_yuv420_frame(flat.view(), out.view(),
+                                          framepipe::unpack_coefficients(spec), ChromaSite::Center,
+                                          Isa::Scalar, ChromaFilter::Replicate);
+  const auto random_error =
+      framepipe::test::measure_rgb_error(flat.view(), out.view(), spec, ChromaSite::Center);
+  CHECK(random_error.max > 20.0);
+  // With one chroma value over the frame both filters give that value: as exact as bilinear.
+  const auto fv = flat.view();
+  for (int j = 0; j < 16; ++j) {
+    std::fill_n(fv.row(1, j), 32, std::uint8_t{90});
+    std::fill_n(fv.row(2, j), 32, std::uint8_t{170});
+  }
+  framepipe::kernels::unpack_yuv420_frame(flat.view(), out.view(),
+                                          framepipe::unpack_coefficients(spec), ChromaSite::Center,
+                                          Isa::Scalar, ChromaFilter::Replicate);
+  const auto flat_error =
+      framepipe::test::measure_rgb_error(flat.view(), out.view(), spec, ChromaSite::Center);
+  CHECK(flat_error.max < 0.65);
+}
+
+TEST_CASE("Replicate: unpackers forced onto each path write the scalar unpacker's frames") {
+  std::mt19937 rng(43);
+  framepipe::Frame<PixelFormat::I420> i420({1280, 720});
+  framepipe::Frame<PixelFormat::NV12> nv12({641, 361});
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::generate_n(i420.data(), i420.size_bytes(),
+                  [&] { return static_cast<std::uint8_t>(byte(rng)); });
+  std::generate_n(nv12.data(), nv12.size_bytes(),
+                  [&] { return static_cast<std::uint8_t>(byte(rng)); });
+  const framepipe::UnpackerOptions replicate{.chroma_filter = ChromaFilter::Replicate};
+
+  framepipe::Frame<PixelFormat::BGR24> ref_bgr({1280, 720});
+  framepipe::Frame<PixelFormat::RGBA32> ref_rgba({641, 361});
+  framepipe::Frame<PixelFormat::BGR24> bilinear_bgr({1280, 720});
+  {
+    framepipe::test::ScopedEnv env("FRAMEPIPE_ISA", "scalar");
+    const framepipe::Bgr24Unpacker bgr{replicate};
+    REQUIRE(bgr.isa() == Isa::Scalar);
+    CHECK(bgr.chroma_filter() == ChromaFilter::Replicate);
+    CHECK(framepipe::Bgr24Unpacker{}.chroma_filter() == ChromaFilter::Bilinear);
+    bgr.convert(i420.view(), ref_bgr.view());
+    framepipe::Rgba32Unpacker{replicate}.convert(nv12.view(), ref_rgba.view());
+    framepipe::Bgr24Unpacker{}.convert(i420.view(), bilinear_bgr.view());
+  }
+  // Random chroma: the filters differ.
+  CHECK_FALSE(
+      std::equal(ref_bgr.data(), ref_bgr.data() + ref_bgr.size_bytes(), bilinear_bgr.data()));
+  for (Isa isa : simd_paths_under_test()) {
+    const std::string name = name_of(isa);
+    framepipe::test::ScopedEnv env("FRAMEPIPE_ISA", name.c_str());
+    const framepipe::Bgr24Unpacker bgr{replicate};
+    const framepipe::Rgba32Unpacker rgba{replicate};
+    REQUIRE(bgr.isa() == isa);
+    framepipe::Frame<PixelFormat::BGR24> got_bgr({1280, 720});
     framepipe::Frame<PixelFormat::RGBA32> got_rgba({641, 361});
     bgr.convert(i420.view(), got_bgr.view());
     rgba.convert(nv12.view(), got_rgba.view());

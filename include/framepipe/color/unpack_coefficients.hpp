@@ -5,11 +5,31 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/core/color_space.hpp"
 
 namespace framepipe {
+
+/// How the unpackers bring 4:2:0 chroma up to the luma grid (UnpackerOptions::chroma_filter).
+enum class ChromaFilter {
+  /// The bilinear filter below, for the stream's siting: every byte within 0.641 of the exact
+  /// result. The default.
+  Bilinear,
+  /// Each chroma sample repeated over its 2x2 luma pixels, whatever the siting (what libyuv's
+  /// I420ToRGB24 and most SIMD converters do): S = 16 C[j][i] for every pixel of chroma sample
+  /// (i, j) in the formulas below, which are otherwise unchanged. Each byte is still within 0.641
+  /// of the exact matrix applied to the replicated chroma, but that chroma is up to half a chroma
+  /// step off the sited samples' interpolation: docs/colour.md measures what that costs. About
+  /// half the chroma work per pixel, and no neighbouring chroma rows or columns are read.
+  Replicate,
+};
+
+/// "bilinear" or "replicate".
+constexpr std::string_view chroma_filter_name(ChromaFilter filter) {
+  return filter == ChromaFilter::Replicate ? "replicate" : "bilinear";
+}
 
 /// Real-number model: the inverse of color/coefficients.hpp's (Kg = 1 - Kr - Kb; sy, sc, oy as
 /// there: 219/255, 224/255, 16 for limited range, 1, 1, 0 for full range):

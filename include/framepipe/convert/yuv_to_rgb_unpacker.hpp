@@ -23,6 +23,10 @@ struct UnpackerOptions {
   std::optional<Matrix> matrix{};
   std::optional<Range> range{};
   std::optional<ChromaSite> chroma_site{};
+  /// How chroma is brought up to the luma grid: bilinear for the siting (the default, every
+  /// byte within 0.641 of exact), or ChromaFilter::Replicate, each sample over its 2x2 pixels as
+  /// libyuv does, faster and less exact (docs/colour.md).
+  ChromaFilter chroma_filter = ChromaFilter::Bilinear;
   /// Threads that share each frame, in bands of rows: 1 (default) converts on the caller's thread
   /// only; 0 uses the hardware's cores. The same bytes whatever the count (see PackerOptions).
   unsigned threads = 1;
@@ -38,7 +42,9 @@ struct UnpackerOptions {
 /// the average of their two neighbours, with the same 3/4, 1/4 rows. The matrix is the exact
 /// inverse of the packers'. Every byte is within 0.65 of the exact real-number result of that
 /// filter and matrix (color/unpack_coefficients.hpp has the formulas and the proof). BGRA32 and
-/// RGBA32 get alpha 255.
+/// RGBA32 get alpha 255. UnpackerOptions::chroma_filter = ChromaFilter::Replicate repeats each
+/// chroma sample over its 2x2 pixels instead (as libyuv does): faster, less exact
+/// (docs/colour.md).
 /// \code
 ///   Frame<PixelFormat::I420> yuv({1920, 1080});
 ///   Frame<PixelFormat::BGR24> bgr({1920, 1080});
@@ -75,6 +81,8 @@ class YuvToRgbUnpacker {
   ColorSpec color_spec_of_input() const { return color_; }
   /// The chroma siting the input is upsampled for.
   ChromaSite chroma_site() const { return site_; }
+  /// The chroma filter (UnpackerOptions::chroma_filter).
+  ChromaFilter chroma_filter() const { return options_.chroma_filter; }
   /// The kernel path this unpacker runs.
   Isa isa() const { return isa_; }
   const Options& options() const { return options_; }
@@ -85,7 +93,7 @@ class YuvToRgbUnpacker {
     static_assert(accepts<In>, "framepipe: an unpacker takes an I420 or NV12 frame");
     detail::check_same_size(src.size(), "unpacker source", dst.size(), "destination");
     bands_.run(src.height(), 2, [&](int begin, int end) {
-      kernels::unpack_yuv420_rows(src, dst, k_, site_, isa_, begin, end);
+      kernels::unpack_yuv420_rows(src, dst, k_, site_, isa_, begin, end, options_.chroma_filter);
     });
   }
 

@@ -78,17 +78,14 @@ FRAMEPIPE_INLINE_AVX2 __m256i channel(__m256i l, __m256i term) {
   return _mm256_srai_epi16(_mm256_add_epi16(l, term), 5);
 }
 
-/// The 32 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
-template <ChromaSite Site>
-FRAMEPIPE_INLINE_AVX2 Rgb convert32(const std::uint8_t* y, const std::uint16_t* vu,
-                                    const std::uint16_t* vv, const Consts& c) {
+/// The 32 pixels of a block starting at luma `y`, with the du and dv of their even and odd
+/// pixels.
+FRAMEPIPE_INLINE_AVX2 Rgb convert32_from(const std::uint8_t* y, __m256i ue, __m256i uo, __m256i ve,
+                                         __m256i vo, const Consts& c) {
   const __m256i y16 = load32(y);
   const __m256i le = _mm256_add_epi16(_mm256_mulhi_epu16(_mm256_slli_epi16(y16, 8), c.yk), c.yoff);
   const __m256i lo =
       _mm256_add_epi16(_mm256_mulhi_epu16(_mm256_and_si256(y16, c.high), c.yk), c.yoff);
-  __m256i ue, uo, ve, vo;
-  chroma<Site>(vu, ue, uo);
-  chroma<Site>(vv, ve, vo);
   const __m256i re = channel(le, _mm256_mulhi_epi16(ve, c.rv));
   const __m256i ro = channel(lo, _mm256_mulhi_epi16(vo, c.rv));
   const __m256i ge =
@@ -98,6 +95,16 @@ FRAMEPIPE_INLINE_AVX2 Rgb convert32(const std::uint8_t* y, const std::uint16_t* 
   const __m256i be = channel(le, _mm256_mulhi_epi16(ue, c.bu));
   const __m256i bo = channel(lo, _mm256_mulhi_epi16(uo, c.bu));
   return {_mm256_packus_epi16(re, ro), _mm256_packus_epi16(ge, go), _mm256_packus_epi16(be, bo)};
+}
+
+/// The 32 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_AVX2 Rgb convert32(const std::uint8_t* y, const std::uint16_t* vu,
+                                    const std::uint16_t* vv, const Consts& c) {
+  __m256i ue, uo, ve, vo;
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
+  return convert32_from(y, ue, uo, ve, vo, c);
 }
 
 /// The channel that sits at byte `slot` of a pixel of format `Out`.
@@ -213,9 +220,50 @@ FRAMEPIPE_TARGET_AVX2 void unpack_blocks(const std::uint8_t* y, const std::uint1
   }
 }
 
+/// du and dv, (C << 8) - 32768, of the 16 chroma columns at `u`, `v` (ChromaFilter::Replicate:
+/// S = 16 C); for NV12 `u` is the interleaved row, whose 16-bit words are U | V << 8.
+template <bool Nv12>
+FRAMEPIPE_INLINE_AVX2 void replicated_chroma(const std::uint8_t* u, const std::uint8_t* v,
+                                             __m256i& du, __m256i& dv) {
+  const __m256i bias = _mm256_set1_epi16(-32768);
+  if constexpr (Nv12) {
+    const __m256i uv = load32(u);
+    du = _mm256_xor_si256(_mm256_slli_epi16(uv, 8), bias);
+    dv =
+        _mm256_xor_si256(_mm256_and_si256(uv, _mm256_set1_epi16(static_cast<short>(0xFF00))), bias);
+  } else {
+    du = _mm256_xor_si256(_mm256_slli_epi16(widen(u), 8), bias);
+    dv = _mm256_xor_si256(_mm256_slli_epi16(widen(v), 8), bias);
+  }
+}
+
+/// The wide ChromaFilter::Replicate kernel (unpack_row_any.hpp): `width` is a positive multiple
+/// of kBlock. The even and the odd pixel of a column share du and dv, so each chroma product is
+/// formed once for both.
+template <bool Nv12, PixelFormat Out>
+FRAMEPIPE_TARGET_AVX2 void unpack_replicate_blocks(const std::uint8_t* y, const std::uint8_t* u,
+                                                   const std::uint8_t* v, std::uint8_t* dst,
+                                                   int width, const UnpackCoefficients& k) {
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  const Consts c = make_consts(k);
+  for (int x = 0; x < width; x += kBlock) {
+    __m256i du, dv;
+    replicated_chroma<Nv12>(u + (Nv12 ? x : x / 2), v + x / 2, du, dv);
+    const Rgb rgb = convert32_from(y + x, du, du, dv, dv, c);
+    if constexpr (kBpp == 3) {
+      store24<Out>(dst + x * kBpp, rgb);
+    } else {
+      store32<Out>(dst + x * kBpp, rgb);
+    }
+  }
+}
+
 }  // namespace unpack_avx2_detail
 
 // unpack_row_avx2: unpack_row_any.hpp's wrapper of unpack_blocks and vertical_sums.
+// unpack_row_replicate_avx2: unpack_row_any.hpp's wrapper of unpack_replicate_blocks.
+FRAMEPIPE_UNPACK_ROW_REPLICATE_ANY(avx2);
+
 FRAMEPIPE_UNPACK_ROW_ANY(avx2);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

@@ -110,17 +110,14 @@ FRAMEPIPE_INLINE_AVX512 __m512i channel(__m512i l, __m512i term) {
   return _mm512_srai_epi16(_mm512_add_epi16(l, term), 5);
 }
 
-/// The 64 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
-template <ChromaSite Site>
-FRAMEPIPE_INLINE_AVX512 Rgb convert64(const std::uint8_t* y, const std::uint16_t* vu,
-                                      const std::uint16_t* vv, const Consts& c) {
+/// The 64 pixels of a block starting at luma `y`, with the du and dv of their even and odd
+/// pixels.
+FRAMEPIPE_INLINE_AVX512 Rgb convert64_from(const std::uint8_t* y, __m512i ue, __m512i uo,
+                                           __m512i ve, __m512i vo, const Consts& c) {
   const __m512i y16 = load64(y);
   const __m512i le = _mm512_add_epi16(_mm512_mulhi_epu16(_mm512_slli_epi16(y16, 8), c.yk), c.yoff);
   const __m512i lo =
       _mm512_add_epi16(_mm512_mulhi_epu16(_mm512_and_si512(y16, c.high), c.yk), c.yoff);
-  __m512i ue, uo, ve, vo;
-  chroma<Site>(vu, ue, uo);
-  chroma<Site>(vv, ve, vo);
   const __m512i re = channel(le, _mm512_mulhi_epi16(ve, c.rv));
   const __m512i ro = channel(lo, _mm512_mulhi_epi16(vo, c.rv));
   const __m512i ge =
@@ -130,6 +127,16 @@ FRAMEPIPE_INLINE_AVX512 Rgb convert64(const std::uint8_t* y, const std::uint16_t
   const __m512i be = channel(le, _mm512_mulhi_epi16(ue, c.bu));
   const __m512i bo = channel(lo, _mm512_mulhi_epi16(uo, c.bu));
   return {_mm512_packus_epi16(re, ro), _mm512_packus_epi16(ge, go), _mm512_packus_epi16(be, bo)};
+}
+
+/// The 64 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_AVX512 Rgb convert64(const std::uint8_t* y, const std::uint16_t* vu,
+                                      const std::uint16_t* vv, const Consts& c) {
+  __m512i ue, uo, ve, vo;
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
+  return convert64_from(y, ue, uo, ve, vo, c);
 }
 
 /// The channel that sits at byte `slot` of a pixel of format `Out`.
@@ -213,9 +220,46 @@ FRAMEPIPE_TARGET_AVX512 void unpack_blocks(const std::uint8_t* y, const std::uin
   }
 }
 
+/// du and dv, (C << 8) - 32768, of the 32 chroma columns at `u`, `v` (ChromaFilter::Replicate:
+/// S = 16 C); for NV12 `u` is the interleaved row, whose 16-bit words are U | V << 8.
+template <bool Nv12>
+FRAMEPIPE_INLINE_AVX512 void replicated_chroma(const std::uint8_t* u, const std::uint8_t* v,
+                                               __m512i& du, __m512i& dv) {
+  const __m512i bias = _mm512_set1_epi16(-32768);
+  if constexpr (Nv12) {
+    const __m512i uv = load64(u);
+    du = _mm512_xor_si512(_mm512_slli_epi16(uv, 8), bias);
+    dv =
+        _mm512_xor_si512(_mm512_and_si512(uv, _mm512_set1_epi16(static_cast<short>(0xFF00))), bias);
+  } else {
+    du = _mm512_xor_si512(_mm512_slli_epi16(widen(u), 8), bias);
+    dv = _mm512_xor_si512(_mm512_slli_epi16(widen(v), 8), bias);
+  }
+}
+
+/// The wide ChromaFilter::Replicate kernel (unpack_row_any.hpp): `width` is a positive multiple
+/// of kBlock. The even and the odd pixel of a column share du and dv, so each chroma product is
+/// formed once for both.
+template <bool Nv12, PixelFormat Out>
+FRAMEPIPE_TARGET_AVX512 void unpack_replicate_blocks(const std::uint8_t* y, const std::uint8_t* u,
+                                                     const std::uint8_t* v, std::uint8_t* dst,
+                                                     int width, const UnpackCoefficients& k) {
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  const Consts c = make_consts(k);
+  for (int x = 0; x < width; x += kBlock) {
+    __m512i du, dv;
+    replicated_chroma<Nv12>(u + (Nv12 ? x : x / 2), v + x / 2, du, dv);
+    const Rgb rgb = convert64_from(y + x, du, du, dv, dv, c);
+    store<Out>(dst + x * kBpp, rgb);
+  }
+}
+
 }  // namespace unpack_avx512_detail
 
 // unpack_row_avx512: unpack_row_any.hpp's wrapper of unpack_blocks and vertical_sums.
+// unpack_row_replicate_avx512: unpack_row_any.hpp's wrapper of unpack_replicate_blocks.
+FRAMEPIPE_UNPACK_ROW_REPLICATE_ANY(avx512);
+
 FRAMEPIPE_UNPACK_ROW_ANY(avx512);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

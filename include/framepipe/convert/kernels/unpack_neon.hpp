@@ -93,16 +93,13 @@ inline uint8x16_t clamp_to_pixels(int16x8_t even, int16x8_t odd, const Consts& c
   return vqtbl1q_u8(vqshrun_high_n_s16(vqshrun_n_s16(even, 5), odd, 5), c.eo_to_pixels);
 }
 
-/// The 16 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
-template <ChromaSite Site>
-inline Rgb convert16(const std::uint8_t* y, const std::uint16_t* vu, const std::uint16_t* vv,
-                     const Consts& c) {
+/// The 16 pixels of a block starting at luma `y`, with du / 2 and dv / 2 of their even and odd
+/// pixels.
+inline Rgb convert16_from(const std::uint8_t* y, int16x8_t ue, int16x8_t uo, int16x8_t ve,
+                          int16x8_t vo, const Consts& c) {
   const uint8x8x2_t luma = vld2_u8(y);
   const int16x8_t le = luma8(luma.val[0], c);
   const int16x8_t lo = luma8(luma.val[1], c);
-  int16x8_t ue, uo, ve, vo;
-  chroma_halves<Site>(vu, ue, uo);
-  chroma_halves<Site>(vv, ve, vo);
   const int16x8_t re = vaddq_s16(le, vqdmulhq_s16(ve, c.rv));
   const int16x8_t ro = vaddq_s16(lo, vqdmulhq_s16(vo, c.rv));
   const int16x8_t ge = vaddq_s16(vaddq_s16(le, vqdmulhq_s16(ue, c.gu)), vqdmulhq_s16(ve, c.gv));
@@ -110,6 +107,16 @@ inline Rgb convert16(const std::uint8_t* y, const std::uint16_t* vu, const std::
   const int16x8_t be = vaddq_s16(le, vqdmulhq_s16(ue, c.bu));
   const int16x8_t bo = vaddq_s16(lo, vqdmulhq_s16(uo, c.bu));
   return {clamp_to_pixels(re, ro, c), clamp_to_pixels(ge, go, c), clamp_to_pixels(be, bo, c)};
+}
+
+/// The 16 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
+template <ChromaSite Site>
+inline Rgb convert16(const std::uint8_t* y, const std::uint16_t* vu, const std::uint16_t* vv,
+                     const Consts& c) {
+  int16x8_t ue, uo, ve, vo;
+  chroma_halves<Site>(vu, ue, uo);
+  chroma_halves<Site>(vv, ve, vo);
+  return convert16_from(y, ue, uo, ve, vo, c);
 }
 
 /// The channel that sits at byte `slot` of a pixel of format `Out`.
@@ -174,9 +181,38 @@ void unpack_blocks(const std::uint8_t* y, const std::uint16_t* vu, const std::ui
   }
 }
 
+/// du / 2 of 8 chroma samples (ChromaFilter::Replicate: S = 16 C), (C << 7) - 16384.
+inline int16x8_t replicated_half(uint8x8_t chroma) {
+  return vreinterpretq_s16_u16(vsubq_u16(vshll_n_u8(chroma, 7), vdupq_n_u16(16384)));
+}
+
+/// The wide ChromaFilter::Replicate kernel (unpack_row_any.hpp): `width` is a positive multiple
+/// of kBlock. The even and the odd pixel of a column share du and dv.
+template <bool Nv12, PixelFormat Out>
+void unpack_replicate_blocks(const std::uint8_t* y, const std::uint8_t* u, const std::uint8_t* v,
+                             std::uint8_t* dst, int width, const UnpackCoefficients& k) {
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  const Consts c = make_consts(k);
+  for (int x = 0; x < width; x += kBlock) {
+    int16x8_t du, dv;
+    if constexpr (Nv12) {
+      const uint8x8x2_t uv = vld2_u8(u + x);
+      du = replicated_half(uv.val[0]);
+      dv = replicated_half(uv.val[1]);
+    } else {
+      du = replicated_half(vld1_u8(u + x / 2));
+      dv = replicated_half(vld1_u8(v + x / 2));
+    }
+    store16<Out>(dst + x * kBpp, convert16_from(y + x, du, du, dv, dv, c));
+  }
+}
+
 }  // namespace unpack_neon_detail
 
 // unpack_row_neon: unpack_row_any.hpp's wrapper of unpack_blocks and vertical_sums.
+// unpack_row_replicate_neon: unpack_row_any.hpp's wrapper of unpack_replicate_blocks.
+FRAMEPIPE_UNPACK_ROW_REPLICATE_ANY(neon);
+
 FRAMEPIPE_UNPACK_ROW_ANY(neon);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

@@ -107,6 +107,40 @@ void unpack_row_any(const std::uint8_t* y, const std::uint8_t* u_near, const std
   }
 }
 
+/// A wide ChromaFilter::Replicate kernel: `width` (a positive multiple of its block) pixels from
+/// luma `y` into `dst`, pixel x taking chroma column x / 2 of `u` and `v` (for NV12 `u` is the
+/// interleaved row and `v` is not read). Reads no chroma column beyond width / 2 - 1.
+using UnpackReplicateBlocksFn = void (*)(const std::uint8_t* y, const std::uint8_t* u,
+                                         const std::uint8_t* v, std::uint8_t* dst, int width,
+                                         const UnpackCoefficients& k);
+
+/// The ANY driver of ChromaFilter::Replicate: an UnpackRowFn made from the wide kernel `Wide` of
+/// `Block` pixels per block. The full blocks run straight from the rows (no neighbours, no
+/// edges); the last partial block runs on padded copies of its luma and chroma, and the pixels
+/// that exist are copied back. The far chroma rows are not read.
+template <PixelFormat In, PixelFormat Out, int Block, UnpackReplicateBlocksFn Wide>
+void unpack_row_replicate_any(const std::uint8_t* y, const std::uint8_t* u_near,
+                              const std::uint8_t*, const std::uint8_t* v_near, const std::uint8_t*,
+                              std::uint8_t* dst, int width, const UnpackCoefficients& k) {
+  static_assert(Block > 0 && Block % 2 == 0);
+  constexpr int kStep = In == PixelFormat::NV12 ? 2 : 1;
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  const int full = width - width % Block;
+  if (full > 0) Wide(y, u_near, v_near, dst, full, k);
+  const int rest = width - full;
+  if (rest == 0) return;
+  const auto columns = static_cast<std::size_t>((rest + 1) / 2);
+  alignas(64) std::uint8_t padded_y[static_cast<std::size_t>(Block)] = {};
+  alignas(64) std::uint8_t padded_u[static_cast<std::size_t>(Block / 2 * kStep)] = {};
+  alignas(64) std::uint8_t padded_v[static_cast<std::size_t>(Block / 2)] = {};
+  alignas(64) std::uint8_t padded_out[static_cast<std::size_t>(Block * kBpp)];
+  std::memcpy(padded_y, y + full, static_cast<std::size_t>(rest));
+  std::memcpy(padded_u, u_near + full / 2 * kStep, columns * kStep);
+  if constexpr (In == PixelFormat::I420) std::memcpy(padded_v, v_near + full / 2, columns);
+  Wide(padded_y, padded_u, padded_v, padded_out, Block, k);
+  std::memcpy(dst + full * kBpp, padded_out, static_cast<std::size_t>(rest * kBpp));
+}
+
 }  // namespace FRAMEPIPE_KERNELS_ABI
 }  // namespace framepipe::kernels
 
@@ -126,4 +160,20 @@ void unpack_row_any(const std::uint8_t* y, const std::uint8_t* u_near, const std
                    &unpack_##isa##_detail::vertical_sums<In == PixelFormat::NV12>>( \
         y, u_near, u_far, v_near, v_far, dst, width, k);                            \
   }                                                                                 \
+  static_assert(true, "a semicolon follows the macro")
+
+/// Defines an ISA's UnpackRowFn twin of unpack_row_replicate_scalar (same contract, same bytes),
+/// `unpack_row_replicate_<isa>`: unpack_row_replicate_any over `unpack_<isa>_detail`'s wide
+/// kernel `unpack_replicate_blocks` (`kBlock` pixels). Used once in each unpack_<isa>.hpp.
+#define FRAMEPIPE_UNPACK_ROW_REPLICATE_ANY(isa)                                            \
+  template <PixelFormat In, PixelFormat Out>                                               \
+  void unpack_row_replicate_##isa(const std::uint8_t* y, const std::uint8_t* u_near,       \
+                                  const std::uint8_t* u_far, const std::uint8_t* v_near,   \
+                                  const std::uint8_t* v_far, std::uint8_t* dst, int width, \
+                                  const UnpackCoefficients& k) {                           \
+    unpack_row_replicate_any<                                                              \
+        In, Out, unpack_##isa##_detail::kBlock,                                            \
+        &unpack_##isa##_detail::unpack_replicate_blocks<In == PixelFormat::NV12, Out>>(    \
+        y, u_near, u_far, v_near, v_far, dst, width, k);                                   \
+  }                                                                                        \
   static_assert(true, "a semicolon follows the macro")

@@ -47,7 +47,9 @@ constexpr int interpolated_chroma(int x, int chroma_width, VerticalSum v) {
   }
 }
 
-template <PixelFormat In, PixelFormat Out, ChromaSite Site>
+/// The reference row for chroma filter `Filter` (for ChromaFilter::Replicate `Site` is ignored,
+/// and so are the far rows).
+template <PixelFormat In, PixelFormat Out, ChromaSite Site, ChromaFilter Filter>
 void unpack_row_scalar_impl(const std::uint8_t* y, const std::uint8_t* u_near,
                             const std::uint8_t* u_far, const std::uint8_t* v_near,
                             const std::uint8_t* v_far, std::uint8_t* dst, int width,
@@ -61,8 +63,14 @@ void unpack_row_scalar_impl(const std::uint8_t* y, const std::uint8_t* u_near,
   const auto vu = [&](int i) { return 3 * u_near[i * kStep] + u_far[i * kStep]; };
   const auto vv = [&](int i) { return 3 * v_near[i * kStep] + v_far[i * kStep]; };
   for (int x = 0; x < width; ++x) {
-    const int su = interpolated_chroma<Site>(x, cw, vu);
-    const int sv = interpolated_chroma<Site>(x, cw, vv);
+    int su, sv;
+    if constexpr (Filter == ChromaFilter::Replicate) {
+      su = 16 * u_near[x / 2 * kStep];
+      sv = 16 * v_near[x / 2 * kStep];
+    } else {
+      su = interpolated_chroma<Site>(x, cw, vu);
+      sv = interpolated_chroma<Site>(x, cw, vv);
+    }
     // Wrapping to int16 as the SIMD lanes do: (S << 4) - 32768 is already in -32768..32512.
     const int du = (su << 4) - 32768;
     const int dv = (sv << 4) - 32768;
@@ -83,7 +91,19 @@ template <PixelFormat In, PixelFormat Out, ChromaSite Site>
 void unpack_row_scalar(const std::uint8_t* y, const std::uint8_t* u_near, const std::uint8_t* u_far,
                        const std::uint8_t* v_near, const std::uint8_t* v_far, std::uint8_t* dst,
                        int width, const UnpackCoefficients& k) {
-  detail::unpack_row_scalar_impl<In, Out, Site>(y, u_near, u_far, v_near, v_far, dst, width, k);
+  detail::unpack_row_scalar_impl<In, Out, Site, ChromaFilter::Bilinear>(y, u_near, u_far, v_near,
+                                                                        v_far, dst, width, k);
+}
+
+/// The reference row kernel (UnpackRowFn) of ChromaFilter::Replicate for input `In` and output
+/// `Out`: pixel x takes chroma column x / 2 of the near rows; the far rows are not read.
+template <PixelFormat In, PixelFormat Out>
+void unpack_row_replicate_scalar(const std::uint8_t* y, const std::uint8_t* u_near,
+                                 const std::uint8_t* u_far, const std::uint8_t* v_near,
+                                 const std::uint8_t* v_far, std::uint8_t* dst, int width,
+                                 const UnpackCoefficients& k) {
+  detail::unpack_row_scalar_impl<In, Out, ChromaSite::Center, ChromaFilter::Replicate>(
+      y, u_near, u_far, v_near, v_far, dst, width, k);
 }
 
 }  // namespace FRAMEPIPE_KERNELS_ABI

@@ -70,16 +70,13 @@ FRAMEPIPE_INLINE_SSE4 __m128i channel(__m128i l, __m128i term) {
   return _mm_srai_epi16(_mm_add_epi16(l, term), 5);
 }
 
-/// The 16 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
-template <ChromaSite Site>
-FRAMEPIPE_INLINE_SSE4 Rgb convert16(const std::uint8_t* y, const std::uint16_t* vu,
-                                    const std::uint16_t* vv, const Consts& c) {
+/// The 16 pixels of a block starting at luma `y`, with the du and dv of their even and odd
+/// pixels.
+FRAMEPIPE_INLINE_SSE4 Rgb convert16_from(const std::uint8_t* y, __m128i ue, __m128i uo, __m128i ve,
+                                         __m128i vo, const Consts& c) {
   const __m128i y16 = load16(y);
   const __m128i le = _mm_add_epi16(_mm_mulhi_epu16(_mm_slli_epi16(y16, 8), c.yk), c.yoff);
   const __m128i lo = _mm_add_epi16(_mm_mulhi_epu16(_mm_and_si128(y16, c.high), c.yk), c.yoff);
-  __m128i ue, uo, ve, vo;
-  chroma<Site>(vu, ue, uo);
-  chroma<Site>(vv, ve, vo);
   const __m128i re = channel(le, _mm_mulhi_epi16(ve, c.rv));
   const __m128i ro = channel(lo, _mm_mulhi_epi16(vo, c.rv));
   const __m128i ge =
@@ -89,6 +86,16 @@ FRAMEPIPE_INLINE_SSE4 Rgb convert16(const std::uint8_t* y, const std::uint16_t* 
   const __m128i be = channel(le, _mm_mulhi_epi16(ue, c.bu));
   const __m128i bo = channel(lo, _mm_mulhi_epi16(uo, c.bu));
   return {_mm_packus_epi16(re, ro), _mm_packus_epi16(ge, go), _mm_packus_epi16(be, bo)};
+}
+
+/// The 16 pixels of a block starting at luma `y` and chroma sums `vu`, `vv`.
+template <ChromaSite Site>
+FRAMEPIPE_INLINE_SSE4 Rgb convert16(const std::uint8_t* y, const std::uint16_t* vu,
+                                    const std::uint16_t* vv, const Consts& c) {
+  __m128i ue, uo, ve, vo;
+  chroma<Site>(vu, ue, uo);
+  chroma<Site>(vv, ve, vo);
+  return convert16_from(y, ue, uo, ve, vo, c);
 }
 
 /// The channel that sits at byte `slot` of a pixel of format `Out`.
@@ -195,9 +202,49 @@ FRAMEPIPE_TARGET_SSE4 void unpack_blocks(const std::uint8_t* y, const std::uint1
   }
 }
 
+/// du and dv, (C << 8) - 32768, of the 8 chroma columns at `u`, `v` (ChromaFilter::Replicate:
+/// S = 16 C); for NV12 `u` is the interleaved row, whose 16-bit words are U | V << 8.
+template <bool Nv12>
+FRAMEPIPE_INLINE_SSE4 void replicated_chroma(const std::uint8_t* u, const std::uint8_t* v,
+                                             __m128i& du, __m128i& dv) {
+  const __m128i bias = _mm_set1_epi16(-32768);
+  if constexpr (Nv12) {
+    const __m128i uv = load16(u);
+    du = _mm_xor_si128(_mm_slli_epi16(uv, 8), bias);
+    dv = _mm_xor_si128(_mm_and_si128(uv, _mm_set1_epi16(static_cast<short>(0xFF00))), bias);
+  } else {
+    du = _mm_xor_si128(_mm_slli_epi16(widen(u), 8), bias);
+    dv = _mm_xor_si128(_mm_slli_epi16(widen(v), 8), bias);
+  }
+}
+
+/// The wide ChromaFilter::Replicate kernel (unpack_row_any.hpp): `width` is a positive multiple
+/// of kBlock. The even and the odd pixel of a column share du and dv, so each chroma product is
+/// formed once for both.
+template <bool Nv12, PixelFormat Out>
+FRAMEPIPE_TARGET_SSE4 void unpack_replicate_blocks(const std::uint8_t* y, const std::uint8_t* u,
+                                                   const std::uint8_t* v, std::uint8_t* dst,
+                                                   int width, const UnpackCoefficients& k) {
+  constexpr int kBpp = format_info(Out).pixel_bytes;
+  const Consts c = make_consts(k);
+  for (int x = 0; x < width; x += kBlock) {
+    __m128i du, dv;
+    replicated_chroma<Nv12>(u + (Nv12 ? x : x / 2), v + x / 2, du, dv);
+    const Rgb rgb = convert16_from(y + x, du, du, dv, dv, c);
+    if constexpr (kBpp == 3) {
+      store24<Out>(dst + x * kBpp, rgb);
+    } else {
+      store32<Out>(dst + x * kBpp, rgb);
+    }
+  }
+}
+
 }  // namespace unpack_sse4_detail
 
 // unpack_row_sse4: unpack_row_any.hpp's wrapper of unpack_blocks and vertical_sums.
+// unpack_row_replicate_sse4: unpack_row_any.hpp's wrapper of unpack_replicate_blocks.
+FRAMEPIPE_UNPACK_ROW_REPLICATE_ANY(sse4);
+
 FRAMEPIPE_UNPACK_ROW_ANY(sse4);
 
 }  // namespace FRAMEPIPE_KERNELS_ABI
