@@ -96,15 +96,23 @@ struct Planes {
   bool operator==(const Planes& other) const { return blocks == other.blocks; }
 };
 
+/// How an unpacker reads chroma: its siting and its filter (packers: the defaults).
+struct Chroma {
+  ChromaSite site = ChromaSite::Center;
+  framepipe::ChromaFilter filter = framepipe::ChromaFilter::Bilinear;
+};
+
 [[noreturn]] void mismatch(const char* what, Isa isa, PixelFormat in, PixelFormat out,
-                           const Geometry& g, unsigned threads, ColorSpec color, ChromaSite site) {
-  std::fprintf(stderr, "fuzz_convert: %s: path %s, %s -> %s, %dx%d, %u threads, %s %s, chroma %s\n",
+                           const Geometry& g, unsigned threads, ColorSpec color, Chroma chroma) {
+  std::fprintf(stderr,
+               "fuzz_convert: %s: path %s, %s -> %s, %dx%d, %u threads, %s %s, chroma %s %s\n",
                what, std::string(framepipe::isa_name(isa)).c_str(),
                std::string(framepipe::format_name(in)).c_str(),
                std::string(framepipe::format_name(out)).c_str(), g.size.width, g.size.height,
                threads, std::string(framepipe::matrix_name(color.matrix)).c_str(),
                std::string(framepipe::range_name(color.range)).c_str(),
-               site == ChromaSite::Left ? "left" : "center");
+               chroma.site == ChromaSite::Left ? "left" : "center",
+               std::string(framepipe::chroma_filter_name(chroma.filter)).c_str());
   std::abort();
 }
 
@@ -129,47 +137,50 @@ void check_pack(const Geometry& g, ColorSpec color, unsigned threads, const std:
     const framepipe::RgbToYuvPacker<Out> packer(
         {.matrix = color.matrix, .range = color.range, .threads = threads});
     if (packer.isa() != isa)
-      mismatch("the path was not selected", isa, In, Out, g, threads, color, ChromaSite::Center);
+      mismatch("the path was not selected", isa, In, Out, g, threads, color, Chroma{});
     if (!(packer.color_spec(g.size) == color)) {
-      mismatch("the packer states another colour", isa, In, Out, g, threads, color,
-               ChromaSite::Center);
+      mismatch("the packer states another colour", isa, In, Out, g, threads, color, Chroma{});
     }
     Planes<Out> actual(g.size, g.dst_padding, g.dst_offset);
     actual.fill(nullptr, 0, 0x5a);
     packer.convert(src.view, actual.view);
     if (!(actual == expected)) {
-      mismatch("differs from the scalar kernels", isa, In, Out, g, threads, color,
-               ChromaSite::Center);
+      mismatch("differs from the scalar kernels", isa, In, Out, g, threads, color, Chroma{});
     }
   }
 }
 
 template <PixelFormat In, PixelFormat Out>
-void check_unpack(const Geometry& g, ColorSpec color, ChromaSite site, unsigned threads,
+void check_unpack(const Geometry& g, ColorSpec color, Chroma chroma, unsigned threads,
                   const std::uint8_t* pixels, std::size_t pixel_bytes) {
   Planes<In> src(g.size, g.src_padding, g.src_offset);
   src.fill(pixels, pixel_bytes, 0);
   Planes<Out> expected(g.size, g.dst_padding, g.dst_offset);
   expected.fill(nullptr, 0, 0xa5);
-  framepipe::kernels::unpack_yuv420_frame<In, Out>(
-      src.view, expected.view, framepipe::unpack_coefficients(color), site, Isa::Scalar);
+  framepipe::kernels::unpack_yuv420_frame<In, Out>(src.view, expected.view,
+                                                   framepipe::unpack_coefficients(color),
+                                                   chroma.site, Isa::Scalar, chroma.filter);
 
   for (const Isa isa : kPaths) {
     if (!framepipe::isa_within(isa, framepipe::detected_isa())) continue;
     force_path(isa);
-    const framepipe::YuvToRgbUnpacker<Out> unpacker(
-        {.matrix = color.matrix, .range = color.range, .chroma_site = site, .threads = threads});
+    const framepipe::YuvToRgbUnpacker<Out> unpacker({.matrix = color.matrix,
+                                                     .range = color.range,
+                                                     .chroma_site = chroma.site,
+                                                     .chroma_filter = chroma.filter,
+                                                     .threads = threads});
     if (unpacker.isa() != isa)
-      mismatch("the path was not selected", isa, In, Out, g, threads, color, site);
-    if (!(unpacker.color_spec_of_input() == color) || unpacker.chroma_site() != site) {
-      mismatch("the unpacker decodes another colour or siting", isa, In, Out, g, threads, color,
-               site);
+      mismatch("the path was not selected", isa, In, Out, g, threads, color, chroma);
+    if (!(unpacker.color_spec_of_input() == color) || unpacker.chroma_site() != chroma.site ||
+        unpacker.chroma_filter() != chroma.filter) {
+      mismatch("the unpacker decodes another colour, siting or filter", isa, In, Out, g, threads,
+               color, chroma);
     }
     Planes<Out> actual(g.size, g.dst_padding, g.dst_offset);
     actual.fill(nullptr, 0, 0xa5);
     unpacker.convert(src.view, actual.view);
     if (!(actual == expected)) {
-      mismatch("differs from the scalar kernels", isa, In, Out, g, threads, color, site);
+      mismatch("differs from the scalar kernels", isa, In, Out, g, threads, color, chroma);
     }
   }
 }
@@ -190,17 +201,17 @@ void pack_from(int rgb, const Geometry& g, ColorSpec color, unsigned threads,
 }
 
 template <PixelFormat In>
-void unpack_to(int rgb, const Geometry& g, ColorSpec color, ChromaSite site, unsigned threads,
+void unpack_to(int rgb, const Geometry& g, ColorSpec color, Chroma chroma, unsigned threads,
                const std::uint8_t* pixels, std::size_t n) {
   switch (rgb) {
     case 0:
-      return check_unpack<In, PixelFormat::BGR24>(g, color, site, threads, pixels, n);
+      return check_unpack<In, PixelFormat::BGR24>(g, color, chroma, threads, pixels, n);
     case 1:
-      return check_unpack<In, PixelFormat::RGB24>(g, color, site, threads, pixels, n);
+      return check_unpack<In, PixelFormat::RGB24>(g, color, chroma, threads, pixels, n);
     case 2:
-      return check_unpack<In, PixelFormat::BGRA32>(g, color, site, threads, pixels, n);
+      return check_unpack<In, PixelFormat::BGRA32>(g, color, chroma, threads, pixels, n);
     default:
-      return check_unpack<In, PixelFormat::RGBA32>(g, color, site, threads, pixels, n);
+      return check_unpack<In, PixelFormat::RGBA32>(g, color, chroma, threads, pixels, n);
   }
 }
 
@@ -217,7 +228,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t colour = in.byte();
   const ColorSpec color{static_cast<Matrix>(colour % 3u),
                         (colour & 4u) != 0 ? Range::Full : Range::Limited};
-  const ChromaSite site = (colour & 8u) != 0 ? ChromaSite::Left : ChromaSite::Center;
+  const Chroma chroma{
+      (colour & 8u) != 0 ? ChromaSite::Left : ChromaSite::Center,
+      (colour & 16u) != 0 ? framepipe::ChromaFilter::Replicate : framepipe::ChromaFilter::Bilinear};
   Geometry g;
   g.size.width = in.in_range(1, kMaxWidth);
   g.size.height = in.in_range(1, kMaxHeight);
@@ -234,9 +247,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t n = in.payload_size();
   if (unpack) {
     if (nv12) {
-      unpack_to<PixelFormat::NV12>(rgb, g, color, site, threads, pixels, n);
+      unpack_to<PixelFormat::NV12>(rgb, g, color, chroma, threads, pixels, n);
     } else {
-      unpack_to<PixelFormat::I420>(rgb, g, color, site, threads, pixels, n);
+      unpack_to<PixelFormat::I420>(rgb, g, color, chroma, threads, pixels, n);
     }
   } else if (nv12) {
     pack_from<PixelFormat::NV12>(rgb, g, color, threads, pixels, n);

@@ -40,9 +40,10 @@ def write(target, name, data):
 RGB = ["bgr24", "rgb24", "bgra32", "rgba32"]
 
 
-def convert(name, unpack, rgb, nv12, matrix, full, left, w, h, threads, geo, pixels):
+def convert(name, unpack, rgb, nv12, matrix, full, left, w, h, threads, geo, pixels,
+            replicate=False):
     op = (1 if unpack else 0) | (rgb << 1) | (8 if nv12 else 0)
-    colour = matrix | (4 if full else 0) | (8 if left else 0)
+    colour = matrix | (4 if full else 0) | (8 if left else 0) | (16 if replicate else 0)
     params = [op, colour] + u16(w - 1) + [h - 1, threads] + list(geo)
     write("fuzz_convert", name, bytes(pixels) + trailer(params))
 
@@ -74,6 +75,10 @@ convert("unpack_nv12_bgra32_320x48_cores", True, 2, True, 0, 0, 0, 320, 48, 0, t
 convert("unpack_i420_bgr24_33x9_padded_unaligned", True, 0, False, 1, 1, 0, 33, 9, 3,
         [1, 1, 63, 62, 4, 7, 12, 33, 64, 0, 3, 9], random_pixels)
 convert("unpack_nv12_rgb24_257x2_saturated", True, 1, True, 2, 0, 1, 257, 2, 1, tight, extremes)
+convert("unpack_i420_bgra32_65x7_replicate_padded", True, 2, False, 1, 0, 0, 65, 7, 2,
+        [3, 1, 17, 5, 9, 2, 0, 33, 4, 1, 7, 3], random_pixels, replicate=True)
+convert("unpack_nv12_rgb24_3x3_replicate_left", True, 1, True, 0, 1, 1, 3, 3, 1, tight, extremes,
+        replicate=True)
 convert("pack_bgr24_i420_64x64_no_pixels", False, 0, False, 0, 0, 0, 64, 64, 1, tight, b"")
 
 # --- fuzz_caps: caps text + 'T' (even: text), or parameters + 1 (odd: a StreamSpec).
