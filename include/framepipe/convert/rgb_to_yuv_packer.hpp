@@ -7,7 +7,7 @@
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/pack_dispatch.hpp"
-#include "framepipe/core/band_pool.hpp"
+#include "framepipe/convert/row_converter.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 
@@ -29,7 +29,7 @@ struct PackerOptions {
 /// Converts BGR24/RGB24/BGRA32/RGBA32 frames into a 4:2:0 format `Out` (I420 or NV12) with 2x2
 /// box-averaged, centre-sited chroma. One pass over the source, two rows at a time.
 template <PixelFormat Out>
-class RgbToYuvPacker {
+class RgbToYuvPacker : public detail::RowConverter<PackerOptions> {
   static_assert(Out == PixelFormat::I420 || Out == PixelFormat::NV12);
 
  public:
@@ -44,7 +44,7 @@ class RgbToYuvPacker {
 
   RgbToYuvPacker() : RgbToYuvPacker(Options{}) {}
   /// Chooses the kernel path once (see active_isa()).
-  explicit RgbToYuvPacker(Options options) : options_(options), isa_(active_isa()) {}
+  explicit RgbToYuvPacker(Options options) : RowConverter(options) {}
 
   /// The matrix and range used for a frame of `size`; sinks put this into their caps.
   ColorSpec color_spec(Size size) const {
@@ -52,29 +52,15 @@ class RgbToYuvPacker {
                            : ColorSpec{default_color_spec(size).matrix, options_.range};
   }
 
-  /// The kernel path this packer runs.
-  Isa isa() const { return isa_; }
-  const Options& options() const { return options_; }
-
   /// Packs `src` into `dst`. Both must have the same size (InvalidArgument otherwise).
   template <PixelFormat In>
   void convert(FrameView<In> src, FrameView<Out> dst) const {
     static_assert(accepts<In>, "framepipe: a packer takes an RGB-family frame");
-    detail::check_same_size(src.size(), "packer source", dst.size(), "destination");
     const PackCoefficients k = pack_coefficients(color_spec(src.size()));
-    bands_.run(src.height(), 2, [&](int begin, int end) {
-      kernels::pack_yuv420_rows(src, dst, k, isa_, begin, end);
+    run_rows(src.size(), "packer source", dst.size(), [&](int begin, int end) {
+      kernels::pack_yuv420_rows(src, dst, k, isa(), begin, end);
     });
   }
-
-  /// Threads that share each frame (PackerOptions::threads, with 0 resolved to the cores).
-  unsigned threads() const { return bands_.threads(); }
-
- private:
-  Options options_;
-  Isa isa_;
-  /// The band threads, made at the first frame; a copy of the packer starts without them.
-  mutable detail::BandedRows bands_{options_.threads};
 };
 
 }  // namespace framepipe

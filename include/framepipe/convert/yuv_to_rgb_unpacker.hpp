@@ -7,7 +7,7 @@
 #include "framepipe/color/unpack_coefficients.hpp"
 #include "framepipe/convert/isa.hpp"
 #include "framepipe/convert/kernels/unpack_dispatch.hpp"
-#include "framepipe/core/band_pool.hpp"
+#include "framepipe/convert/row_converter.hpp"
 #include "framepipe/core/color_space.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
@@ -51,7 +51,7 @@ struct UnpackerOptions {
 ///   Bgr24Unpacker{{.matrix = Matrix::BT709}}.convert(yuv.view(), bgr.view());
 /// \endcode
 template <PixelFormat Out>
-class YuvToRgbUnpacker {
+class YuvToRgbUnpacker : public detail::RowConverter<UnpackerOptions> {
   static_assert(Out == PixelFormat::BGR24 || Out == PixelFormat::RGB24 ||
                     Out == PixelFormat::BGRA32 || Out == PixelFormat::RGBA32,
                 "framepipe: YuvToRgbUnpacker writes BGR24, RGB24, BGRA32 or RGBA32");
@@ -69,7 +69,7 @@ class YuvToRgbUnpacker {
   YuvToRgbUnpacker() : YuvToRgbUnpacker(Options{}) {}
   /// Chooses the kernel path once (see active_isa()); colour and siting from `options`, the rest
   /// from the defaults until start() tells the stream's.
-  explicit YuvToRgbUnpacker(Options options) : options_(options), isa_(active_isa()) {
+  explicit YuvToRgbUnpacker(Options options) : RowConverter(options) {
     resolve(std::nullopt, ChromaSite::Center);
   }
 
@@ -83,22 +83,15 @@ class YuvToRgbUnpacker {
   ChromaSite chroma_site() const { return site_; }
   /// The chroma filter (UnpackerOptions::chroma_filter).
   ChromaFilter chroma_filter() const { return options_.chroma_filter; }
-  /// The kernel path this unpacker runs.
-  Isa isa() const { return isa_; }
-  const Options& options() const { return options_; }
 
   /// Unpacks `src` into `dst`. Both must have the same size (InvalidArgument otherwise).
   template <PixelFormat In>
   void convert(FrameView<In> src, FrameView<Out> dst) const {
     static_assert(accepts<In>, "framepipe: an unpacker takes an I420 or NV12 frame");
-    detail::check_same_size(src.size(), "unpacker source", dst.size(), "destination");
-    bands_.run(src.height(), 2, [&](int begin, int end) {
-      kernels::unpack_yuv420_rows(src, dst, k_, site_, isa_, begin, end, options_.chroma_filter);
+    run_rows(src.size(), "unpacker source", dst.size(), [&](int begin, int end) {
+      kernels::unpack_yuv420_rows(src, dst, k_, site_, isa(), begin, end, options_.chroma_filter);
     });
   }
-
-  /// Threads that share each frame (UnpackerOptions::threads, with 0 resolved to the cores).
-  unsigned threads() const { return bands_.threads(); }
 
  private:
   // Not inlined: GCC 12, inlining it into a default-constructed unpacker, warns that the
@@ -112,13 +105,9 @@ class YuvToRgbUnpacker {
     k_ = unpack_coefficients(color_);
   }
 
-  Options options_;
-  Isa isa_;
   ColorSpec color_{};
   ChromaSite site_ = ChromaSite::Center;
   UnpackCoefficients k_{};
-  /// The band threads, made at the first frame; a copy of the unpacker starts without them.
-  mutable detail::BandedRows bands_{options_.threads};
 };
 
 static_assert(Converter<YuvToRgbUnpacker<PixelFormat::BGR24>> &&

@@ -47,25 +47,15 @@ inline constexpr PixelFormat kAllPixelFormats[] = {
 
 namespace detail {
 
+// What a stage declares about formats (false where the member is missing or of another type).
 template <class S, PixelFormat In>
-concept DeclaresAcceptsTemplate = requires {
-  { S::template accepts<In> } -> std::convertible_to<bool>;
-};
-
+concept DeclaresAcceptsTemplate = std::convertible_to<decltype(S::template accepts<In>), bool>;
 template <class S>
-concept DeclaresSingleInput = requires {
-  { S::input } -> std::convertible_to<PixelFormat>;
-};
-
+concept DeclaresSingleInput = std::convertible_to<decltype(S::input), PixelFormat>;
 template <class C, PixelFormat In>
-concept DeclaresOutputFor = requires {
-  { C::template output_for<In> } -> std::convertible_to<PixelFormat>;
-};
-
+concept DeclaresOutputFor = std::convertible_to<decltype(C::template output_for<In>), PixelFormat>;
 template <class C>
-concept DeclaresSingleOutput = requires {
-  { C::output } -> std::convertible_to<PixelFormat>;
-};
+concept DeclaresSingleOutput = std::convertible_to<decltype(C::output), PixelFormat>;
 
 /// True when `Check<S, F>()` holds for every format F in kAllPixelFormats.
 template <class S, template <class, PixelFormat> class Check>
