@@ -23,22 +23,23 @@ constexpr int channels_of(PixelFormat format) { return format_info(format).pixel
 class FrameBuffer {
  public:
   /// Requests `object`'s buffer with strides (and writable when `writable`). `where` starts every
-  /// message ("framepipe.Writer.write").
-  FrameBuffer(const pybind11::handle& object, bool writable, std::string where)
+  /// message ("framepipe.Writer.write"); `expected` is the frame the call wants (expected_shape).
+  FrameBuffer(const pybind11::handle& object, bool writable, std::string where,
+              const std::string& expected)
       : where_(std::move(where)) {
     if (object.is_none()) {
-      throw FrameError(where_, "a uint8 numpy array", "None");
+      throw FrameError(where_, expected, "None");
     }
     if (PyObject_CheckBuffer(object.ptr()) == 0) {
       throw FrameError(
-          where_, "a uint8 numpy array",
+          where_, expected,
           "a " + std::string(Py_TYPE(object.ptr())->tp_name) + " (no buffer protocol)");
     }
     const int flags = PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(object.ptr(), &buffer_, flags) != 0) {
       const pybind11::error_already_set why;
-      throw FrameError(where_, writable ? "a writable uint8 array" : "a uint8 array",
-                       std::string("an array whose buffer cannot be had: ") + why.what());
+      throw FrameError(where_, writable ? "writable " + expected : expected,
+                       std::string("an array whose buffer cannot be had (") + why.what() + ")");
     }
     held_ = true;
     dtype_ = describe_dtype(object);

@@ -114,7 +114,9 @@ class PyReader {
     frame->format = format_;
     frame->size = spec_.size;
     if (!out.is_none()) {
-      out_buffer.emplace(out, true, "framepipe.Reader.read(out=...)");
+      out_buffer.emplace(out, true, "framepipe.Reader.read(out=...)",
+                         FrameBuffer::expected_shape(format_, spec_.size));
+      check_out(*out_buffer);  // before reading: a refused array must not cost a frame
       frame->base = out;
     }
     bool got = false;
@@ -155,6 +157,27 @@ class PyReader {
   }
 
  private:
+  /// Throws FrameError unless `out` is a frame of the stream's format and size.
+  void check_out(const FrameBuffer& out) const {
+    switch (format_) {
+      case PixelFormat::BGR24:
+        out.view<PixelFormat::BGR24>(spec_.size);
+        break;
+      case PixelFormat::RGB24:
+        out.view<PixelFormat::RGB24>(spec_.size);
+        break;
+      case PixelFormat::BGRA32:
+        out.view<PixelFormat::BGRA32>(spec_.size);
+        break;
+      case PixelFormat::RGBA32:
+        out.view<PixelFormat::RGBA32>(spec_.size);
+        break;
+      default:
+        out.view<PixelFormat::GRAY8>(spec_.size);
+        break;
+    }
+  }
+
   /// Where the frame's pixels go: read(out=...)'s array, or fresh memory the Frame owns.
   template <PixelFormat F>
   FrameView<F> destination(PyFrame& frame, const std::optional<FrameBuffer>& out) {

@@ -93,7 +93,8 @@ class PyWriter {
   }
 
   void write(const py::handle& frame, const std::optional<std::uint64_t>& pts) {
-    const FrameBuffer buffer(frame, false, "framepipe.Writer.write");
+    const FrameBuffer buffer(frame, false, "framepipe.Writer.write",
+                             FrameBuffer::expected_shape(format_, options_.size));
     std::visit(
         [&](auto& w) {
           using Ptr = std::decay_t<decltype(w)>;
