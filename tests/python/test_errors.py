@@ -47,3 +47,17 @@ def test_parse_error_attributes():
         framepipe.Writer("videoconvert ! ! fakesink", size=(8, 8))
     assert error.value.gst_message
     assert "videoconvert" in error.value.description
+
+
+def test_the_stub_names_every_public_name():
+    import ast
+    import pathlib
+    stub = pathlib.Path(framepipe.__file__).with_name("framepipe.pyi")
+    tree = ast.parse(stub.read_text())
+    in_stub = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    in_stub |= {t.id for node in tree.body if isinstance(node, ast.AnnAssign)
+                for t in [node.target] if isinstance(t, ast.Name)}
+    public = {name for name in dir(framepipe) if not name.startswith("_")} | {"__version__"}
+    assert public - in_stub == set()
+    for name in public - {"__version__"}:
+        assert getattr(framepipe, name).__doc__, name
