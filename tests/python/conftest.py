@@ -10,13 +10,22 @@ import pytest
 import framepipe  # noqa: F401  (a missing module fails collection: never a silent pass)
 
 
+def tool_env():
+    """The environment for the tools the tests run (not Python): without the ASan runtime that
+    the sanitizer build preloads for the module."""
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    return env
+
+
 def have_elements(*names):
     """Whether every GStreamer element in `names` is installed (gst-inspect-1.0 answers)."""
     inspect = shutil.which("gst-inspect-1.0")
     if inspect is None:
         return False
     for name in names:
-        done = subprocess.run([inspect, "--exists", name], capture_output=True, timeout=60)
+        done = subprocess.run([inspect, "--exists", name], capture_output=True, timeout=60,
+                              env=tool_env())
         if done.returncode != 0:
             return False
     return True
@@ -37,7 +46,7 @@ def ffprobe_frames(path):
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
          "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", str(path)],
-        capture_output=True, text=True, timeout=120, check=True).stdout
+        capture_output=True, text=True, timeout=120, check=True, env=tool_env()).stdout
     return int(out.strip().split(",")[0])
 
 
@@ -46,7 +55,7 @@ def ffmpeg_decode_bgr(path, size):
     width, height = size
     raw = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "bgr24", "-"],
-        capture_output=True, timeout=120, check=True).stdout
+        capture_output=True, timeout=120, check=True, env=tool_env()).stdout
     return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
 
 
