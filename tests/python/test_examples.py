@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import ffmpeg_decode_bgr, ffprobe_frames, need_elements, need_ffmpeg
 
@@ -26,3 +27,27 @@ def test_tutorial_writes_the_clock(tmp):
     assert 100 < yellow.sum() < 320 * 240 // 4  # text, not a flat frame
     rows = np.nonzero(yellow.any(axis=1))[0]
     assert 80 < rows.mean() < 160  # centred vertically, as the tutorial draws it
+
+
+def test_transcode_and_reader(tmp):
+    need_elements("vp8enc", "webmmux", "matroskamux")
+    need_ffmpeg()
+    import framepipe
+    src = tmp / "in.mkv"
+    with framepipe.Writer(src, size=(160, 96), fps=25) as w:
+        for i in range(10):
+            w.write(np.full((96, 160, 3), 20 * i, np.uint8))
+    out = tmp / "out.webm"
+    subprocess.run([sys.executable, str(EXAMPLES / "transcode.py"), str(src), str(out)],
+                   check=True, timeout=120, env=dict(os.environ))
+    assert ffprobe_frames(out) == 10
+    decoded = ffmpeg_decode_bgr(out, (160, 96))
+    assert decoded[5][60:, :].mean() == pytest.approx(100, abs=4)  # below the text: the frame
+    assert decoded[5][5:35, 10:120].max() > 200  # the white time stamp
+    png = tmp / "f.png"
+    done = subprocess.run([sys.executable, str(EXAMPLES / "reader.py"), str(out),
+                           "--show", "3", str(png)],
+                          check=True, timeout=120, env=dict(os.environ), capture_output=True,
+                          text=True)
+    assert "160x96" in done.stdout and "10 frames" in done.stdout
+    assert png.stat().st_size > 0
