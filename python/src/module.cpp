@@ -4,6 +4,7 @@
 #include <framepipe/version.hpp>
 
 #include "bindings.hpp"
+#include "sigint.hpp"
 
 PYBIND11_MODULE(framepipe, m) {
   m.doc() =
@@ -12,6 +13,7 @@ PYBIND11_MODULE(framepipe, m) {
       "packed and pushed); framepipe.Reader reads frames that np.asarray() views without a copy. "
       "Every error is a framepipe.Error.";
   m.attr("__version__") = FRAMEPIPE_VERSION_STRING;
+  framepipe::python::init_sigint();
   framepipe::python::bind_errors(m);
   framepipe::python::bind_types(m);
   framepipe::python::bind_writer(m);

@@ -23,6 +23,7 @@
 #include "frame_buffer.hpp"
 #include "gil.hpp"
 #include "parse.hpp"
+#include "sigint.hpp"
 #include "targets.hpp"
 
 namespace py = pybind11;
@@ -119,13 +120,13 @@ class PyReader {
       check_out(*out_buffer);  // before reading: a refused array must not cost a frame
       frame->base = out;
     }
-    bool got = false;
-    {
+    // Ctrl-C while read() waits for a frame: KeyboardInterrupt.
+    const bool got = interruptible(&PyReader::interrupt_source, this, [&] {
       py::gil_scoped_release release;
       const std::lock_guard lock(mutex_);
       if (closed_) throw Error("framepipe.Reader.read: the reader is closed");
-      got = gray_ ? read_gray(*frame, out_buffer) : read_rgb(*frame, out_buffer);
-    }
+      return gray_ ? read_gray(*frame, out_buffer) : read_rgb(*frame, out_buffer);
+    });
     if (!got) return py::none();
     return py::cast(std::move(frame));
   }
@@ -139,6 +140,14 @@ class PyReader {
     if (gray_) stats_ = gray_->stats();
     yuv_.reset();
     gray_.reset();
+  }
+
+  /// Cuts a blocked read() short (Interrupted); thread-safe, called while read() holds the mutex,
+  /// so the source cannot go away meanwhile.
+  static void interrupt_source(void* self) noexcept {
+    auto* reader = static_cast<PyReader*>(self);
+    if (reader->yuv_) reader->yuv_->source().interrupt();
+    if (reader->gray_) reader->gray_->source().interrupt();
   }
 
   Stats stats() const {

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <cstdint>
 #include <framepipe/convert/i420_packer.hpp>
 #include <framepipe/core/writer.hpp>
@@ -20,6 +21,7 @@
 #include "frame_buffer.hpp"
 #include "gil.hpp"
 #include "parse.hpp"
+#include "sigint.hpp"
 #include "targets.hpp"
 
 namespace py = pybind11;
@@ -46,6 +48,9 @@ template <>
 struct WriterFormat<GrayWriter> {
   static constexpr PixelFormat value = PixelFormat::GRAY8;
 };
+
+/// Cuts a write() blocked in the sink's acquire() short (AppSrcSink::interrupt, thread-safe).
+void interrupt_sink(void* sink) noexcept { static_cast<AppSrcSink*>(sink)->interrupt(); }
 
 struct WriterConfig {
   std::string description;
@@ -78,6 +83,13 @@ class PyWriter {
             config.options, AppSrcSink(config.description, std::move(config.sink)));
         break;
     }
+    std::visit(
+        [&](auto& w) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(w)>, std::monostate>) {
+            sink_.store(&w->sink());
+          }
+        },
+        writer_);
   }
 
   PyWriter(const PyWriter&) = delete;
@@ -103,16 +115,19 @@ class PyWriter {
           } else {
             using W = typename Ptr::element_type;
             const auto view = buffer.view<WriterFormat<W>::value>(options_.size);
-            py::gil_scoped_release release;
-            const std::lock_guard lock(mutex_);
-            // Checked again under the lock: close() may have run in another thread.
-            if (closed_) throw Error("framepipe.Writer.write: the writer is closed");
-            last_frame_address_ = reinterpret_cast<std::uintptr_t>(view.plane(0));
-            if (pts) {
-              w->write(view, *pts);
-            } else {
-              w->write(view);
-            }
+            // Ctrl-C while write() waits for a frame of the pool: KeyboardInterrupt.
+            interruptible(&interrupt_sink, &w->sink(), [&] {
+              py::gil_scoped_release release;
+              const std::lock_guard lock(mutex_);
+              // Checked again under the lock: close() may have run in another thread.
+              if (closed_) throw Error("framepipe.Writer.write: the writer is closed");
+              last_frame_address_ = reinterpret_cast<std::uintptr_t>(view.plane(0));
+              if (pts) {
+                w->write(view, *pts);
+              } else {
+                w->write(view);
+              }
+            });
           }
         },
         writer_);
@@ -125,6 +140,7 @@ class PyWriter {
     const std::lock_guard lock(mutex_);
     if (closed_) return stats_;
     closed_ = true;
+    sink_.store(nullptr);
     AnyWriter writer = std::exchange(writer_, std::monostate{});
     std::visit(
         [&](auto& w) {
@@ -157,6 +173,13 @@ class PyWriter {
   const std::string& description() const { return description_; }
   const WriterOptions& options() const { return options_; }
   PixelFormat format() const { return format_; }
+  /// Debug hook for tests: whether write() waits for a frame of the pool to come back. Lock-free,
+  /// so that another thread can ask while write() waits; not while the writer closes.
+  bool acquire_waiting() const {
+    const AppSrcSink* sink = sink_.load();
+    return sink != nullptr && sink->acquire_waiting();
+  }
+
   std::uintptr_t last_frame_address() const {
     const std::lock_guard lock(mutex_);
     return last_frame_address_;
@@ -178,6 +201,7 @@ class PyWriter {
   Stats stats_{};
   bool closed_ = false;
   std::uintptr_t last_frame_address_ = 0;
+  std::atomic<const AppSrcSink*> sink_{nullptr};
 };
 
 Timestamps parse_timestamps(const std::string& name) {
@@ -282,6 +306,8 @@ framepipe.Stats. The GIL is released meanwhile. A second call only returns the s
       .def_property_readonly(
           "format", [](const PyWriter& w) { return std::string(format_name(w.format())); },
           "What write() takes, e.g. \"BGR24\".")
+      .def_property_readonly("_acquire_waiting", &PyWriter::acquire_waiting,
+                             "Debug hook: whether write() is waiting for a frame of the pool.")
       .def_property_readonly("_last_frame_address", &PyWriter::last_frame_address,
                              "Debug hook: the address of the memory the last write() handed to "
                              "the packer (the array's own: no copy).")
