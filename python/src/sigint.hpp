@@ -38,6 +38,9 @@ class SigintScope {
 template <class Blocking>
 auto interruptible(SigintScope::InterruptFn interrupt, void* target, Blocking&& blocking) {
   SigintScope scope(interrupt, target);
+  // A SIGINT that came before the scope's handler was in place (since Python last looked) would
+  // otherwise wait until the call returns: run Python's handler now.
+  if (PyErr_CheckSignals() != 0) throw pybind11::error_already_set();
   try {
     return std::forward<Blocking>(blocking)();
   } catch (const Interrupted&) {
