@@ -15,7 +15,10 @@
 #                                      and qemu-aarch64 (g++-aarch64-linux-gnu, qemu-user) that
 #                                      the NEON kernel test (kernels_test_neon_qemu) runs under,
 #                                      and libclang-rt-14-dev, the libFuzzer and sanitizer runtimes
-#                                      of clang 14 that CI's fuzz step links (fuzz/README.md)
+#                                      of clang 14 that CI's fuzz step links (fuzz/README.md),
+#                                      and the Python module's build and tests (python/, for
+#                                      /usr/bin/python3): pybind11, the Python headers, pytest,
+#                                      numpy, PyAV and OpenCV's Python bindings
 #   scripts/install-deps.sh --bench    also libyuv and swscale, the benchmarks' comparison points,
 #                                      and clang, which builds upstream libyuv from source for
 #                                      peer_bench (FRAMEPIPE_BENCH_LIBYUV_DIR; benchmarks/README.md)
@@ -42,10 +45,11 @@ test=(
   openssl
   g++-aarch64-linux-gnu qemu-user
   libclang-rt-14-dev
+  python3-dev pybind11-dev python3-pytest python3-numpy python3-av python3-opencv
 )
 bench=(libyuv-dev libswscale-dev clang)
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
 
 packages=("${demo[@]}")
 for arg in "$@"; do

@@ -1,0 +1,181 @@
+# Type stub of the framepipe extension module (python/src/), for editors and type checkers.
+import os
+from fractions import Fraction
+from types import TracebackType
+from typing import Any, Iterator, Literal, Optional, Tuple, Type, Union
+
+import enum
+
+__version__: str
+
+_Format = Literal["BGR24", "RGB24", "BGRA32", "RGBA32", "GRAY8"]
+_Fps = Union[int, float, Tuple[int, int], Fraction]
+_Target = Union[str, "os.PathLike[str]"]
+
+class Error(Exception):
+    """Base class of every exception framepipe raises."""
+
+class InvalidArgument(Error, ValueError):
+    """A value framepipe cannot work with."""
+
+class FrameError(InvalidArgument):
+    """An array that is not the frame the call expects."""
+    expected: str
+    got: str
+
+class Interrupted(Error):
+    """A wait cut short on request."""
+
+class ParseError(Error):
+    """A pipeline description GStreamer rejects."""
+    description: str
+    gst_message: str
+
+class MissingElement(Error):
+    """A description names an element no installed plugin provides."""
+    element: str
+    gst_message: str
+
+class StreamError(Error):
+    """An ERROR from the pipeline."""
+    element: str
+    gst_message: str
+    debug: str
+    domain: str
+    code: int
+
+class NotNegotiated(StreamError):
+    """Downstream refused the caps framepipe offered."""
+    offered_caps: str
+
+class AddressInUse(StreamError):
+    """A socket address someone else holds."""
+    address: str
+    port: int
+
+class PeerUnreachable(StreamError):
+    """A peer did not answer within the connect timeout."""
+    host: str
+    port: int
+    connect_timeout: float
+
+class Timeout(Error, TimeoutError):
+    """Something framepipe waits for did not happen in time."""
+    limit: float
+
+class Matrix(enum.Enum):
+    """The R'G'B' <-> Y'CbCr matrix (caps `colorimetry`)."""
+    BT601: int
+    BT709: int
+    BT2020: int
+
+class Range(enum.Enum):
+    """Y'CbCr range."""
+    Limited: int
+    Full: int
+
+class Stats:
+    """Counters of a stream (times in seconds)."""
+    @property
+    def frames(self) -> int: ...
+    @property
+    def dropped(self) -> int: ...
+    @property
+    def source_dropped(self) -> int: ...
+    @property
+    def late(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def elapsed(self) -> float: ...
+    @property
+    def convert(self) -> float: ...
+    @property
+    def acquire(self) -> float: ...
+    @property
+    def submit(self) -> float: ...
+    @property
+    def finish(self) -> float: ...
+    @property
+    def fps(self) -> float: ...
+    def as_dict(self) -> dict[str, Union[int, float]]: ...
+
+class Writer:
+    """Writes numpy frames into a GStreamer pipeline: the cv2.VideoWriter replacement."""
+    def __init__(self, target: _Target, size: Tuple[int, int], fps: _Fps = 30, *,
+                 format: _Format = "BGR24", matrix: Union[None, str, Matrix] = None,
+                 range: Union[str, Range] = "limited", threads: int = 1,
+                 timestamps: Literal["index", "explicit", "clock"] = "index",
+                 pool_size: int = 4, eos_timeout: float = 10.0) -> None: ...
+    def write(self, frame: Any, pts: Optional[int] = None) -> None:
+        """Writes one HxWx3 (HxWx4, HxW) uint8 array, read in place; the GIL released."""
+    def close(self) -> Stats:
+        """Ends the stream (EOS, file finalised) and returns its stats; twice is harmless."""
+    @property
+    def stats(self) -> Stats: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def size(self) -> Tuple[int, int]: ...
+    @property
+    def fps(self) -> Fraction: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def _last_frame_address(self) -> int: ...
+    @property
+    def _acquire_waiting(self) -> bool: ...
+    def __enter__(self) -> "Writer": ...
+    def __exit__(self, type: Optional[Type[BaseException]], value: Optional[BaseException],
+                 traceback: Optional[TracebackType]) -> bool: ...
+
+class Frame:
+    """One frame read by a Reader; np.asarray(frame) views it without a copy."""
+    @property
+    def pts(self) -> Optional[int]: ...
+    @property
+    def duration(self) -> Optional[int]: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def shape(self) -> Tuple[int, ...]: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def _address(self) -> int: ...
+    def __buffer__(self, flags: int) -> memoryview: ...
+
+class Reader:
+    """Reads frames from a file or a GStreamer source: the cv2.VideoCapture replacement."""
+    def __init__(self, source: _Target, *, format: _Format = "BGR24", threads: int = 1,
+                 timeout: float = 10.0, sync: bool = False) -> None: ...
+    def read(self, *, out: Any = None) -> Optional[Frame]:
+        """The next frame, or None at the end; with `out`, unpacked into that array."""
+    def close(self) -> None: ...
+    @property
+    def stats(self) -> Stats: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def size(self) -> Tuple[int, int]: ...
+    @property
+    def fps(self) -> Fraction: ...
+    @property
+    def matrix(self) -> Optional[Matrix]: ...
+    @property
+    def range(self) -> Optional[Range]: ...
+    def __iter__(self) -> Iterator[Frame]: ...
+    def __next__(self) -> Frame: ...
+    def __enter__(self) -> "Reader": ...
+    def __exit__(self, type: Optional[Type[BaseException]], value: Optional[BaseException],
+                 traceback: Optional[TracebackType]) -> bool: ...
