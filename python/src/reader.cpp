@@ -146,8 +146,8 @@ class PyReader {
   /// so the source cannot go away meanwhile.
   static void interrupt_source(void* self) noexcept {
     auto* reader = static_cast<PyReader*>(self);
-    if (reader->yuv_) reader->yuv_->source().interrupt();
-    if (reader->gray_) reader->gray_->source().interrupt();
+    if (reader->yuv_) reader->yuv_->interrupt();
+    if (reader->gray_) reader->gray_->interrupt();
   }
 
   Stats stats() const {

@@ -40,6 +40,7 @@
 #include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
 #include "support/index_code.hpp"
+#include "support/rtsp_raw_client.hpp"
 
 extern char** environ;
 
@@ -72,98 +73,11 @@ std::size_t resident_bytes_of(pid_t pid) {
   return 0;
 }
 
-/// A connected loopback TCP socket (RAII).
-class Socket {
- public:
-  Socket(std::uint16_t port, int receive_buffer) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    if (receive_buffer > 0) {
-      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-    }
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  ~Socket() { ::close(fd_); }
-  int fd() const noexcept { return fd_; }
-
-  void send(const std::string& text) {
-    REQUIRE(::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(text.size()));
-  }
-
-  /// Reads one RTSP response, its body included (Content-Length), byte by byte so that nothing
-  /// after it is consumed; "" when none came within `timeout`.
-  std::string response(std::chrono::milliseconds timeout = 10s) {
-    std::string got;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::size_t body = std::string::npos;
-    while (body == std::string::npos || got.size() < body) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return {};
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
-      char c = 0;
-      if (::recv(fd_, &c, 1, 0) != 1) return {};
-      got += c;
-      if (body == std::string::npos && got.size() >= 4 &&
-          got.compare(got.size() - 4, 4, "\r\n\r\n") == 0) {
-        const auto at = got.find("Content-Length: ");
-        body = got.size() + (at == std::string::npos ? 0 : std::stoul(got.substr(at + 16)));
-      }
-    }
-    return got;
-  }
-
-  /// DESCRIBE, SETUP (RTP/AVP/TCP interleaved 0-1) and PLAY `url`: true when each got 200.
-  bool play(const std::string& url) {
-    send("DESCRIBE " + url + " RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n");
-    const std::string describe = response();
-    INFO("DESCRIBE answered: " << describe);
-    if (describe.find("RTSP/1.0 200") != 0) return false;
-    send("SETUP " + url +
-         "/stream=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n");
-    const std::string setup = response();
-    INFO("SETUP answered: " << setup);
-    const auto at = setup.find("Session: ");
-    if (setup.find("RTSP/1.0 200") != 0 || at == std::string::npos) return false;
-    const std::string session = setup.substr(at + 9, setup.find_first_of(";\r", at) - at - 9);
-    send("PLAY " + url + " RTSP/1.0\r\nCSeq: 3\r\nSession: " + session + "\r\n\r\n");
-    const std::string play = response();
-    INFO("PLAY answered: " << play);
-    return play.find("RTSP/1.0 200") == 0;
-  }
-
-  /// Reads what is left until the server closes the connection: true when it did within
-  /// `timeout`.
-  bool closed_within(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::array<char, 65536> sink{};
-    while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      if (::recv(fd_, sink.data(), sink.size(), 0) <= 0) return true;
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
-
 /// Reads a playing interleaved connection on a thread until stopped: counts the RTP packets of
 /// channel 0 and the breaks in their sequence numbers, and notes the time of the last one.
 class ReadingClient {
  public:
-  explicit ReadingClient(Socket& socket) : socket_(socket) {
+  explicit ReadingClient(test::RtspRawClient& socket) : socket_(socket) {
     thread_ = std::thread([this] { run(); });
   }
   ReadingClient(const ReadingClient&) = delete;
@@ -215,7 +129,7 @@ class ReadingClient {
     }
   }
 
-  Socket& socket_;
+  test::RtspRawClient& socket_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> packets_{0};
@@ -403,7 +317,7 @@ TEST_CASE(
   REQUIRE(port != 0);
   const std::string url = "rtsp://127.0.0.1:" + std::to_string(port) + "/stream";
 
-  Socket reading(port, 0);
+  test::RtspRawClient reading(port, 0);
   REQUIRE(reading.play(url));
   ReadingClient reader(reading);
 
@@ -417,7 +331,7 @@ TEST_CASE(
   const std::uint64_t packets_before = reader.packets();
 
   // The stalled client: a small receive buffer, PLAY, and then never a read.
-  Socket stalled(port, 4096);
+  test::RtspRawClient stalled(port, 4096);
   REQUIRE(stalled.play(url));
   std::optional<std::chrono::steady_clock::time_point> dropped_at;
   samples.take(child.pid(), 18s, [&] {

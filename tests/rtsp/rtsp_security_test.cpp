@@ -23,6 +23,7 @@
 #include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
 #include "support/index_receiver.hpp"
+#include "support/rtsp_raw_client.hpp"
 #include "support/run_program.hpp"
 
 using namespace framepipe;
@@ -84,64 +85,6 @@ test::FfmpegPictures play(const std::string& input, const test::TempDir& dir, in
   return test::ffmpeg_pictures(input, kSize, frames, 20, (dir / "out.yuv").string());
 }
 
-/// A raw TCP connection to the server on loopback.
-class RawClient {
- public:
-  explicit RawClient(std::uint16_t port, int receive_buffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    if (receive_buffer > 0) {
-      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-    }
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-  }
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
-  ~RawClient() { ::close(fd_); }
-
-  void send(const std::string& text) {
-    REQUIRE(::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(text.size()));
-  }
-  /// Reads one response's header (up to the empty line), "" when none came within `timeout`.
-  std::string response(std::chrono::milliseconds timeout = 10s) {
-    std::string got;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (got.find("\r\n\r\n") == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return {};
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
-      char c = 0;
-      if (::recv(fd_, &c, 1, 0) != 1) return got;
-      got += c;
-    }
-    return got;
-  }
-  /// Waits until the server closes the connection (reading what is left): true when it did
-  /// within `timeout`.
-  bool closed_within(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::array<char, 65536> sink{};
-    while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      if (::recv(fd_, sink.data(), sink.size(), 0) <= 0) return true;
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
-
 /// Polls `condition` until it holds or `timeout` passed (a bounded wait on the server's
 /// counters, which have no notification).
 template <class Fn>
@@ -187,10 +130,10 @@ TEST_CASE("with users, ffmpeg without credentials or with a wrong password gets 
 
 TEST_CASE("one client past max_clients gets 503 and is closed; the others are served") {
   RtspServer server({.max_clients = 1});
-  RawClient first(server.port());
+  test::RtspRawClient first(server.port());
   first.send("OPTIONS " + server.url() + " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
   CHECK(first.response().find("RTSP/1.0 200") == 0);
-  RawClient second(server.port());
+  test::RtspRawClient second(server.port());
   second.send("DESCRIBE " + server.url() + " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
   // 503, or closed before the request was read: either way no stream.
   const std::string answer = second.response();
@@ -205,7 +148,7 @@ TEST_CASE("one client past max_clients gets 503 and is closed; the others are se
 
 TEST_CASE("a client that connects and says nothing is closed after setup_timeout") {
   RtspServer server({.setup_timeout = 1s});
-  RawClient silent(server.port());
+  test::RtspRawClient silent(server.port());
   CHECK(silent.closed_within(10s));
   CHECK(server.timed_out_clients() == 1);
   CHECK(eventually([&] { return server.clients() == 0; }, 5s));
@@ -219,7 +162,7 @@ TEST_CASE("a TCP client that stops reading is dropped in bounded time; the other
   RtspServer server({.session_timeout = 3s, .setup_timeout = 1s});
   Producer producer(server);
   // SETUP and PLAY over RTSP-interleaved TCP, with a small receive buffer, and then never read.
-  RawClient stalled(server.port(), 4096);
+  test::RtspRawClient stalled(server.port(), 4096);
   stalled.send("SETUP " + server.url() +
                "/stream=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1"
                "\r\n\r\n");
