@@ -18,6 +18,7 @@
 #include "framepipe/gst/reader.hpp"
 #include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
+#include "support/run_program.hpp"
 
 using namespace framepipe;
 using PF = PixelFormat;
@@ -40,17 +41,7 @@ bool have_elements(std::initializer_list<const char*> names) {
   return true;
 }
 
-/// Runs `command` (a shell command line) and returns its standard output; REQUIREs success.
-std::string output_of(const std::string& command) {
-  INFO(command);
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char chunk[65536];
-  while (const std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) out.append(chunk, n);
-  REQUIRE(pclose(pipe) == 0);
-  return out;
-}
+using test::output_of;
 
 /// Makes `file` with ffmpeg: `frames` frames of testsrc2 (sharp colour edges) at `size`, with
 /// `args` (codec, pixel format, colour tags).

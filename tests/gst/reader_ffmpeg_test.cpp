@@ -13,6 +13,7 @@
 
 #include "framepipe/gst/reader.hpp"
 #include "support/gst_test_support.hpp"
+#include "support/run_program.hpp"
 
 using namespace framepipe;
 using PF = PixelFormat;
@@ -24,17 +25,7 @@ bool have_ffmpeg() {
          std::system("ffprobe -version >/dev/null 2>&1") == 0;
 }
 
-/// Runs `command` (a shell command line) and returns its standard output; REQUIREs success.
-std::string output_of(const std::string& command) {
-  INFO(command);
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char chunk[4096];
-  while (const std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) out.append(chunk, n);
-  REQUIRE(pclose(pipe) == 0);
-  return out;
-}
+using test::output_of;
 
 /// Makes `file` with ffmpeg from 30 frames of its test source, encoded with `codec_args`.
 void make_file(const std::filesystem::path& file, const std::string& codec_args) {

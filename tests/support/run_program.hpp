@@ -31,4 +31,19 @@ inline RunResult run_program(const std::string& program, const std::string& args
   return result;
 }
 
+/// Runs `command` (a shell command line) and returns its standard output byte for byte (binary
+/// safe: raw frames); REQUIREs that it exits with 0.
+inline std::string output_of(const std::string& command) {
+  INFO(command);
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  std::array<char, 65536> chunk{};
+  while (const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), pipe)) {
+    out.append(chunk.data(), n);
+  }
+  REQUIRE(pclose(pipe) == 0);
+  return out;
+}
+
 }  // namespace framepipe::test
