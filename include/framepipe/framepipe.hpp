@@ -96,4 +96,6 @@
 #endif
 #if FRAMEPIPE_HAS_WEB
 #  include "framepipe/web/http_server.hpp"
+#  include "framepipe/web/whep_server.hpp"
+#  include "framepipe/web/whep_sink.hpp"
 #endif

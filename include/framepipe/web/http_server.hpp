@@ -248,9 +248,12 @@ class HttpServer {
       return;
     }
     g_main_loop_run(loop_.get());
+    // invoke()'s last tasks (answers to paused requests) while the connections are still open,
+    // then what closing the connections leaves behind.
+    while (g_main_context_iteration(context_.get(), FALSE)) {
+    }
     soup_server_disconnect(server.get());
     server.reset();
-    // What the connections left behind (their closing sources, invoke()'s tasks).
     while (g_main_context_iteration(context_.get(), FALSE)) {
     }
     g_main_context_pop_thread_default(context_.get());

@@ -1,0 +1,117 @@
+// What the WHEP tests share: a real-time producer feeding a WhepServer's sink, and browser-like
+// SDP offers.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+#include "framepipe/core/frame.hpp"
+#include "framepipe/core/writer.hpp"
+#include "framepipe/web/whep_server.hpp"
+#include "framepipe/web/whep_sink.hpp"
+
+namespace framepipe::test {
+
+/// Writes I420 frames into the server's sink at `fps` on its own thread until stopped; `draw`
+/// fills frame i.
+class WhepProducer {
+ public:
+  template <class Draw>
+  WhepProducer(WhepServer& server, Size size, Draw draw, FrameRate fps = {30, 1})
+      : writer_({.size = size, .fps = fps, .pacing = Pacing::RealTime}, server.sink()) {
+    thread_ = std::thread([this, size, draw, fps] {
+      Frame<PixelFormat::I420> frame(size);
+      const auto period = std::chrono::nanoseconds(std::int64_t{1000000000} * fps.den / fps.num);
+      const auto start = std::chrono::steady_clock::now();
+      for (std::uint32_t i = 0; !stop_.load(); ++i) {
+        draw(frame.view(), i);
+        writer_.write(frame.view());
+        made_.store(i + 1);
+        std::this_thread::sleep_until(start + (i + 1) * period);  // pacing, not synchronisation
+      }
+      writer_.close();
+    });
+  }
+  ~WhepProducer() { stop(); }
+  void stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  WhepSink& sink() { return writer_.sink(); }
+  std::uint32_t made() const { return made_.load(); }
+
+ private:
+  Writer<PixelFormat::I420, WhepSink> writer_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint32_t> made_{0};
+  std::thread thread_;
+};
+
+/// Fills an I420 frame with one Y'CbCr colour.
+inline void fill_i420(FrameView<PixelFormat::I420> view, std::uint8_t y, std::uint8_t cb,
+                      std::uint8_t cr) {
+  for (int plane = 0; plane < 3; ++plane) {
+    const std::uint8_t value = plane == 0 ? y : plane == 1 ? cb : cr;
+    const int rows = plane == 0 ? view.height() : (view.height() + 1) / 2;
+    const int cols = plane == 0 ? view.width() : (view.width() + 1) / 2;
+    for (int r = 0; r < rows; ++r) {
+      std::uint8_t* row = view.row(plane, r);
+      for (int c = 0; c < cols; ++c) row[c] = value;
+    }
+  }
+}
+
+/// An offer as Chrome makes it for a recvonly video transceiver (VP8, VP9, H.264 42e01f),
+/// without candidates. `media` replaces the m-line's codecs when given.
+inline std::string browser_offer(const std::string& direction = "recvonly",
+                                 const std::string& kind = "video") {
+  return "v=0\r\n"
+         "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+         "s=-\r\n"
+         "t=0 0\r\n"
+         "a=group:BUNDLE 0\r\n"
+         "a=msid-semantic: WMS\r\n"
+         "m=" +
+         kind +
+         " 9 UDP/TLS/RTP/SAVPF 96 97 98 102\r\n"
+         "c=IN IP4 0.0.0.0\r\n"
+         "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+         "a=ice-ufrag:Xk3v\r\n"
+         "a=ice-pwd:JtKqQPu9uGTzN8kDCsA5bPmW\r\n"
+         "a=ice-options:trickle\r\n"
+         "a=fingerprint:sha-256 "
+         "6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:"
+         "A1:2C:19:08\r\n"
+         "a=setup:actpass\r\n"
+         "a=mid:0\r\n"
+         "a=" +
+         direction +
+         "\r\n"
+         "a=rtcp-mux\r\n"
+         "a=rtcp-rsize\r\n"
+         "a=rtpmap:96 VP8/90000\r\n"
+         "a=rtcp-fb:96 nack\r\n"
+         "a=rtcp-fb:96 nack pli\r\n"
+         "a=rtpmap:97 rtx/90000\r\n"
+         "a=fmtp:97 apt=96\r\n"
+         "a=rtpmap:98 VP9/90000\r\n"
+         "a=rtpmap:102 H264/90000\r\n"
+         "a=rtcp-fb:102 nack pli\r\n"
+         "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
+}
+
+/// The same offer with only VP9 (a codec the server does not send).
+inline std::string vp9_only_offer() {
+  std::string offer = browser_offer();
+  for (const char* drop : {"a=rtpmap:96 VP8/90000\r\n", "a=rtpmap:102 H264/90000\r\n"}) {
+    offer.erase(offer.find(drop), std::string(drop).size());
+  }
+  return offer;
+}
+
+}  // namespace framepipe::test
