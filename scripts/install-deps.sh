@@ -58,10 +58,11 @@ bench=(libyuv-dev libswscale-dev clang)
 usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 
 packages=("${demo[@]}")
+want_npm=0
 for arg in "$@"; do
   case "$arg" in
     --display) packages+=("${display[@]}") ;;
-    --test) packages+=("${test[@]}") ;;
+    --test) packages+=("${test[@]}"); want_npm=1 ;;
     --bench) packages+=("${bench[@]}") ;;
     -h | --help) usage; exit 0 ;;
     *) echo "install-deps.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
@@ -82,8 +83,28 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
+# The browser tests' node modules (tests/browser/package-lock.json: puppeteer-core, hls.js), with
+# `npm ci`, which installs exactly the locked versions; PUPPETEER_SKIP_DOWNLOAD: no browser is
+# downloaded, the tests drive Debian's /usr/bin/chromium. Only when they are missing or older
+# than the lock file.
+install_node_modules() {
+  ((want_npm)) || return 0
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+  if [[ -d "$dir/node_modules" && "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps.sh: npm not found; the browser tests will show as skipped" >&2
+    return 0
+  fi
+  echo "install-deps.sh: npm ci in tests/browser"
+  (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund)
+}
+
 if ((${#missing[@]} == 0)); then
   echo "install-deps.sh: all ${#packages[@]} packages already installed"
+  install_node_modules
   exit 0
 fi
 
@@ -100,3 +121,4 @@ fi
 "${sudo[@]}" apt-get update
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y --no-install-recommends "${missing[@]}"
+install_node_modules

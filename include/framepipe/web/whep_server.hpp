@@ -24,8 +24,9 @@ namespace framepipe {
 /// `201 Created` with the answer and a `Location: PATH/whep/<id>` that it DELETEs to leave.
 /// Non-trickle ICE: the answer comes once ICE gathering is complete, with every candidate in it
 /// (PATCH gets 405). Each viewer is a webrtcbin fed from the one encode of the WhepSink
-/// (sink()); a viewer goes on DELETE, when its connection fails or closes, and when the stream
-/// ends. The page directory (Options::page_directory) is served at PATH/.
+/// (sink()); a viewer goes on DELETE, when its connection fails or closes, when it has sent no
+/// RTCP for Options::peer_timeout (a closed tab), and when the stream ends. The page directory
+/// (Options::page_directory) is served at PATH/.
 ///
 /// Bad requests change nothing and get: 415 (Content-Type is not application/sdp), 413 (body
 /// over 64 KiB), 400 with the reason (a malformed offer, no video, not the codec sent, an offer
@@ -54,6 +55,7 @@ class WhepServer {
     if (!shared_->options.page_directory.empty()) {
       http_.serve_directory(path + "/", shared_->options.page_directory);
     }
+    shared_->start_reaper();
   }
 
   WhepServer(const WhepServer&) = delete;
@@ -108,6 +110,9 @@ class WhepServer {
         throw InvalidArgument("framepipe::WhepServer: path \"" + p +
                               "\" may hold letters, digits, '/', '-', '_' and '.' only");
       }
+    }
+    if (options.peer_timeout < std::chrono::seconds(1)) {
+      throw InvalidArgument("framepipe::WhepServer: peer_timeout must be at least 1 s");
     }
     if (options.pool_size == 0) {
       throw InvalidArgument("framepipe::WhepServer: pool_size must be at least 1");

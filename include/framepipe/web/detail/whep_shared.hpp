@@ -58,6 +58,10 @@ struct WhepServerOptions {
   /// webrtcbin's `turn-server`, `turn(s)://user:password@host:port`: relays media when no direct
   /// path exists (symmetric NAT, UDP blocked).
   std::string turn_server{};
+  /// A viewer that has sent no RTCP for this long is removed: a browser that vanished without a
+  /// DELETE (a killed tab, a lost network), which libnice in Debian 12 does not notice by itself
+  /// (webrtcbin enables no ICE consent freshness). Browsers send RTCP about every second.
+  std::chrono::milliseconds peer_timeout{6000};
   /// The answer is sent once ICE gathering completes (non-trickle), or after this long with the
   /// candidates gathered so far (a STUN or TURN server that does not answer).
   std::chrono::milliseconds ice_gathering_timeout{5000};
@@ -96,6 +100,8 @@ struct WhepViewer {
   /// The client went away before the answer (libsoup's "finished"); server thread only.
   std::shared_ptr<bool> client_gone = std::make_shared<bool>(false);
   std::atomic<bool> local_set{false};
+  /// When RTCP last came from the viewer (g_get_monotonic_time(), µs), or when it was made.
+  std::atomic<std::int64_t> last_heard{g_get_monotonic_time()};
   std::atomic<bool> answer_posted{false};
 };
 
@@ -153,6 +159,44 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
       }
     }
     for (auto& [id, viewer] : gone) teardown(*viewer);
+  }
+
+  /// Removes the viewers not heard from for peer_timeout. Called every second on the server
+  /// thread (start_reaper()).
+  void reap() noexcept {
+    const std::int64_t limit =
+        g_get_monotonic_time() -
+        static_cast<std::int64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(options.peer_timeout).count());
+    std::vector<std::string> silent;
+    {
+      const std::lock_guard lock(mutex_);
+      for (const auto& [id, viewer] : viewers_) {
+        if (viewer->last_heard.load(std::memory_order_relaxed) < limit) silent.push_back(id);
+      }
+    }
+    for (const std::string& id : silent) remove(id);
+  }
+
+  /// Runs reap() every second on the server thread while this state lives.
+  void start_reaper() {
+    const std::lock_guard lock(mutex_);
+    if (http_ == nullptr) return;
+    http_->invoke([self = weak()] {
+      GSource* timer = g_timeout_source_new(1000);
+      g_source_set_callback(
+          timer,
+          [](gpointer data) noexcept -> gboolean {
+            auto shared = static_cast<std::weak_ptr<WhepShared>*>(data)->lock();
+            if (!shared) return G_SOURCE_REMOVE;
+            shared->reap();
+            return G_SOURCE_CONTINUE;
+          },
+          new std::weak_ptr<WhepShared>(self),
+          [](gpointer data) { delete static_cast<std::weak_ptr<WhepShared>*>(data); });
+      g_source_attach(timer, g_main_context_get_thread_default());
+      g_source_unref(timer);
+    });
   }
 
   std::size_t viewers() {
@@ -332,6 +376,13 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
                             &WhepShared::free_ref, GConnectFlags{});
     }
 
+    // RTCP from the viewer (rtpbin's on-ssrc-active) keeps it alive; see peer_timeout.
+    if (GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(viewer.webrtcbin.get()), "rtpbin");
+        rtpbin != nullptr) {
+      g_signal_connect_data(rtpbin, "on-ssrc-active", G_CALLBACK(&WhepShared::on_ssrc_active),
+                            new Ref{weak(), viewer.id}, &WhepShared::free_ref, GConnectFlags{});
+      gst_object_unref(rtpbin);
+    }
     for (ElementPtr* element : {&viewer.queue, &viewer.payloader, &viewer.webrtcbin}) {
       g_object_set_data_full(G_OBJECT(element->get()), kViewerKey, g_strdup(viewer.id.c_str()),
                              g_free);
@@ -650,6 +701,18 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
       return;
     }
     if (auto shared = ref->shared.lock()) shared->remove_later(ref->id);
+  }
+
+  static void on_ssrc_active(GstElement*, guint, guint, gpointer data) noexcept {
+    const auto* ref = static_cast<Ref*>(data);
+    if (auto shared = ref->shared.lock()) {
+      try {
+        if (auto viewer = shared->find(ref->id)) {
+          viewer->last_heard.store(g_get_monotonic_time(), std::memory_order_relaxed);
+        }
+      } catch (...) {
+      }
+    }
   }
 
   void remove_later(const std::string& id) noexcept {
