@@ -1,5 +1,6 @@
 // Streams the text clock over the network, live: RTSP (a server clients join and leave), RTP/UDP
-// (with an SDP file for players; H.264, VP8 or uncompressed RFC 4175 video) or SRT (a listener).
+// (with an SDP file for players; H.264, VP8 or uncompressed RFC 4175 video), SRT (a listener) or
+// WHEP (WebRTC to browsers, with the player page of examples/web/ served beside it).
 // Prints the command line of a receiver and, at the end, the frames sent and dropped. Runs until
 // --seconds have passed or Ctrl-C.
 //
@@ -9,6 +10,9 @@
 //   stream --to rtp://127.0.0.1:5004 --sdp out.sdp [--codec h264|vp8|raw] [--seconds S] ...
 //   stream --to srt://127.0.0.1:7001 [--passphrase SECRET [--pbkeylen 16|24|32]] [--seconds S] ...
 //          (listener; with --passphrase the stream is AES-encrypted)
+//   stream --to whep://127.0.0.1:8889/clock [--codec vp8|h264] [--token TOKEN]
+//          [--max-viewers N] [--page DIR] [--seconds S] ...
+//          (open http://127.0.0.1:8889/clock/ in a browser; VP8 by default)
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -18,6 +22,9 @@
 #include <framepipe/framepipe.hpp>
 #include <framepipe/gst/network.hpp>
 #include <framepipe/rtsp/rtsp_server.hpp>
+#if FRAMEPIPE_HAS_WEB
+#  include <framepipe/web/whep_server.hpp>
+#endif
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,17 +60,25 @@ struct Args {
   /// --passphrase, --pbkeylen (srt:// only): SRT's AES encryption.
   SrtEncryption encryption;
   bool have_pbkeylen = false;
+  bool have_codec = false;
+  /// --token, --max-viewers, --page (whep:// only).
+  std::string token;
+  std::size_t max_viewers = 8;
+  std::string page_dir;
+  bool have_whep_option = false;
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
                "stream: %s\n"
                "usage: stream --to rtsp://HOST:PORT/PATH | rtp://HOST:PORT | srt://HOST:PORT\n"
+               "                   | whep://HOST:PORT/PATH\n"
                "              [--sdp FILE.sdp] [--seconds S] [--size WxH] [--fps N[/D]]\n"
                "              [--codec h264|vp8|raw]   (raw: rtp:// only)\n"
                "              [--auth USER:PASSWORD [--auth-method digest|basic]]\n"
                "              [--passphrase SECRET [--pbkeylen 16|24|32]]   (srt:// only)\n"
-               "              [--tls-cert CERT.pem --tls-key KEY.pem]   (rtsp:// only)\n",
+               "              [--tls-cert CERT.pem --tls-key KEY.pem]   (rtsp:// only)\n"
+               "              [--token TOKEN] [--max-viewers N] [--page DIR]   (whep:// only)\n",
                why.c_str());
   std::exit(2);
 }
@@ -86,10 +101,11 @@ Target parse_target(std::string_view url) {
   const long port = std::strtol(std::string(rest.substr(colon + 1)).c_str(), nullptr, 10);
   if (port <= 0 || port > 65535) usage("bad port in --to");
   t.port = static_cast<std::uint16_t>(port);
-  if (t.scheme != "rtsp" && t.scheme != "rtp" && t.scheme != "srt") {
-    usage("--to: rtsp://, rtp:// or srt://");
+  if (t.scheme != "rtsp" && t.scheme != "rtp" && t.scheme != "srt" && t.scheme != "whep") {
+    usage("--to: rtsp://, rtp:// or srt://, or whep://");
   }
-  if (t.scheme == "rtsp" && t.path.empty()) t.path = "/clock";
+  if ((t.scheme == "rtsp" || t.scheme == "whep") && t.path.empty()) t.path = "/clock";
+  if (t.scheme == "whep" && t.path.size() > 1 && t.path.back() == '/') t.path.pop_back();
   return t;
 }
 
@@ -126,6 +142,7 @@ Args parse(int argc, char** argv) {
       const auto c = parse_codec(name);
       if (!c && !a.raw) usage("--codec h264, vp8 or raw");
       if (c) a.codec = *c;
+      a.have_codec = true;
     } else if (arg == "--auth") {
       const std::string v = value();
       const auto colon = v.find(':');
@@ -151,6 +168,17 @@ Args parse(int argc, char** argv) {
       if (v != "16" && v != "24" && v != "32") usage("--pbkeylen 16, 24 or 32");
       a.encryption.pbkeylen = std::atoi(v.c_str());
       a.have_pbkeylen = true;
+    } else if (arg == "--token") {
+      a.token = value();
+      a.have_whep_option = true;
+    } else if (arg == "--max-viewers") {
+      const long n = std::strtol(value().c_str(), nullptr, 10);
+      if (n < 1) usage("--max-viewers must be at least 1");
+      a.max_viewers = static_cast<std::size_t>(n);
+      a.have_whep_option = true;
+    } else if (arg == "--page") {
+      a.page_dir = value();
+      a.have_whep_option = true;
     } else {
       usage("unknown option " + std::string(arg));
     }
@@ -166,6 +194,10 @@ Args parse(int argc, char** argv) {
     usage("--passphrase is for srt:// only");
   }
   if (a.have_pbkeylen && a.encryption.passphrase.empty()) usage("--pbkeylen needs --passphrase");
+  if (a.have_whep_option && a.to.scheme != "whep") {
+    usage("--token, --max-viewers and --page are for whep:// only");
+  }
+  if (a.raw && a.to.scheme == "whep") usage("--codec raw is for rtp:// only");
   return a;
 }
 
@@ -203,15 +235,46 @@ Stats run(const Args& a, S sink) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Args a = parse(argc, argv);
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
+  Args args = parse(argc, argv);
+  // WebRTC: VP8 unless asked (every browser decodes it); the others default to H.264.
+  if (args.to.scheme == "whep" && !args.have_codec) args.codec = VideoCodec::VP8;
+  const Args& a = args;
   const char* codec = a.codec == VideoCodec::H264 ? "H264" : "VP8";
   const std::string depay =
       a.codec == VideoCodec::H264 ? "rtph264depay ! avdec_h264" : "rtpvp8depay ! vp8dec";
   try {
     Stats stats;
-    if (a.to.scheme == "rtsp") {
+    if (a.to.scheme == "whep") {
+#if FRAMEPIPE_HAS_WEB
+      WhepServerOptions options{.address = a.to.host,
+                                .port = a.to.port,
+                                .path = a.to.path,
+                                .codec = a.codec,
+                                .max_viewers = a.max_viewers,
+                                .bearer_token = a.token};
+#  ifdef FRAMEPIPE_EXAMPLES_WEB_DIR
+      options.page_directory = a.page_dir.empty() ? FRAMEPIPE_EXAMPLES_WEB_DIR : a.page_dir;
+#  else
+      options.page_directory = a.page_dir;
+#  endif
+      WhepServer server(options);
+      std::printf("serving WHEP at %s (%s, at most %zu viewers%s)\n", server.endpoint_url().c_str(),
+                  codec, a.max_viewers, a.token.empty() ? "" : ", bearer token");
+      if (!options.page_directory.empty()) {
+        std::printf("open: %s%s in a browser\n", server.page_url().c_str(),
+                    a.token.empty() ? "" : "?token=TOKEN");
+      }
+      std::fflush(stdout);
+      stats = run(a, server.sink());
+#else
+      std::fprintf(stderr,
+                   "stream: this build has no framepipe::web (libsoup-3.0-dev, "
+                   "libgstreamer-plugins-bad1.0-dev)\n");
+      return 1;
+#endif
+    } else if (a.to.scheme == "rtsp") {
       RtspServerOptions options{
           .address = a.to.host, .port = a.to.port, .path = a.to.path, .codec = a.codec};
       if (a.user) options.users = {*a.user};
