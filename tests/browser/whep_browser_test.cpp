@@ -210,13 +210,16 @@ TEST_CASE("A Chromium page plays the text clock over WHEP (the README's screensh
   bool held = false;
   const int status = run_pages(server.page_url(), 1, screenshot, scratch("unused.go"),
                                [&](const std::string& line) {
-                                 if (line.rfind("held ", 0) == 0) held = true;
+                                 if (line.rfind("held ", 0) == 0) {
+                                   held = true;
+                                   CHECK(server.viewers() == 1);
+                                   CHECK(server.viewers_left() == 0);
+                                 }
                                });
   pipeline.request_stop();
   run.join();
   CHECK(status == 0);
   CHECK(held);  // a viewer that watches longer than peer_timeout is kept
-  CHECK(server.viewers_left() == 0);
   CHECK(std::filesystem::file_size(screenshot) > 1000);
   MESSAGE("screenshot: " << screenshot.string());
 }

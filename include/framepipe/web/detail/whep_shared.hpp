@@ -365,6 +365,7 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
     if (!options.turn_server.empty()) {
       g_object_set(viewer.webrtcbin.get(), "turn-server", options.turn_server.c_str(), nullptr);
     }
+    disable_upnp(viewer.webrtcbin.get());
     g_object_weak_ref(G_OBJECT(viewer.webrtcbin.get()), &WhepShared::on_webrtcbin_finalized,
                       new std::weak_ptr<WhepShared>(weak()));
     for (const auto& [signal, callback] :
@@ -428,6 +429,25 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
       teardown_elements(viewer);
       throw;
     }
+  }
+
+  /// Turns off libnice's UPnP (the NiceAgent's `upnp`, on by default): a server has no business
+  /// asking the LAN's router to map ports for each viewer, and GUPnP-IGD's discovery leaks.
+  static void disable_upnp(GstElement* webrtcbin) {
+    GObject* ice = nullptr;
+    g_object_get(webrtcbin, "ice-agent", &ice, nullptr);
+    if (ice == nullptr) return;
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent") != nullptr) {
+      GObject* agent = nullptr;
+      g_object_get(ice, "agent", &agent, nullptr);
+      if (agent != nullptr) {
+        if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp") != nullptr) {
+          g_object_set(agent, "upnp", FALSE, nullptr);
+        }
+        g_object_unref(agent);
+      }
+    }
+    g_object_unref(ice);
   }
 
   /// Unlinks the viewer from the tee and drops its elements (state NULL, out of the pipeline);
@@ -726,7 +746,9 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
     }
   }
 
-  std::mutex mutex_;
+  // Recursive: a webrtcbin callback or bus message that a state change emits on the thread that
+  // holds it (while a viewer is built) comes back in.
+  std::recursive_mutex mutex_;
   HttpServer* http_ = nullptr;
   ElementRef pipeline_;
   ElementRef tee_;
