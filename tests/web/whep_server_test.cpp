@@ -203,3 +203,17 @@ TEST_CASE("WhepServer checks its options") {
   CHECK_THROWS_AS(WhepServer({.path = "/a b"}), InvalidArgument);
   CHECK_THROWS_AS(WhepServer({.pool_size = 0}), InvalidArgument);
 }
+
+TEST_CASE("WhepServer removes and frees a viewer that never sends RTCP (peer_timeout)") {
+  if (!have_webrtc()) FRAMEPIPE_SKIP_CASE("webrtcbin, libnice's plugin or vp8enc missing");
+  // The offer's candidates lead nowhere: like a tab killed right after its POST, this viewer
+  // never connects nor sends RTCP, and never DELETEs.
+  WhepServer server({.peer_timeout = std::chrono::seconds(1)});
+  test::WhepProducer producer(server, kSize, grey);
+  REQUIRE(post_offer(server, browser_offer()).status == 201);
+  CHECK(server.viewers() == 1);
+  CHECK(eventually([&] { return server.viewers() == 0; }));
+  CHECK(server.viewers_left() == 1);
+  CHECK(eventually([&] { return server.viewers_freed() == 1; }));
+  CHECK_THROWS_AS(WhepServer({.peer_timeout = std::chrono::milliseconds(500)}), InvalidArgument);
+}
