@@ -4,11 +4,18 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
 #include "framepipe/core/writer.hpp"
 #include "framepipe/web/detail/sdp_offer.hpp"
 #include "framepipe/web/whep_server.hpp"
 #include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
+#include "support/run_program.hpp"
 #include "web/whep_test_support.hpp"
 
 using namespace framepipe;
@@ -69,4 +76,35 @@ TEST_CASE("check_sdp_offer finds the codec's payload type in the first video m-l
   CHECK_FALSE(detail::check_sdp_offer("", VideoCodec::VP8).error.empty());
   CHECK_FALSE(
       detail::check_sdp_offer(test::browser_offer("inactive"), VideoCodec::VP8).error.empty());
+}
+
+TEST_CASE("WhepSink feeds encoded_branches with every frame, viewers or not") {
+  if (!test::have_element("webrtcbin") || !test::have_element("vp8enc") ||
+      !test::have_element("webmmux")) {
+    FRAMEPIPE_SKIP_CASE("webrtcbin, vp8enc or webmmux missing");
+  }
+  const char* tmp = std::getenv("FRAMEPIPE_TEST_TMPDIR");
+  const std::string file = std::string(tmp != nullptr ? tmp : "/tmp") + "/whep_branch.webm";
+  std::remove(file.c_str());
+  const WhepServerOptions options{.encoded_branches = {"webmmux ! filesink location=" + file}};
+  CHECK(WhepSink::description(options, {30, 1}).find("framepipe_encoded. ! queue ! webmmux") !=
+        std::string::npos);
+  WhepServer server(options);
+  Writer<PixelFormat::I420, WhepSink> writer({.size = {64, 48}}, server.sink());
+  Frame<PixelFormat::I420> frame({64, 48});
+  for (int i = 0; i < 10; ++i) {
+    writer.write(frame.view());
+    std::this_thread::sleep_for(std::chrono::milliseconds(33));  // a live source's pace
+  }
+  writer.close();
+  const WhepSink& sink = writer.sink();
+  CHECK(sink.made() == 10);
+  CHECK(sink.made() == sink.sent() + sink.dropped());
+  CHECK(sink.sent() >= 8);  // no viewer, yet encoded: only the live queue may have dropped
+  if (std::system("ffprobe -version > /dev/null 2>&1") != 0) return;
+  const std::string frames = test::output_of(
+      "ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "
+      "-of csv=p=0 " +
+      file);
+  CHECK(frames == std::to_string(sink.sent()) + "\n");  // each frame sent is in the file
 }

@@ -34,9 +34,10 @@ inline constexpr const char* kWhepEncodedTee = "framepipe_encoded";
 /// start() builds one encode, `appsrc ! <encoder> ! tee name=framepipe_encoded`, with a leaky
 /// `queue ! fakesink` branch (so the stream can end with EOS whatever viewers do); each viewer
 /// the server accepts is a `queue leaky=downstream ! <payloader> ! webrtcbin` branch of the
-/// tee. While no viewer watches, frames are dropped before the encoder and counted; made() ==
-/// sent() + dropped() once finish() returned. acquire() never waits (DropOldest). When a viewer
-/// joins, and when its connection comes up, the encoder is asked for a key frame.
+/// tee. While no viewer watches (and no Options::encoded_branches are set), frames are dropped
+/// before the encoder and counted; made() == sent() + dropped() once finish() returned. acquire()
+/// never waits (DropOldest). When a viewer joins, and when its connection comes up, the encoder is
+/// asked for a key frame.
 ///
 /// One thread calls start(), acquire(), submit() and finish(); interrupt() and the counters may
 /// be called from any thread.
@@ -94,7 +95,7 @@ class WhepSink {
     if (s.interrupted.load(std::memory_order_acquire)) {
       throw Interrupted("framepipe::WhepSink: acquire() interrupted (interrupt() was called)");
     }
-    s.lent_encode = s.shared->viewers() > 0;
+    s.lent_encode = !s.shared->options.encoded_branches.empty() || s.shared->viewers() > 0;
     if (s.lent_encode) return s.encode->template acquire<F>();
     return FrameView<F>::wrap(s.scratch.get(), s.spec.size);
   }
@@ -148,7 +149,7 @@ class WhepSink {
   ElementRef encoded_tee() const { return state_ ? state_->tee : ElementRef(); }
 
   /// The encode's description after appsrc: the encoder (preset or Options::encoder), the tee,
-  /// and a leaky queue into a fakesink.
+  /// a leaky queue into a fakesink, and Options::encoded_branches, each after a queue.
   static std::string description(const WhepServerOptions& options, FrameRate fps) {
     std::string encoder = options.encoder;
     if (encoder.empty()) {
@@ -160,9 +161,16 @@ class WhepSink {
                       "keyframe-max-dist=" +
                           n;
     }
-    return encoder + " ! tee name=" + kWhepEncodedTee +
-           " allow-not-linked=true ! queue leaky=downstream max-size-buffers=2 ! fakesink "
-           "sync=false async=false";
+    std::string description = encoder + " ! tee name=" + kWhepEncodedTee +
+                              " allow-not-linked=true ! queue leaky=downstream max-size-buffers=2 "
+                              "! fakesink sync=false async=false";
+    for (const std::string& branch : options.encoded_branches) {
+      description += ' ';
+      description += kWhepEncodedTee;
+      description += ". ! queue ! ";
+      description += branch;
+    }
+    return description;
   }
 
  private:

@@ -46,6 +46,10 @@ struct WhepServerOptions {
   /// names; H.264 must be constrained baseline byte-stream). Empty: the preset, a key frame
   /// every second at the stream's rate.
   std::string encoder{};
+  /// More outputs of the encoded stream, each a gst-launch fragment fed from the tee
+  /// `framepipe_encoded` through its own `queue` (e.g. HLS: `h264parse ! hlssink2 ...` with
+  /// codec H264). With any, every frame is encoded, viewers or not.
+  std::vector<std::string> encoded_branches{};
   /// At most this many viewers at once; one more gets 503.
   std::size_t max_viewers = 8;
   /// A token viewers must send (`Authorization: Bearer <token>`, as the WHEP draft has); a
