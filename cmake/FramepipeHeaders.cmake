@@ -5,11 +5,12 @@
 # belongs to which target.
 #
 #   framepipe_partition_headers(<include_dir> <core_var> <opencv_var> <gst_var> <umbrella_var>
-#                               [<rtsp_var>])
+#                               [<rtsp_var> [<web_var>]])
 #
 # <include_dir> is the directory that holds framepipe/. Results are absolute paths, sorted:
 #   umbrella  framepipe/framepipe.hpp
 #   rtsp      framepipe/rtsp/** (never core, whether or not <rtsp_var> is asked for)
+#   web       framepipe/web/** (never core, whether or not <web_var> is asked for)
 #   gst       framepipe/gst/**
 #   opencv    framepipe/opencv/**
 #   core      every other header (std only)
@@ -30,12 +31,15 @@ function(framepipe_partition_headers include_dir core_var opencv_var gst_var umb
   set(gst "")
   set(umbrella "")
   set(rtsp "")
+  set(web "")
   foreach(header IN LISTS headers)
     file(RELATIVE_PATH rel "${include_dir}/framepipe" "${header}")
     if(rel STREQUAL "framepipe.hpp")
       list(APPEND umbrella "${header}")
     elseif(rel MATCHES "^rtsp/")
       list(APPEND rtsp "${header}")
+    elseif(rel MATCHES "^web/")
+      list(APPEND web "${header}")
     elseif(rel MATCHES "^gst/")
       list(APPEND gst "${header}")
     elseif(rel MATCHES "^opencv/")
@@ -51,5 +55,8 @@ function(framepipe_partition_headers include_dir core_var opencv_var gst_var umb
   set(${umbrella_var} "${umbrella}" PARENT_SCOPE)
   if(ARGC GREATER 5)
     set(${ARGV5} "${rtsp}" PARENT_SCOPE)
+  endif()
+  if(ARGC GREATER 6)
+    set(${ARGV6} "${web}" PARENT_SCOPE)
   endif()
 endfunction()

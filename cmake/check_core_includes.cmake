@@ -14,11 +14,11 @@ if(NOT DEFINED FRAMEPIPE_INCLUDE_DIR)
 endif()
 
 include("${CMAKE_CURRENT_LIST_DIR}/FramepipeHeaders.cmake")
-framepipe_partition_headers("${FRAMEPIPE_INCLUDE_DIR}" core opencv gst umbrella rtsp)
+framepipe_partition_headers("${FRAMEPIPE_INCLUDE_DIR}" core opencv gst umbrella rtsp web)
 
 # Header paths (relative to FRAMEPIPE_INCLUDE_DIR) that core must not include.
 set(non_core_headers "")
-foreach(header IN LISTS opencv gst rtsp)
+foreach(header IN LISTS opencv gst rtsp web)
   file(RELATIVE_PATH rel "${FRAMEPIPE_INCLUDE_DIR}" "${header}")
   list(APPEND non_core_headers "${rel}")
 endforeach()

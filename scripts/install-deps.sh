@@ -18,7 +18,11 @@
 #                                      of clang 14 that CI's fuzz step links (fuzz/README.md),
 #                                      and the Python module's build and tests (python/, for
 #                                      /usr/bin/python3): pybind11, the Python headers, pytest,
-#                                      numpy, PyAV and OpenCV's Python bindings
+#                                      numpy, PyAV and OpenCV's Python bindings, and the web
+#                                      part (framepipe::web): libsoup 3, GStreamer's WebRTC/SDP
+#                                      headers, libnice's plugin (webrtcbin's ICE), and Debian's
+#                                      chromium with node/npm, whose tests/browser/node_modules
+#                                      (puppeteer-core, hls.js; no browser download) `npm ci` puts in
 #   scripts/install-deps.sh --bench    also libyuv and swscale, the benchmarks' comparison points,
 #                                      and clang, which builds upstream libyuv from source for
 #                                      peer_bench (FRAMEPIPE_BENCH_LIBYUV_DIR; benchmarks/README.md)
@@ -46,10 +50,12 @@ test=(
   g++-aarch64-linux-gnu qemu-user
   libclang-rt-14-dev
   python3-dev pybind11-dev python3-pytest python3-numpy python3-av python3-opencv
+  libsoup-3.0-dev libgstreamer-plugins-bad1.0-dev gstreamer1.0-nice
+  chromium nodejs
 )
 bench=(libyuv-dev libswscale-dev clang)
 
-usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 
 packages=("${demo[@]}")
 for arg in "$@"; do

@@ -86,3 +86,14 @@
 #  include "framepipe/rtsp/rtsp_server.hpp"
 #  include "framepipe/rtsp/rtsp_sink.hpp"
 #endif
+
+#ifndef FRAMEPIPE_HAS_WEB
+#  if FRAMEPIPE_HAS_GST && __has_include(<libsoup/soup.h>) && __has_include(<gst/webrtc/webrtc.h>)
+#    define FRAMEPIPE_HAS_WEB 1
+#  else
+#    define FRAMEPIPE_HAS_WEB 0
+#  endif
+#endif
+#if FRAMEPIPE_HAS_WEB
+#  include "framepipe/web/http_server.hpp"
+#endif

@@ -149,7 +149,7 @@ if(MODE STREQUAL "unknown_component")
   endif()
   string(REGEX REPLACE "[ \t\r\n]+" " " flat "${output}")
   foreach(expected "framepipe component 'nosuchthing': unknown component"
-                   "known: core gst opencv rtsp framepipe")
+                   "known: core gst opencv rtsp web framepipe")
     string(FIND "${flat}" "${expected}" position)
     if(position EQUAL -1)
       message(FATAL_ERROR "unknown_component: the failure does not say \"${expected}\"\n"
