@@ -95,5 +95,6 @@
 #  endif
 #endif
 #if FRAMEPIPE_HAS_WEB
+#  include "framepipe/web/hls_output.hpp"
 #  include "framepipe/web/http_server.hpp"
 #endif
