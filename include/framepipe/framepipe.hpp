@@ -95,6 +95,7 @@
 #  endif
 #endif
 #if FRAMEPIPE_HAS_WEB
+#  include "framepipe/web/hls_handler.hpp"
 #  include "framepipe/web/hls_output.hpp"
 #  include "framepipe/web/http_server.hpp"
 #endif
