@@ -275,10 +275,19 @@ class HttpServer {
     }
   }
 
+  /// The port of the listening socket. Not from soup_server_get_uris(), which leaks a
+  /// GSocketAddress per call in libsoup 3.2.
   static std::uint16_t bound_port(SoupServer* server) {
-    GSList* uris = soup_server_get_uris(server);
-    const int port = uris != nullptr ? g_uri_get_port(static_cast<GUri*>(uris->data)) : -1;
-    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+    GSList* listeners = soup_server_get_listeners(server);  // the list is ours, not the sockets
+    int port = -1;
+    if (listeners != nullptr) {
+      const detail::GObjectPtr<GSocketAddress> local(
+          g_socket_get_local_address(G_SOCKET(listeners->data), nullptr));
+      if (local && G_IS_INET_SOCKET_ADDRESS(local.get())) {
+        port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local.get()));
+      }
+    }
+    g_slist_free(listeners);
     if (port <= 0 || port > 65535) throw Error("framepipe::HttpServer: no bound port");
     return static_cast<std::uint16_t>(port);
   }
