@@ -23,7 +23,9 @@ namespace framepipe {
 /// behind, and a segment for long: a segment never changes (its name holds the stream's token,
 /// HlsOutput::token()).
 struct HlsCacheControl {
-  /// The playlist's: one second, at most one segment (segments are whole seconds).
+  /// The playlist's: one second, at most one segment (segments are whole seconds). nginx keeps
+  /// expiry in whole seconds and may serve it up to 2 s: with 1 s segments behind nginx, give
+  /// "no-cache" to stay within one segment (docs/scale-out.md).
   std::string playlist = "max-age=1";
   /// A segment's.
   std::string segment = "max-age=86400, immutable";

@@ -26,10 +26,11 @@ namespace framepipe {
 /// `max-files`, and where.
 ///
 /// Latency: GStreamer 1.22's hlssink2 has no LL-HLS (no partial segments, no blocking playlist
-/// reload), so a player is behind the encoder by at least one whole segment (a segment is listed
-/// once it is closed) plus what the player buffers before it starts: hls.js and ffmpeg start three
-/// target durations from the live edge, Safari about as far. With 1 s segments that is 3 to 4 s
-/// glass to glass; with the default 2 s segments, 6 to 8 s.
+/// reload), so a player is behind the encoder by the age of the newest listed segment (a segment
+/// is listed once it is closed: 0 to 1 segment, plus the encode) plus what the player keeps
+/// between itself and the live edge: hls.js three target durations (3.25 s measured in Chromium
+/// 156 with 1 s segments, hls_page_test). Glass to glass: about 3.3 to 4.3 s with 1 s segments,
+/// 6.5 to 8.5 s with the default 2 s (docs/scale-out.md).
 struct HlsOptions {
   /// Where the playlist and segments go. Empty (the default): a private directory (mode 0700)
   /// made under the system's temporary directory and removed, with what is in it, when the
