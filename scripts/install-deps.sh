@@ -52,6 +52,8 @@ test=(
   python3-dev pybind11-dev python3-pytest python3-numpy python3-av python3-opencv
   libsoup-3.0-dev libgstreamer-plugins-bad1.0-dev gstreamer1.0-nice
   chromium nodejs
+  # the HTTP cache in front of the HLS origin in tests/web/nginx_cache_test.cpp
+  nginx
 )
 bench=(libyuv-dev libswscale-dev clang)
 

@@ -95,6 +95,8 @@
 #  endif
 #endif
 #if FRAMEPIPE_HAS_WEB
+#  include "framepipe/web/hls_handler.hpp"
+#  include "framepipe/web/hls_output.hpp"
 #  include "framepipe/web/http_server.hpp"
 #  include "framepipe/web/whep_server.hpp"
 #  include "framepipe/web/whep_sink.hpp"
