@@ -8,6 +8,11 @@
 #include "framepipe/version.hpp"
 
 // core: std only
+#include "framepipe/audio/beep_generator.hpp"
+#include "framepipe/audio/function_audio_generator.hpp"
+#include "framepipe/audio/sample_math.hpp"
+#include "framepipe/audio/silence_generator.hpp"
+#include "framepipe/audio/tone_generator.hpp"
 #include "framepipe/color/coefficients.hpp"
 #include "framepipe/color/unpack_coefficients.hpp"
 #include "framepipe/convert/function_converter.hpp"
@@ -19,6 +24,10 @@
 #include "framepipe/convert/rgb_to_yuv_packer.hpp"
 #include "framepipe/convert/unpackers.hpp"
 #include "framepipe/convert/yuv_to_rgb_unpacker.hpp"
+#include "framepipe/core/audio_buffer.hpp"
+#include "framepipe/core/audio_format.hpp"
+#include "framepipe/core/audio_stage.hpp"
+#include "framepipe/core/audio_time.hpp"
 #include "framepipe/core/band_pool.hpp"
 #include "framepipe/core/chain.hpp"
 #include "framepipe/core/color_space.hpp"
