@@ -4,12 +4,18 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "framepipe/core/audio_buffer.hpp"
+#include "framepipe/core/audio_format.hpp"
+#include "framepipe/core/audio_stage.hpp"
+#include "framepipe/core/audio_time.hpp"
 #include "framepipe/core/chain.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
@@ -39,6 +45,10 @@ struct WriterOptions {
   /// chroma sits (what the sink states in its caps). Unset: default_color_spec().
   std::optional<ColorSpec> color{};
   ChromaSite chroma_site = ChromaSite::Center;
+  /// The audio written beside the frames (write_audio()), through the same sink, which must then
+  /// be an AudioSink (core/audio_stage.hpp; e.g. an AppSrcSink with an audio appsrc). Unset: no
+  /// audio.
+  std::optional<AudioSpec> audio{};
 };
 
 /// The inverse of Pipeline: instead of a generator, the caller writes frames of format `In`.
@@ -52,6 +62,11 @@ struct WriterOptions {
 /// The first converter reads the caller's frame in place and the last one writes into the frame
 /// the sink lends, so with a packer in the chain nothing is copied. With no converter the frame is
 /// copied once into the sink's frame (the sink owns the memory GStreamer receives).
+///
+/// With WriterOptions::audio set, write_audio() sends audio beside the frames, through the same
+/// sink: with AppSrcSink::launch() and two appsrcs, one pipeline, one clock, one EOS (close()),
+/// and one error ends both streams. Audio pts come from the count of frames written (exact), or
+/// from the caller.
 template <PixelFormat In, class... Stages>
 class Writer {
   static_assert(sizeof...(Stages) >= 1, "framepipe::Writer needs at least a sink");
@@ -69,15 +84,27 @@ class Writer {
   static constexpr PixelFormat sink_format = Engine::sink_format;
 
   /// Opens the stream: checks the options and tells the sink (AppSrcSink starts its pipeline).
+  /// With WriterOptions::audio, also tells the sink the audio stream (its `start(const
+  /// AudioSpec&[, Pacing])`); throws InvalidArgument when the spec is bad, or the sink takes no
+  /// audio or not of that format.
   explicit Writer(Options options, Stages... stages)
       : options_(options),
         engine_(std::move(stages)...),
         exceptions_at_open_(std::uncaught_exceptions()) {
+    if (options_.audio) check_audio_spec(*options_.audio);
     engine_.open({.size = options_.size,
                   .fps = options_.fps,
                   .color = options_.color,
                   .chroma_site = options_.chroma_site,
                   .pacing = options_.pacing});
+    if (options_.audio) {
+      try {
+        start_audio(*options_.audio);
+      } catch (...) {
+        engine_.abort();
+        throw;
+      }
+    }
     start_ = SteadyClock::now();
   }
 
@@ -137,6 +164,74 @@ class Writer {
     push(frame, {stats_.frames, pts, period()});
   }
 
+  /// Writes `samples` as the next audio, timed by the count of audio frames written before
+  /// (AudioTime: exact however long the stream). In buffers of at most the sink's
+  /// `audio_buffer_frames()`, each copied once into memory the sink lends. Throws InvalidArgument
+  /// when WriterOptions::audio is unset, or when `samples` has another channel count than it
+  /// states (a partial sample cannot reach here: AudioView refuses it), Error after close(), and
+  /// what the sink throws.
+  template <AudioFormat F>
+  void write_audio(AudioView<F> samples) {
+    check_audio<F>(samples);
+    push_audio(samples, AudioTime::pts_of(audio_frames_, options_.audio->rate));
+  }
+
+  /// Writes `samples` as audio starting at `pts` (ns since the stream's start; frames with their
+  /// own clock). `pts` must not go back: it must be at or after the end of the audio written before
+  /// (its pts plus its duration), and below UINT64_MAX. Otherwise as write_audio(samples).
+  template <AudioFormat F>
+  void write_audio(AudioView<F> samples, std::uint64_t pts) {
+    check_audio<F>(samples);
+    if (pts == UINT64_MAX) {
+      throw InvalidArgument(
+          "framepipe::Writer: audio pts UINT64_MAX is GStreamer's \"no timestamp\", not a time");
+    }
+    if (audio_frames_ > 0 && pts < audio_end_) {
+      throw InvalidArgument("framepipe::Writer: audio pts " + std::to_string(pts) +
+                            " ns goes back before the end of the audio written so far (" +
+                            std::to_string(audio_end_) + " ns)");
+    }
+    push_audio(samples, pts);
+  }
+
+  /// Has `generator` draw the audio from where the audio written so far ends up to stream time
+  /// `until_pts` (the frames whose pts is before it), straight into the memory the sink lends
+  /// (no copy), timed by the frame count. Interleave it with write(): before frame i, audio up to
+  /// the frame's pts keeps the streams side by side in the muxer. Throws InvalidArgument when the
+  /// generator's spec differs from WriterOptions::audio.
+  template <class G>
+  void write_audio_from(G& generator, std::uint64_t until_pts) {
+    static_assert(AudioGenerator<G>,
+                  "framepipe::Writer::write_audio_from needs an AudioGenerator (static constexpr "
+                  "AudioFormat output; AudioSpec audio_spec() const; generate(AudioView<output>, "
+                  "const AudioTime&))");
+    constexpr AudioFormat F = G::output;
+    static_assert(AudioSinkFor<Sink, F>,
+                  "framepipe::Writer: the sink must be an AudioSink that takes the generator's "
+                  "audio format (acquire_audio, submit_audio, finish)");
+    if constexpr (AudioSinkFor<Sink, F>) {
+      check_open_audio();
+      if (generator.audio_spec() != *options_.audio) {
+        throw InvalidArgument("framepipe::Writer: the generator makes " +
+                              to_string(generator.audio_spec()) + ", the stream is " +
+                              to_string(*options_.audio));
+      }
+      const std::uint64_t end = AudioTime::first_frame_at(until_pts, options_.audio->rate);
+      while (audio_frames_ < end) {
+        const std::size_t frames = next_audio_chunk(end - audio_frames_);
+        const AudioTime time = AudioTime::at(audio_frames_, frames, options_.audio->rate);
+        const AudioView<F> lent = acquire_audio<F>(frames);
+        generator.generate(lent, time);
+        engine_.sink().submit_audio(time);
+        audio_frames_ += frames;
+        audio_end_ = time.pts + time.duration;
+      }
+    }
+  }
+
+  /// Audio frames (one sample of every channel) written so far.
+  std::uint64_t audio_frames() const { return audio_frames_; }
+
   /// Ends the stream (the sink's finish(): EOS and its wait for AppSrcSink) and returns the
   /// counters. Throws what finish() throws. A second close() only returns the counters.
   Stats close() {
@@ -161,6 +256,98 @@ class Writer {
  private:
   std::uint64_t period() const { return FrameTime::at(0, options_.fps).duration; }
 
+  /// The most audio frames in one buffer: the sink's `audio_buffer_frames()` when it has one.
+  std::size_t next_audio_chunk(std::uint64_t left) {
+    std::uint64_t most = left;
+    if constexpr (requires(const Sink& s) {
+                    { s.audio_buffer_frames() } -> std::convertible_to<std::size_t>;
+                  }) {
+      most = std::min<std::uint64_t>(
+          most, std::max<std::size_t>(1, engine_.sink().audio_buffer_frames()));
+    }
+    return static_cast<std::size_t>(most);
+  }
+
+  template <AudioFormat F>
+  AudioView<F> acquire_audio(std::size_t frames) {
+    if constexpr (requires(Sink & s) {
+                    { s.template acquire_audio<F>(frames) } -> std::same_as<AudioView<F>>;
+                  }) {
+      return engine_.sink().template acquire_audio<F>(frames);
+    } else {
+      return engine_.sink().acquire_audio(frames);
+    }
+  }
+
+  void start_audio(const AudioSpec& spec) {
+    if constexpr (AudioSink<Sink>) {
+      const bool takes = spec.format == AudioFormat::S16LE
+                             ? stage_accepts_audio<Sink, AudioFormat::S16LE>()
+                             : stage_accepts_audio<Sink, AudioFormat::F32LE>();
+      if (!takes) {
+        throw InvalidArgument("framepipe::Writer: the sink takes no " +
+                              std::string(audio_format_name(spec.format)) + " audio");
+      }
+      Sink& sink = engine_.sink();
+      if constexpr (requires { sink.start(spec, options_.pacing); }) {
+        sink.start(spec, options_.pacing);
+      } else if constexpr (requires { sink.start(spec); }) {
+        sink.start(spec);
+      }
+    } else {
+      throw InvalidArgument(
+          "framepipe::Writer: WriterOptions::audio is set but the sink takes no audio (it is no "
+          "AudioSink: acquire_audio, submit_audio)");
+    }
+  }
+
+  void check_open_audio() const {
+    if (!engine_.is_open()) throw Error("framepipe::Writer: write_audio after close");
+    if (!options_.audio) {
+      throw InvalidArgument("framepipe::Writer: write_audio needs WriterOptions::audio");
+    }
+  }
+
+  template <AudioFormat F>
+  void check_audio(AudioView<F> samples) const {
+    static_assert(AudioSinkFor<Sink, F>,
+                  "framepipe::Writer::write_audio: the sink must be an AudioSink that takes this "
+                  "audio format (acquire_audio, submit_audio, finish)");
+    check_open_audio();
+    if (F != options_.audio->format) {
+      throw InvalidArgument("framepipe::Writer: write_audio of " +
+                            std::string(audio_format_name(F)) + " samples, the stream is " +
+                            to_string(*options_.audio));
+    }
+    if (samples.channels() != options_.audio->channels) {
+      throw InvalidArgument(
+          "framepipe::Writer: write_audio of " + std::to_string(samples.channels()) +
+          " channels, the stream (its caps) has " + std::to_string(options_.audio->channels));
+    }
+  }
+
+  template <AudioFormat F>
+  void push_audio(AudioView<F> samples, std::uint64_t pts) {
+    if constexpr (AudioSinkFor<Sink, F>) {
+      const std::uint32_t rate = options_.audio->rate;
+      std::size_t done = 0;
+      while (done < samples.frames()) {
+        const std::size_t frames = next_audio_chunk(samples.frames() - done);
+        // Each buffer is stamped pts + its offset from the first, in frames: exact, no drift.
+        const AudioTime span = AudioTime::at(done, frames, rate);
+        const AudioTime time{audio_frames_, frames, pts + span.pts, span.duration};
+        const AudioView<F> lent = acquire_audio<F>(frames);
+        std::memcpy(lent.data(),
+                    samples.data() + done * static_cast<std::size_t>(samples.channels()),
+                    frames * static_cast<std::size_t>(samples.channels()) * sizeof(SampleType<F>));
+        engine_.sink().submit_audio(time);
+        done += frames;
+        audio_frames_ += frames;
+        audio_end_ = time.pts + time.duration;
+      }
+    }
+  }
+
   void push(FrameView<In> frame, const FrameTime& time) {
     if constexpr (Engine::links_ok) {
       if (!engine_.is_open()) throw Error("framepipe::Writer: write after close");
@@ -175,6 +362,8 @@ class Writer {
   Stats stats_{};
   SteadyClock::time_point start_{};
   std::uint64_t last_pts_ = 0;
+  std::uint64_t audio_frames_ = 0;  // audio frames written
+  std::uint64_t audio_end_ = 0;     // pts + duration of the last audio buffer
   int exceptions_at_open_ = 0;
 };
 
