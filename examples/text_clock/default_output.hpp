@@ -28,4 +28,31 @@ inline std::string default_output(const std::string& path, framepipe::Size size,
          std::to_string(vp8_bitrate(size, fps)) + " ! webmmux ! filesink location=\"" + path + "\"";
 }
 
+/// The gst-launch description of the clock with sound (`--audio`): two appsrcs, `video` and
+/// `audio`, into one muxer chosen by the extension of `path`: `.mkv` H.264 + Opus in Matroska,
+/// `.mp4` H.264 + AAC (avenc_aac) in MP4, anything else VP8 + Opus in WebM. A queue in front of
+/// the muxer on each branch lets the muxer hold one stream while it waits for the other (mp4mux
+/// interleaves 250 ms chunks) without starving the sink's pool.
+inline std::string default_av_output(const std::string& path, framepipe::Size size,
+                                     framepipe::FrameRate fps) {
+  const auto ends_with = [&](const std::string& tail) {
+    return path.size() >= tail.size() &&
+           path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  std::string video = "appsrc name=video ! videoconvert ! ";
+  std::string audio = "appsrc name=audio ! audioconvert ! ";
+  std::string mux;
+  if (ends_with(".mkv") || ends_with(".mp4")) {
+    video += "x264enc speed-preset=veryfast tune=zerolatency key-int-max=60 ! h264parse";
+    audio += ends_with(".mp4") ? "avenc_aac" : "opusenc";
+    mux = ends_with(".mp4") ? "mp4mux" : "matroskamux";
+  } else {
+    video += "vp8enc deadline=1 target-bitrate=" + std::to_string(vp8_bitrate(size, fps));
+    audio += "opusenc";
+    mux = "webmmux";
+  }
+  return video + " ! queue ! mux.  " + audio + " ! queue ! mux.  " + mux +
+         " name=mux ! filesink location=\"" + path + "\"";
+}
+
 }  // namespace text_clock
