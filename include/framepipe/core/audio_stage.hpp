@@ -9,6 +9,7 @@
 #include <concepts>
 #include <cstddef>
 #include <iterator>
+#include <type_traits>
 #include <utility>
 
 #include "framepipe/core/audio_buffer.hpp"
@@ -135,4 +136,14 @@ concept AudioSink =
 template <class S, AudioFormat In>
 concept AudioSinkFor = AudioSink<S> &&(stage_accepts_audio<S, In>());
 
+namespace detail {
+
+/// A first stage of a Pipeline that carries an audio generator (WithAudio, audio/with_audio.hpp):
+/// `audio()` returns it.
+template <class G>
+concept CarriesAudio = requires(G& g) {
+  requires AudioGenerator<std::remove_cvref_t<decltype(g.audio())>>;
+};
+
+}  // namespace detail
 }  // namespace framepipe

@@ -6,13 +6,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "framepipe/core/audio_buffer.hpp"
+#include "framepipe/core/audio_feed.hpp"
 #include "framepipe/core/audio_format.hpp"
 #include "framepipe/core/audio_stage.hpp"
 #include "framepipe/core/audio_time.hpp"
@@ -91,7 +91,6 @@ class Writer {
       : options_(options),
         engine_(std::move(stages)...),
         exceptions_at_open_(std::uncaught_exceptions()) {
-    if (options_.audio) check_audio_spec(*options_.audio);
     engine_.open({.size = options_.size,
                   .fps = options_.fps,
                   .color = options_.color,
@@ -99,7 +98,7 @@ class Writer {
                   .pacing = options_.pacing});
     if (options_.audio) {
       try {
-        start_audio(*options_.audio);
+        audio_.start(engine_.sink(), *options_.audio, options_.pacing);
       } catch (...) {
         engine_.abort();
         throw;
@@ -173,7 +172,7 @@ class Writer {
   template <AudioFormat F>
   void write_audio(AudioView<F> samples) {
     check_audio<F>(samples);
-    push_audio(samples, AudioTime::pts_of(audio_frames_, options_.audio->rate));
+    audio_.write(engine_.sink(), samples, AudioTime::pts_of(audio_.frames(), options_.audio->rate));
   }
 
   /// Writes `samples` as audio starting at `pts` (ns since the stream's start; frames with their
@@ -186,18 +185,18 @@ class Writer {
       throw InvalidArgument(
           "framepipe::Writer: audio pts UINT64_MAX is GStreamer's \"no timestamp\", not a time");
     }
-    if (audio_frames_ > 0 && pts < audio_end_) {
+    if (audio_.frames() > 0 && pts < audio_.end()) {
       throw InvalidArgument("framepipe::Writer: audio pts " + std::to_string(pts) +
                             " ns goes back before the end of the audio written so far (" +
-                            std::to_string(audio_end_) + " ns)");
+                            std::to_string(audio_.end()) + " ns)");
     }
-    push_audio(samples, pts);
+    audio_.write(engine_.sink(), samples, pts);
   }
 
   /// Has `generator` draw the audio from where the audio written so far ends up to stream time
   /// `until_pts` (the frames whose pts is before it), straight into the memory the sink lends
   /// (no copy), timed by the frame count. Interleave it with write(): before frame i, audio up to
-  /// the frame's pts keeps the streams side by side in the muxer. Throws InvalidArgument when the
+  /// the frame's end keeps the streams side by side in the muxer. Throws InvalidArgument when the
   /// generator's spec differs from WriterOptions::audio.
   template <class G>
   void write_audio_from(G& generator, std::uint64_t until_pts) {
@@ -205,32 +204,17 @@ class Writer {
                   "framepipe::Writer::write_audio_from needs an AudioGenerator (static constexpr "
                   "AudioFormat output; AudioSpec audio_spec() const; generate(AudioView<output>, "
                   "const AudioTime&))");
-    constexpr AudioFormat F = G::output;
-    static_assert(AudioSinkFor<Sink, F>,
-                  "framepipe::Writer: the sink must be an AudioSink that takes the generator's "
-                  "audio format (acquire_audio, submit_audio, finish)");
-    if constexpr (AudioSinkFor<Sink, F>) {
+    if constexpr (AudioGenerator<G>) {
+      static_assert(AudioSinkFor<Sink, G::output>,
+                    "framepipe::Writer: the sink must be an AudioSink that takes the generator's "
+                    "audio format (acquire_audio, submit_audio, finish)");
       check_open_audio();
-      if (generator.audio_spec() != *options_.audio) {
-        throw InvalidArgument("framepipe::Writer: the generator makes " +
-                              to_string(generator.audio_spec()) + ", the stream is " +
-                              to_string(*options_.audio));
-      }
-      const std::uint64_t end = AudioTime::first_frame_at(until_pts, options_.audio->rate);
-      while (audio_frames_ < end) {
-        const std::size_t frames = next_audio_chunk(end - audio_frames_);
-        const AudioTime time = AudioTime::at(audio_frames_, frames, options_.audio->rate);
-        const AudioView<F> lent = acquire_audio<F>(frames);
-        generator.generate(lent, time);
-        engine_.sink().submit_audio(time);
-        audio_frames_ += frames;
-        audio_end_ = time.pts + time.duration;
-      }
+      audio_.draw_until(engine_.sink(), generator, until_pts);
     }
   }
 
   /// Audio frames (one sample of every channel) written so far.
-  std::uint64_t audio_frames() const { return audio_frames_; }
+  std::uint64_t audio_frames() const { return audio_.frames(); }
 
   /// Ends the stream (the sink's finish(): EOS and its wait for AppSrcSink) and returns the
   /// counters. Throws what finish() throws. A second close() only returns the counters.
@@ -255,51 +239,6 @@ class Writer {
 
  private:
   std::uint64_t period() const { return FrameTime::at(0, options_.fps).duration; }
-
-  /// The most audio frames in one buffer: the sink's `audio_buffer_frames()` when it has one.
-  std::size_t next_audio_chunk(std::uint64_t left) {
-    std::uint64_t most = left;
-    if constexpr (requires(const Sink& s) {
-                    { s.audio_buffer_frames() } -> std::convertible_to<std::size_t>;
-                  }) {
-      most = std::min<std::uint64_t>(
-          most, std::max<std::size_t>(1, engine_.sink().audio_buffer_frames()));
-    }
-    return static_cast<std::size_t>(most);
-  }
-
-  template <AudioFormat F>
-  AudioView<F> acquire_audio(std::size_t frames) {
-    if constexpr (requires(Sink & s) {
-                    { s.template acquire_audio<F>(frames) } -> std::same_as<AudioView<F>>;
-                  }) {
-      return engine_.sink().template acquire_audio<F>(frames);
-    } else {
-      return engine_.sink().acquire_audio(frames);
-    }
-  }
-
-  void start_audio(const AudioSpec& spec) {
-    if constexpr (AudioSink<Sink>) {
-      const bool takes = spec.format == AudioFormat::S16LE
-                             ? stage_accepts_audio<Sink, AudioFormat::S16LE>()
-                             : stage_accepts_audio<Sink, AudioFormat::F32LE>();
-      if (!takes) {
-        throw InvalidArgument("framepipe::Writer: the sink takes no " +
-                              std::string(audio_format_name(spec.format)) + " audio");
-      }
-      Sink& sink = engine_.sink();
-      if constexpr (requires { sink.start(spec, options_.pacing); }) {
-        sink.start(spec, options_.pacing);
-      } else if constexpr (requires { sink.start(spec); }) {
-        sink.start(spec);
-      }
-    } else {
-      throw InvalidArgument(
-          "framepipe::Writer: WriterOptions::audio is set but the sink takes no audio (it is no "
-          "AudioSink: acquire_audio, submit_audio)");
-    }
-  }
 
   void check_open_audio() const {
     if (!engine_.is_open()) throw Error("framepipe::Writer: write_audio after close");
@@ -326,28 +265,6 @@ class Writer {
     }
   }
 
-  template <AudioFormat F>
-  void push_audio(AudioView<F> samples, std::uint64_t pts) {
-    if constexpr (AudioSinkFor<Sink, F>) {
-      const std::uint32_t rate = options_.audio->rate;
-      std::size_t done = 0;
-      while (done < samples.frames()) {
-        const std::size_t frames = next_audio_chunk(samples.frames() - done);
-        // Each buffer is stamped pts + its offset from the first, in frames: exact, no drift.
-        const AudioTime span = AudioTime::at(done, frames, rate);
-        const AudioTime time{audio_frames_, frames, pts + span.pts, span.duration};
-        const AudioView<F> lent = acquire_audio<F>(frames);
-        std::memcpy(lent.data(),
-                    samples.data() + done * static_cast<std::size_t>(samples.channels()),
-                    frames * static_cast<std::size_t>(samples.channels()) * sizeof(SampleType<F>));
-        engine_.sink().submit_audio(time);
-        done += frames;
-        audio_frames_ += frames;
-        audio_end_ = time.pts + time.duration;
-      }
-    }
-  }
-
   void push(FrameView<In> frame, const FrameTime& time) {
     if constexpr (Engine::links_ok) {
       if (!engine_.is_open()) throw Error("framepipe::Writer: write after close");
@@ -362,8 +279,7 @@ class Writer {
   Stats stats_{};
   SteadyClock::time_point start_{};
   std::uint64_t last_pts_ = 0;
-  std::uint64_t audio_frames_ = 0;  // audio frames written
-  std::uint64_t audio_end_ = 0;     // pts + duration of the last audio buffer
+  detail::AudioFeed<Sink> audio_;
   int exceptions_at_open_ = 0;
 };
 
