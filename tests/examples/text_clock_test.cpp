@@ -164,3 +164,27 @@ TEST_CASE("text_clock --audio writes the clock with a beep each second: MKV/Opus
   const framepipe::test::RunResult bad = run_example("--audio --display");
   CHECK(bad.exit_code == 2);
 }
+
+TEST_CASE("text_clock --audio --subtitles: the clock's text each second, as ffmpeg reads it") {
+  if (std::system("ffmpeg -version >/dev/null 2>&1") != 0) {
+    FRAMEPIPE_SKIP_CASE("ffmpeg is not installed");
+  }
+  for (const char* e : {"x264enc", "opusenc", "matroskamux"}) {
+    if (!framepipe::test::have_element(e)) {
+      FRAMEPIPE_SKIP_CASE("an encoder or muxer is missing (x264enc, opusenc)");
+    }
+  }
+  framepipe::test::TempDir dir("text-clock-subtitles");
+  const auto file = dir.path() / "clock.mkv";
+  const framepipe::test::RunResult run =
+      run_example("--audio --subtitles --seconds 2.5 --output \"" + file.string() + "\"");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  // -copyts: the file's own times (the Opus track's pre-skip starts the file at -7 ms).
+  CHECK(framepipe::test::output_of("ffmpeg -nostdin -v error -copyts -i \"" + file.string() +
+                                   "\" -map 0:s:0 -f srt -") ==
+        "1\n00:00:00,000 --> 00:00:01,000\n0.000000\n\n"
+        "2\n00:00:01,000 --> 00:00:02,000\n1.000000\n\n"
+        "3\n00:00:02,000 --> 00:00:02,500\n2.000000\n\n");
+  CHECK(run_example("--subtitles --output x.webm").exit_code == 2);
+}

@@ -3,18 +3,21 @@
 // thing a stage declares or does, so that a diagnostic names the missing part. The audio members
 // have names of their own (acquire_audio, submit_audio, ...) so that one sink can take video and
 // audio at once: one GStreamer pipeline with an appsrc for each (docs/architecture.md, "Several
-// streams").
+// streams"). A sink that also takes subtitles is a SubtitleSink.
 #pragma once
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "framepipe/core/audio_buffer.hpp"
 #include "framepipe/core/audio_format.hpp"
 #include "framepipe/core/audio_time.hpp"
+#include "framepipe/core/stage.hpp"
 
 namespace framepipe {
 
@@ -135,6 +138,14 @@ concept AudioSink =
 /// An AudioSink that takes audio of format `In`.
 template <class S, AudioFormat In>
 concept AudioSinkFor = AudioSink<S> &&(stage_accepts_audio<S, In>());
+
+/// A sink that takes subtitles beside the frames: `start_text(Pacing)` before the first,
+/// `submit_text(std::string_view utf8, std::uint64_t pts, std::uint64_t duration)` for each.
+template <class S>
+concept SubtitleSink = requires(S& s, std::string_view text, std::uint64_t ns, Pacing pacing) {
+  s.start_text(pacing);
+  s.submit_text(text, ns, ns);
+};
 
 namespace detail {
 

@@ -9,6 +9,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "framepipe/core/audio_buffer.hpp"
@@ -49,6 +50,9 @@ struct WriterOptions {
   /// be an AudioSink (core/audio_stage.hpp; e.g. an AppSrcSink with an audio appsrc). Unset: no
   /// audio.
   std::optional<AudioSpec> audio{};
+  /// Subtitles beside the frames (write_subtitle()), through the same sink, which must then be a
+  /// SubtitleSink (e.g. an AppSrcSink with a text appsrc).
+  bool subtitles = false;
 };
 
 /// The inverse of Pipeline: instead of a generator, the caller writes frames of format `In`.
@@ -96,13 +100,12 @@ class Writer {
                   .color = options_.color,
                   .chroma_site = options_.chroma_site,
                   .pacing = options_.pacing});
-    if (options_.audio) {
-      try {
-        audio_.start(engine_.sink(), *options_.audio, options_.pacing);
-      } catch (...) {
-        engine_.abort();
-        throw;
-      }
+    try {
+      if (options_.audio) audio_.start(engine_.sink(), *options_.audio, options_.pacing);
+      if (options_.subtitles) start_subtitles();
+    } catch (...) {
+      engine_.abort();
+      throw;
     }
     start_ = SteadyClock::now();
   }
@@ -213,6 +216,22 @@ class Writer {
     }
   }
 
+  /// Writes `text` (UTF-8) as the subtitle shown from `pts` for `duration` ns (the sink's
+  /// `submit_text`). Subtitles must not overlap. Throws InvalidArgument without
+  /// WriterOptions::subtitles, Error after close(), and what the sink throws.
+  void write_subtitle(std::string_view text, std::uint64_t pts, std::uint64_t duration) {
+    static_assert(SubtitleSink<Sink>,
+                  "framepipe::Writer::write_subtitle: the sink must be a SubtitleSink "
+                  "(start_text, submit_text)");
+    if constexpr (SubtitleSink<Sink>) {
+      if (!engine_.is_open()) throw Error("framepipe::Writer: write_subtitle after close");
+      if (!options_.subtitles) {
+        throw InvalidArgument("framepipe::Writer: write_subtitle needs WriterOptions::subtitles");
+      }
+      engine_.sink().submit_text(text, pts, duration);
+    }
+  }
+
   /// Audio frames (one sample of every channel) written so far.
   std::uint64_t audio_frames() const { return audio_.frames(); }
 
@@ -239,6 +258,16 @@ class Writer {
 
  private:
   std::uint64_t period() const { return FrameTime::at(0, options_.fps).duration; }
+
+  void start_subtitles() {
+    if constexpr (SubtitleSink<Sink>) {
+      engine_.sink().start_text(options_.pacing);
+    } else {
+      throw InvalidArgument(
+          "framepipe::Writer: WriterOptions::subtitles is set but the sink takes no subtitles (it "
+          "is no SubtitleSink: start_text, submit_text)");
+    }
+  }
 
   void check_open_audio() const {
     if (!engine_.is_open()) throw Error("framepipe::Writer: write_audio after close");

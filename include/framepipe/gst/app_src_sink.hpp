@@ -173,6 +173,25 @@ class AppSrcSink {
                         s.audio.channels);
   }
 
+  /// Sets up the subtitle appsrc (`text_appsrc_name`): caps `text/x-raw, format=utf8`,
+  /// `format=time`. Plays the pipeline once every appsrc is set up. Throws Error without a
+  /// text_appsrc_name.
+  void start_text(Pacing pacing = Pacing::AsFastAsPossible) {
+    state("start_text").start_text(pacing);
+  }
+
+  /// Pushes `text` (UTF-8, copied into a buffer of its own: `gst_buffer_new_memdup`) as the
+  /// subtitle shown from `pts` for `duration` ns. Texts must not overlap: a text that starts
+  /// before the previous one ends is InvalidArgument. Reads the bus as submit() does.
+  void submit_text(std::string_view text, std::uint64_t pts, std::uint64_t duration) {
+    state("submit_text").submit_text(text, pts, duration);
+  }
+  /// Subtitle buffers pushed so far.
+  std::uint64_t text_pushed() const {
+    const State& s = state("text_pushed");
+    return s.text_lane ? s.text_lane->tally->pushed.load(std::memory_order_relaxed) : 0;
+  }
+
   /// Pushes the audio acquire_audio() lent, its first `time.frames` frames (1 to those lent),
   /// stamped with `time` (PTS, DURATION, OFFSET = first frame, OFFSET_END), without copying it.
   /// Reads the bus as submit() does.
@@ -319,6 +338,11 @@ class AppSrcSink {
     detail::AppSrcLane main;
     /// The appsrc named options.audio_appsrc_name, when that is set.
     std::unique_ptr<detail::AppSrcLane> audio_lane;
+    /// The appsrc named options.text_appsrc_name (subtitles), when that is set. It has no pool:
+    /// each text is copied into a buffer of its own (a few bytes a second).
+    std::unique_ptr<detail::AppSrcLane> text_lane;
+    std::uint64_t text_end = 0;  // pts + duration of the last text pushed
+    bool text_sent = false;
     StreamSpec spec{};
     AudioSpec audio{};
     bool main_is_audio = false;  // the main lane was configured by start(AudioSpec)
@@ -334,6 +358,13 @@ class AppSrcSink {
       }
       if (options.appsrc_name.empty()) {
         throw InvalidArgument("framepipe::AppSrcSink: appsrc_name must not be empty");
+      }
+      if (!options.text_appsrc_name.empty() &&
+          (options.text_appsrc_name == options.appsrc_name ||
+           options.text_appsrc_name == options.audio_appsrc_name)) {
+        throw InvalidArgument(
+            "framepipe::AppSrcSink: text_appsrc_name must differ from "
+            "appsrc_name and audio_appsrc_name");
       }
       if (options.audio_appsrc_name == options.appsrc_name) {
         throw InvalidArgument(
@@ -396,6 +427,10 @@ class AppSrcSink {
         audio_lane = std::make_unique<detail::AppSrcLane>();
         audio_lane->attach(p.get(), options.audio_appsrc_name, "framepipe::AppSrcSink");
       }
+      if (!options.text_appsrc_name.empty()) {
+        text_lane = std::make_unique<detail::AppSrcLane>();
+        text_lane->attach(p.get(), options.text_appsrc_name, "framepipe::AppSrcSink");
+      }
       bus.reset(gst_element_get_bus(p.get()));
       pipeline = std::move(p);
     }
@@ -405,6 +440,7 @@ class AppSrcSink {
     void for_each_lane(F&& f) {
       f(main);
       if (audio_lane) f(*audio_lane);
+      if (text_lane) f(*text_lane);
     }
 
     /// The lane audio goes through: the audio appsrc, or the only one.
@@ -458,6 +494,64 @@ class AppSrcSink {
       audio_lent = 0;
       if (!audio_lane) main_is_audio = true;
       play_when_configured();
+    }
+
+    /// The subtitle appsrc: `text/x-raw, format=utf8`, timed, live with `pacing` RealTime.
+    void start_text(Pacing pacing) {
+      if (!text_lane) {
+        throw Error(
+            "framepipe::AppSrcSink: start_text() needs AppSrcSinkOptions::text_appsrc_name");
+      }
+      begin_configure(*text_lane, "start_text()");
+      const detail::CapsPtr caps(
+          gst_caps_new_simple("text/x-raw", "format", G_TYPE_STRING, "utf8", nullptr));
+      text_lane->caps = detail::take_gchar(gst_caps_to_string(caps.get()));
+      gst_app_src_set_caps(text_lane->appsrc.get(), caps.get());
+      gst_app_src_set_stream_type(text_lane->appsrc.get(), GST_APP_STREAM_TYPE_STREAM);
+      const bool live = pacing == Pacing::RealTime;
+      g_object_set(text_lane->appsrc.get(), "format", GST_FORMAT_TIME, "is-live",
+                   live ? TRUE : FALSE, nullptr);
+      if (live) g_object_set(text_lane->appsrc.get(), "min-latency", gint64{0}, nullptr);
+      text_lane->configured = true;
+      text_end = 0;
+      text_sent = false;
+      play_when_configured();
+    }
+
+    void submit_text(std::string_view text, std::uint64_t pts, std::uint64_t duration) {
+      if (!streaming) throw_not_streaming("submit_text");
+      if (!text_lane) {
+        throw Error(
+            "framepipe::AppSrcSink: submit_text() needs AppSrcSinkOptions::text_appsrc_name");
+      }
+      if (pts == UINT64_MAX || duration == 0 || duration > UINT64_MAX - pts) {
+        throw InvalidArgument(
+            "framepipe::AppSrcSink: submit_text() needs a pts and a duration above 0");
+      }
+      if (text_sent && pts < text_end) {
+        throw InvalidArgument("framepipe::AppSrcSink: text at " + std::to_string(pts) +
+                              " ns starts before the previous text ends (" +
+                              std::to_string(text_end) + " ns)");
+      }
+      GstBuffer* buffer = gst_buffer_new_memdup(text.data(), text.size());
+      if (buffer == nullptr) throw Error("framepipe::AppSrcSink: gst_buffer_new_memdup() failed");
+      GST_BUFFER_PTS(buffer) = pts;
+      GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
+      GST_BUFFER_DURATION(buffer) = duration;
+      const GstFlowReturn flow = gst_app_src_push_buffer(text_lane->appsrc.get(), buffer);
+      if (flow != GST_FLOW_OK) {
+        detail::MessagePtr error(options.owns_state ? gst_bus_timed_pop_filtered(
+                                                          bus.get(), kErrorGrace, GST_MESSAGE_ERROR)
+                                                    : nullptr);
+        if (error) throw_error(error.get());
+        fail(std::make_exception_ptr(StreamError(
+            detail::object_name(GST_OBJECT_CAST(text_lane->appsrc.get())),
+            std::string("gst_app_src_push_buffer() returned ") + gst_flow_get_name(flow), "")));
+      }
+      text_lane->tally->pushed.fetch_add(1, std::memory_order_relaxed);
+      text_end = pts + duration;
+      text_sent = true;
+      read_bus();
     }
 
     /// Caps, stream type, format, liveness and queue of `lane`'s appsrc, and its pool of slots of
@@ -536,6 +630,9 @@ class AppSrcSink {
       if (main.configured && audio_lane && !audio_lane->configured) {
         waiting = "; the pipeline starts once start(AudioSpec) set up appsrc \"" +
                   options.audio_appsrc_name + "\"";
+      } else if (text_lane && !text_lane->configured) {
+        waiting = "; the pipeline starts once start_text() set up appsrc \"" +
+                  options.text_appsrc_name + "\"";
       } else if (audio_lane && audio_lane->configured && !main.configured) {
         waiting = "; the pipeline starts once start(StreamSpec) set up appsrc \"" +
                   options.appsrc_name + "\"";
@@ -721,6 +818,7 @@ class AppSrcSink {
       }
       std::string caps = main.caps;
       if (audio_lane) caps += (caps.empty() ? "" : "; ") + audio_lane->caps;
+      if (text_lane) caps += (caps.empty() ? "" : "; ") + text_lane->caps;
       fail(detail::to_exception(r, caps, hint));
     }
 
@@ -775,5 +873,6 @@ class AppSrcSink {
 
 static_assert(Sink<AppSrcSink> && SinkFor<AppSrcSink, PixelFormat::I420>);
 static_assert(AudioSink<AppSrcSink> && AudioSinkFor<AppSrcSink, AudioFormat::S16LE>);
+static_assert(SubtitleSink<AppSrcSink>);
 
 }  // namespace framepipe
