@@ -4,12 +4,19 @@
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 
+#include "framepipe/audio/beep_generator.hpp"
 #include "framepipe/audio/tone_generator.hpp"
+#include "framepipe/audio/with_audio.hpp"
+#include "framepipe/convert/i420_packer.hpp"
 #include "framepipe/core/audio_buffer.hpp"
 #include "framepipe/core/audio_time.hpp"
+#include "framepipe/core/pipeline.hpp"
+#include "framepipe/generators/test_pattern_generator.hpp"
 #include "framepipe/gst/app_src_sink.hpp"
 #include "framepipe/gst/caps.hpp"
 #include "support/gst_test_support.hpp"
@@ -186,4 +193,28 @@ TEST_CASE("launch() checks its appsrcs") {
   CHECK_THROWS_AS(AppSrcSink::launch("  ", {}), InvalidArgument);
   CHECK_THROWS_AS((AppSrcSink{"fakesink", {.appsrc_name = "a", .audio_appsrc_name = "a"}}),
                   InvalidArgument);
+}
+
+TEST_CASE("request_stop() ends a Pipeline blocked in acquire_audio() at once, not at a timeout") {
+  // The appsink keeps what nobody pulls, and the pools may not grow: the second audio buffer
+  // waits for a slot that never comes back.
+  Pipeline p{WithAudio{TestPatternGenerator{{.size = {32, 16}}}, BeepGenerator{}}, I420Packer{},
+             AppSrcSink::launch("appsrc name=video ! fakesink sync=false  "
+                                "appsrc name=audio ! appsink name=out sync=false",
+                                {.pool_size = 1,
+                                 .max_pool_bytes = 0,
+                                 .acquire_timeout = std::chrono::milliseconds(60000),
+                                 .appsrc_name = "video",
+                                 .audio_appsrc_name = "audio",
+                                 .audio_buffer_frames = 800})};
+  std::thread stopper([&] {
+    while (!p.sink().acquire_waiting()) std::this_thread::yield();
+    p.request_stop();
+  });
+  test::within(std::chrono::seconds(30), [&] {
+    const Stats s = p.run({.frames = 100, .fps = {30, 1}});
+    CHECK(s.frames <= 1);
+  });
+  stopper.join();
+  CHECK(p.sink().audio_pushed() == 1);
 }

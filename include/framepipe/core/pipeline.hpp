@@ -375,7 +375,10 @@ class Pipeline {
   /// be handed over), drawn into the memory the sink lends, before the frame. Called in the
   /// hand-over steps, which go one at a time, so the sink still sees one thread at a time.
   void send_audio_until(std::uint64_t pts) {
-    if constexpr (kAudio) audio_.draw_until(engine_.sink(), generator_.audio(), pts);
+    if constexpr (kAudio) {
+      // Marked as a wait in the sink: request_stop() cuts a blocked acquire_audio() short too.
+      engine_.lending([&] { audio_.draw_until(engine_.sink(), generator_.audio(), pts); });
+    }
   }
 
   /// Publishes the counters, and calls on_progress when its interval has passed.
