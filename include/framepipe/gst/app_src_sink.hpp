@@ -113,7 +113,8 @@ class AppSrcSink {
   }
 
   /// Builds the pipeline `description` as it is (`gst_parse_launch_full()`): it names its
-  /// appsrcs itself, `options.appsrc_name` and, for a second stream, `options.audio_appsrc_name`.
+  /// appsrcs itself: `options.appsrc_name` and, for more streams, `options.audio_appsrc_name` and
+  /// `options.text_appsrc_name` (subtitles).
   /// Throws as the description constructor does, and InvalidArgument when an appsrc is missing.
   static AppSrcSink launch(std::string description, Options options = {}) {
     AppSrcSink sink{Launch{}, std::move(options)};
