@@ -10,7 +10,8 @@
 #   scripts/install-deps.sh --test     everything the tests, CI and colour_table use: clang,
 #                                      clang-format, OpenCV videoio, Google Benchmark, ffmpeg (an
 #                                      independent decoder), x264enc (-ugly), -bad (y4mdec, ...),
-#                                      -libav (avdec_h264, avenc_ffv1), the X11 sinks, the RTSP
+#                                      -libav (avdec_h264, avenc_ffv1, avenc_aac for the A/V sync
+#                                      test; opusenc is in -base), the X11 sinks, the RTSP
 #                                      server library and plugins, and the AArch64 cross compiler
 #                                      and qemu-aarch64 (g++-aarch64-linux-gnu, qemu-user) that
 #                                      the NEON kernel test (kernels_test_neon_qemu) runs under,

@@ -28,4 +28,39 @@ inline std::string default_output(const std::string& path, framepipe::Size size,
          std::to_string(vp8_bitrate(size, fps)) + " ! webmmux ! filesink location=\"" + path + "\"";
 }
 
+/// The gst-launch description of the clock with sound (`--audio`) and/or subtitles
+/// (`--subtitles`): one appsrc per stream, `video`, `audio`, `text`, into one muxer chosen by the
+/// extension of `path`: `.mkv` H.264 + Opus (+ text) in Matroska, `.mp4` H.264 + AAC
+/// (avenc_aac) in MP4, anything else VP8 + Opus in WebM. Subtitles only in Matroska: "" when they
+/// are asked for another container (mp4mux 1.22 stalled on the sparse text track: not solved). A
+/// queue in front of the muxer on each branch lets the muxer hold one stream while it waits for
+/// another (mp4mux interleaves 250 ms chunks) without starving the sink's pool.
+inline std::string default_av_output(const std::string& path, framepipe::Size size,
+                                     framepipe::FrameRate fps, bool audio, bool subtitles) {
+  const auto ends_with = [&](const std::string& tail) {
+    return path.size() >= tail.size() &&
+           path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  const bool mkv = ends_with(".mkv");
+  const bool mp4 = ends_with(".mp4");
+  if (subtitles && !mkv) return "";
+  std::string description = "appsrc name=video ! videoconvert ! ";
+  if (mkv || mp4) {
+    description += "x264enc speed-preset=veryfast tune=zerolatency key-int-max=60 ! h264parse";
+  } else {
+    description += "vp8enc deadline=1 target-bitrate=" + std::to_string(vp8_bitrate(size, fps));
+  }
+  description += " ! queue ! mux.  ";
+  if (audio) {
+    description += std::string("appsrc name=audio ! audioconvert ! ") +
+                   (mp4 ? "avenc_aac" : "opusenc") + " ! queue ! mux.  ";
+  }
+  if (subtitles) description += "appsrc name=text ! text/x-raw,format=utf8 ! queue ! mux.  ";
+  return description +
+         (mkv   ? "matroskamux"
+          : mp4 ? "mp4mux"
+                : "webmmux") +
+         " name=mux ! filesink location=\"" + path + "\"";
+}
+
 }  // namespace text_clock

@@ -3,11 +3,16 @@
 // bytes it wrote to GStreamer. Headless by default: writes a WebM file (VP8, with a bitrate that
 // keeps flat colours within 3 levels at HD; see default_output.hpp). --display shows it in a
 // window, and says why instead when there is no display or no video sink that can use it.
+// --audio adds a 10 ms 1 kHz beep at the start of every whole second, in the same file (MKV:
+// H.264 + Opus; MP4: H.264 + AAC; WebM: VP8 + Opus), through one pipeline with two appsrcs.
+// --subtitles adds the clock's text at each whole second as a subtitle track (MKV only).
 //
 //   text_clock [--output clock.webm] [--display] [--sink "<gst-launch description>"]
-//              [--size 320x240] [--fps 30/1] [--seconds 5]
+//              [--size 320x240] [--fps 30/1] [--seconds 5] [--audio] [--subtitles]
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -28,13 +33,16 @@ struct Args {
   framepipe::Size size{320, 240};
   framepipe::FrameRate fps{30, 1};
   double seconds = 5.0;
+  bool audio = false;
+  bool subtitles = false;
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "text_clock: %s\n"
                "usage: text_clock [--output FILE.webm] [--display] [--sink \"DESCRIPTION\"]\n"
-               "                  [--size WxH] [--fps N[/D]] [--seconds S]\n",
+               "                  [--size WxH] [--fps N[/D]] [--seconds S] [--audio]\n"
+               "                  [--subtitles]\n",
                why);
   std::exit(2);
 }
@@ -67,6 +75,10 @@ Args parse_args(int argc, char** argv) {
     } else if (arg == "--seconds") {
       args.seconds = std::atof(value().c_str());
       if (!(args.seconds > 0)) usage("--seconds takes a positive number");
+    } else if (arg == "--audio") {
+      args.audio = true;
+    } else if (arg == "--subtitles") {
+      args.subtitles = true;
     } else if (arg == "--help" || arg == "-h") {
       usage("the tutorial's clock pipeline");
     } else {
@@ -125,9 +137,87 @@ long peak_rss_kib() {
 
 }  // namespace
 
+/// --audio / --subtitles: the clock, its beeps and its text through one pipeline with a `video`,
+/// an `audio` and a `text` appsrc, in push mode: before each frame, the beeps up to that frame's
+/// end (AudioTime, from the sample count) and, at each whole second, its text, so the muxer gets
+/// the streams side by side and they never drift apart.
+int run_with_audio(const Args& args) {
+  using namespace framepipe;
+  if (args.display || !args.sink.empty()) {
+    std::fprintf(stderr,
+                 "text_clock: --audio and --subtitles write a file (--output); not with "
+                 "--display/--sink\n");
+    return 2;
+  }
+  check_frame_rate(args.fps);
+  const std::string description =
+      text_clock::default_av_output(args.output, args.size, args.fps, args.audio, args.subtitles);
+  if (description.empty()) {
+    std::fprintf(stderr, "text_clock: --subtitles needs an .mkv --output\n");
+    return 2;
+  }
+  constexpr std::uint32_t kRate = 48000;
+  TextClockGenerator clock{{.size = args.size}};
+  BeepGenerator beeps{{.rate = kRate, .channels = 2}};
+  Frame<PixelFormat::BGR24> frame(args.size);
+  std::printf("text_clock: %dx%d at %lld/%lld fps for %.3g s%s%s, into: %s\n", args.size.width,
+              args.size.height, static_cast<long long>(args.fps.num),
+              static_cast<long long>(args.fps.den), args.seconds,
+              args.audio ? ", a beep each second" : "", args.subtitles ? ", subtitles" : "",
+              description.c_str());
+  Writer<PixelFormat::BGR24, I420Packer, AppSrcSink> writer{
+      {.size = args.size,
+       .fps = args.fps,
+       .audio = args.audio ? std::optional<AudioSpec>(AudioSpec{AudioFormat::S16LE, kRate, 2})
+                           : std::nullopt,
+       .subtitles = args.subtitles},
+      I420Packer{},
+      AppSrcSink::launch(description, {.appsrc_name = "video",
+                                       .audio_appsrc_name = args.audio ? "audio" : "",
+                                       .text_appsrc_name = args.subtitles ? "text" : ""})};
+  const auto end = static_cast<std::uint64_t>(args.seconds * 1e9);
+  for (std::uint64_t i = 0; FrameTime::at(i, args.fps).pts < end; ++i) {
+    const FrameTime time = FrameTime::at(i, args.fps);
+    const std::uint64_t second = time.pts / kNanosPerSecond;
+    if (args.subtitles &&
+        (i == 0 || FrameTime::at(i - 1, args.fps).pts / kNanosPerSecond != second)) {
+      // The second's text, shown until the next second (or the end), before its frames.
+      const std::uint64_t from = second * kNanosPerSecond;
+      const std::uint64_t until = std::min(from + kNanosPerSecond, end);
+      writer.write_subtitle(TextClockGenerator::text_for(FrameTime{0, from, 0}), from,
+                            until - from);
+    }
+    if (args.audio) writer.write_audio_from(beeps, time.pts + time.duration);
+    clock.generate(frame.view(), time);
+    writer.write(frame.view());
+  }
+  const Stats stats = writer.close();
+  std::printf(
+      "text_clock: %llu frames and %llu audio frames (%.3f s) in %.3f s, peak memory %.1f "
+      "MiB\n",
+      static_cast<unsigned long long>(stats.frames),
+      static_cast<unsigned long long>(writer.audio_frames()),
+      static_cast<double>(writer.audio_frames()) / kRate, stats.seconds(),
+      static_cast<double>(peak_rss_kib()) / 1024.0);
+  std::printf("text_clock: wrote %s (play it: ffplay %s)\n", args.output.c_str(),
+              args.output.c_str());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   using namespace framepipe;
   const Args args = parse_args(argc, argv);
+  if (args.audio || args.subtitles) {
+    try {
+      return run_with_audio(args);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "text_clock: %s\n", e.what());
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "text_clock: unexpected error: %s\n", e.what());
+      return 1;
+    }
+  }
   std::string description = args.sink;
   if (description.empty() && args.display) {
     std::string why;

@@ -2,9 +2,12 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "framepipe/core/frame_time.hpp"
+#include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
 #include "support/run_program.hpp"
 
@@ -133,4 +136,55 @@ TEST_CASE("text_clock at 1080p: black stays black and the text reaches full stre
   CHECK(brightest(frame, 0, 0, 200, 200) <= 6);
   CHECK(brightest(frame, 1720, 880, 200, 200) <= 6);
   CHECK(brightest(frame, 0, 400, 1920, 280) >= 249);
+}
+
+TEST_CASE("text_clock --audio writes the clock with a beep each second: MKV/Opus and MP4/AAC") {
+  if (std::system("ffprobe -version >/dev/null 2>&1") != 0) {
+    FRAMEPIPE_SKIP_CASE("ffprobe is not installed");
+  }
+  for (const char* e : {"x264enc", "opusenc", "avenc_aac", "matroskamux", "mp4mux"}) {
+    if (!framepipe::test::have_element(e)) {
+      FRAMEPIPE_SKIP_CASE("an encoder or muxer is missing (x264enc, opusenc, avenc_aac)");
+    }
+  }
+  framepipe::test::TempDir dir("text-clock-audio");
+  for (const auto& [name, codecs] :
+       {std::pair{"clock.mkv", "h264\nopus\n"}, std::pair{"clock.mp4", "h264\naac\n"}}) {
+    CAPTURE(name);
+    const auto file = dir.path() / name;
+    const framepipe::test::RunResult run =
+        run_example("--audio --seconds 3 --output \"" + file.string() + "\"");
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.output.find("90 frames and 144000 audio frames (3.000 s)") != std::string::npos);
+    CHECK(framepipe::test::output_of("ffprobe -v error -show_entries stream=codec_name -of "
+                                     "csv=p=0 \"" +
+                                     file.string() + "\"") == codecs);
+  }
+  const framepipe::test::RunResult bad = run_example("--audio --display");
+  CHECK(bad.exit_code == 2);
+}
+
+TEST_CASE("text_clock --audio --subtitles: the clock's text each second, as ffmpeg reads it") {
+  if (std::system("ffmpeg -version >/dev/null 2>&1") != 0) {
+    FRAMEPIPE_SKIP_CASE("ffmpeg is not installed");
+  }
+  for (const char* e : {"x264enc", "opusenc", "matroskamux"}) {
+    if (!framepipe::test::have_element(e)) {
+      FRAMEPIPE_SKIP_CASE("an encoder or muxer is missing (x264enc, opusenc)");
+    }
+  }
+  framepipe::test::TempDir dir("text-clock-subtitles");
+  const auto file = dir.path() / "clock.mkv";
+  const framepipe::test::RunResult run =
+      run_example("--audio --subtitles --seconds 2.5 --output \"" + file.string() + "\"");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  // -copyts: the file's own times (the Opus track's pre-skip starts the file at -7 ms).
+  CHECK(framepipe::test::output_of("ffmpeg -nostdin -v error -copyts -i \"" + file.string() +
+                                   "\" -map 0:s:0 -f srt -") ==
+        "1\n00:00:00,000 --> 00:00:01,000\n0.000000\n\n"
+        "2\n00:00:01,000 --> 00:00:02,000\n1.000000\n\n"
+        "3\n00:00:02,000 --> 00:00:02,500\n2.000000\n\n");
+  CHECK(run_example("--subtitles --output x.webm").exit_code == 2);
 }

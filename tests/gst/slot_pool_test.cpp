@@ -116,6 +116,25 @@ TEST_CASE("wrap() lends the slot's own memory; a buffer freed inside appsrc coun
   CHECK(weak.expired());  // the last buffer took the pool with it
 }
 
+TEST_CASE("wrap(slot, used) hands GStreamer only the bytes filled (an audio buffer)") {
+  const auto pool = make_pool(1, 1);
+  SlotPool::Slot* slot = pool->try_take(0ms);
+  REQUIRE(slot != nullptr);
+  GstBuffer* buffer = pool->wrap(slot, 384);
+  CHECK(gst_buffer_get_size(buffer) == 384);
+  GstMapInfo map;
+  REQUIRE(gst_buffer_map(buffer, &map, GST_MAP_READ));
+  CHECK(map.data == slot->data.get());
+  gst_buffer_unmap(buffer, &map);
+  gst_buffer_unref(buffer);
+  CHECK(pool->in_use() == 0);  // back in the pool, whole
+  SlotPool::Slot* again = pool->try_take(0ms);
+  REQUIRE(again == slot);
+  buffer = pool->wrap(again, 5000);  // clamped to the slot
+  CHECK(gst_buffer_get_size(buffer) == 1000);
+  gst_buffer_unref(buffer);
+}
+
 TEST_CASE("wake() ends a wait whose stop flag is set, long before its limit") {
   const auto pool = make_pool(1, 1);
   REQUIRE(pool->try_take(0ms) != nullptr);

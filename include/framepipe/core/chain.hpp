@@ -348,6 +348,20 @@ class ChainEngine {
       }
     }
   }
+  /// Runs `lend` -- which takes memory from the sink by another way than acquire(), e.g. the
+  /// audio of a WithAudio first stage (acquire_audio) -- marked as waiting in the sink, as
+  /// acquire() is, so that request_stop() interrupts a wait in it too; throws Interrupted at once
+  /// when a stop was already requested and the sink can be interrupted.
+  template <class Lend>
+  void lending(Lend&& lend) {
+    stop_.in_acquire.store(true);
+    const ScopeExit leave{[this]() noexcept { stop_.in_acquire.store(false); }};
+    if (kSinkInterrupts<Sink> && stop_.requested.load()) {
+      throw Interrupted("framepipe: stop requested");
+    }
+    std::forward<Lend>(lend)();
+  }
+
   /// Takes the stop request, if any (each request stops one stream).
   bool take_stop() noexcept { return stop_.requested.exchange(false); }
   bool stop_requested() const noexcept { return stop_.requested.load(); }

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "framepipe/core/audio_feed.hpp"
+#include "framepipe/core/audio_stage.hpp"
 #include "framepipe/core/chain.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
@@ -91,6 +93,20 @@ class Pipeline {
   using Engine = detail::ChainEngine<G, detail::first_stage_output<G>(), Stages...>;
   using Sink = typename Engine::Sink;
 
+  // A first stage that carries audio (WithAudio, audio/with_audio.hpp): its sink must take it.
+  static constexpr bool kAudio = detail::CarriesAudio<G>;
+  template <class S, class Gen>
+  static constexpr bool sink_takes_audio() {
+    if constexpr (detail::CarriesAudio<Gen>) {
+      return AudioSinkFor<S, std::remove_cvref_t<decltype(std::declval<Gen&>().audio())>::output>;
+    } else {
+      return true;
+    }
+  }
+  static_assert(sink_takes_audio<Sink, G>(),
+                "framepipe: the first stage carries audio (WithAudio), so the sink must be an "
+                "AudioSink of its format (acquire_audio, submit_audio, finish)");
+
  public:
   /// formats[0] is the generator's output; formats[i + 1] that of converter i; the last one is
   /// what the sink receives.
@@ -127,6 +143,10 @@ class Pipeline {
       return run_checked(options);
     }
   }
+
+  /// Audio frames (one sample of every channel) the current or last run sent, with a first stage
+  /// that carries audio (WithAudio); 0 otherwise. Read it once run() returned.
+  std::uint64_t audio_frames() const { return audio_.frames(); }
 
   /// The counters of the current run so far, or of the last run once it ended; safe to call from
   /// any thread while run() goes on (each field is published after every frame).
@@ -201,6 +221,9 @@ class Pipeline {
                   .pacing = options.pacing});
     // On every way out; once the stream is closed, a no-op.
     const detail::ScopeExit end_stream{[this]() noexcept { engine_.abort(); }};
+    if constexpr (kAudio) {
+      audio_.start(engine_.sink(), generator_.audio().audio_spec(), options.pacing);
+    }
     Stats stats;
     live_.store(stats);
     const auto start = SteadyClock::now();
@@ -251,6 +274,7 @@ class Pipeline {
         publish(stats, start);
         continue;  // too late to be worth producing
       }
+      send_audio_until(time.pts + time.duration);
       engine_.push_drawn([&](auto frame) { generator_.generate(frame, time); }, time, stats);
       progress(options, stats, start, last_progress);
     }
@@ -325,6 +349,7 @@ class Pipeline {
         }
         try {
           merge_drawing();
+          send_audio_until(time.pts + time.duration);
           if (drawn) engine_.push(frame.view(), time, stats);
           if (index == 0) {
             progress(options, stats, start, last_progress);  // on_progress: the run's thread
@@ -344,6 +369,16 @@ class Pipeline {
     other.join();     // before the frames it draws into, the ring or the counters go away
     merge_drawing();  // close() counts the drops, late ones included
     if (const std::exception_ptr error = ring.error()) std::rethrow_exception(error);
+  }
+
+  /// With a first stage that carries audio: its audio up to `pts` (the end of the frame about to
+  /// be handed over), drawn into the memory the sink lends, before the frame. Called in the
+  /// hand-over steps, which go one at a time, so the sink still sees one thread at a time.
+  void send_audio_until(std::uint64_t pts) {
+    if constexpr (kAudio) {
+      // Marked as a wait in the sink: request_stop() cuts a blocked acquire_audio() short too.
+      engine_.lending([&] { audio_.draw_until(engine_.sink(), generator_.audio(), pts); });
+    }
   }
 
   /// Publishes the counters, and calls on_progress when its interval has passed.
@@ -394,6 +429,7 @@ class Pipeline {
   /// The frames an overlapped run's generator draws into (RunOptions::overlap).
   std::vector<Frame<detail::first_stage_output<G>()>> drawn_;
   detail::AtomicStats live_;
+  detail::AudioFeed<Sink> audio_;
 };
 
 template <class G, class... Stages>

@@ -4,12 +4,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "framepipe/core/audio_buffer.hpp"
+#include "framepipe/core/audio_feed.hpp"
+#include "framepipe/core/audio_format.hpp"
+#include "framepipe/core/audio_stage.hpp"
+#include "framepipe/core/audio_time.hpp"
 #include "framepipe/core/chain.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
@@ -39,6 +46,13 @@ struct WriterOptions {
   /// chroma sits (what the sink states in its caps). Unset: default_color_spec().
   std::optional<ColorSpec> color{};
   ChromaSite chroma_site = ChromaSite::Center;
+  /// The audio written beside the frames (write_audio()), through the same sink, which must then
+  /// be an AudioSink (core/audio_stage.hpp; e.g. an AppSrcSink with an audio appsrc). Unset: no
+  /// audio.
+  std::optional<AudioSpec> audio{};
+  /// Subtitles beside the frames (write_subtitle()), through the same sink, which must then be a
+  /// SubtitleSink (e.g. an AppSrcSink with a text appsrc).
+  bool subtitles = false;
 };
 
 /// The inverse of Pipeline: instead of a generator, the caller writes frames of format `In`.
@@ -52,6 +66,11 @@ struct WriterOptions {
 /// The first converter reads the caller's frame in place and the last one writes into the frame
 /// the sink lends, so with a packer in the chain nothing is copied. With no converter the frame is
 /// copied once into the sink's frame (the sink owns the memory GStreamer receives).
+///
+/// With WriterOptions::audio set, write_audio() sends audio beside the frames, through the same
+/// sink: with AppSrcSink::launch() and two appsrcs, one pipeline, one clock, one EOS (close()),
+/// and one error ends both streams. Audio pts come from the count of frames written (exact), or
+/// from the caller.
 template <PixelFormat In, class... Stages>
 class Writer {
   static_assert(sizeof...(Stages) >= 1, "framepipe::Writer needs at least a sink");
@@ -69,6 +88,9 @@ class Writer {
   static constexpr PixelFormat sink_format = Engine::sink_format;
 
   /// Opens the stream: checks the options and tells the sink (AppSrcSink starts its pipeline).
+  /// With WriterOptions::audio, also tells the sink the audio stream (its `start(const
+  /// AudioSpec&[, Pacing])`); throws InvalidArgument when the spec is bad, or the sink takes no
+  /// audio or not of that format.
   explicit Writer(Options options, Stages... stages)
       : options_(options),
         engine_(std::move(stages)...),
@@ -78,6 +100,13 @@ class Writer {
                   .color = options_.color,
                   .chroma_site = options_.chroma_site,
                   .pacing = options_.pacing});
+    try {
+      if (options_.audio) audio_.start(engine_.sink(), *options_.audio, options_.pacing);
+      if (options_.subtitles) start_subtitles();
+    } catch (...) {
+      engine_.abort();
+      throw;
+    }
     start_ = SteadyClock::now();
   }
 
@@ -137,6 +166,75 @@ class Writer {
     push(frame, {stats_.frames, pts, period()});
   }
 
+  /// Writes `samples` as the next audio, timed by the count of audio frames written before
+  /// (AudioTime: exact however long the stream). In buffers of at most the sink's
+  /// `audio_buffer_frames()`, each copied once into memory the sink lends. Throws InvalidArgument
+  /// when WriterOptions::audio is unset, or when `samples` has another channel count than it
+  /// states (a partial sample cannot reach here: AudioView refuses it), Error after close(), and
+  /// what the sink throws.
+  template <AudioFormat F>
+  void write_audio(AudioView<F> samples) {
+    check_audio<F>(samples);
+    audio_.write(engine_.sink(), samples, AudioTime::pts_of(audio_.frames(), options_.audio->rate));
+  }
+
+  /// Writes `samples` as audio starting at `pts` (ns since the stream's start; frames with their
+  /// own clock). `pts` must not go back: it must be at or after the end of the audio written before
+  /// (its pts plus its duration), and below UINT64_MAX. Otherwise as write_audio(samples).
+  template <AudioFormat F>
+  void write_audio(AudioView<F> samples, std::uint64_t pts) {
+    check_audio<F>(samples);
+    if (pts == UINT64_MAX) {
+      throw InvalidArgument(
+          "framepipe::Writer: audio pts UINT64_MAX is GStreamer's \"no timestamp\", not a time");
+    }
+    if (audio_.frames() > 0 && pts < audio_.end()) {
+      throw InvalidArgument("framepipe::Writer: audio pts " + std::to_string(pts) +
+                            " ns goes back before the end of the audio written so far (" +
+                            std::to_string(audio_.end()) + " ns)");
+    }
+    audio_.write(engine_.sink(), samples, pts);
+  }
+
+  /// Has `generator` draw the audio from where the audio written so far ends up to stream time
+  /// `until_pts` (the frames whose pts is before it), straight into the memory the sink lends
+  /// (no copy), timed by the frame count. Interleave it with write(): before frame i, audio up to
+  /// the frame's end keeps the streams side by side in the muxer. Throws InvalidArgument when the
+  /// generator's spec differs from WriterOptions::audio.
+  template <class G>
+  void write_audio_from(G& generator, std::uint64_t until_pts) {
+    static_assert(AudioGenerator<G>,
+                  "framepipe::Writer::write_audio_from needs an AudioGenerator (static constexpr "
+                  "AudioFormat output; AudioSpec audio_spec() const; generate(AudioView<output>, "
+                  "const AudioTime&))");
+    if constexpr (AudioGenerator<G>) {
+      static_assert(AudioSinkFor<Sink, G::output>,
+                    "framepipe::Writer: the sink must be an AudioSink that takes the generator's "
+                    "audio format (acquire_audio, submit_audio, finish)");
+      check_open_audio();
+      audio_.draw_until(engine_.sink(), generator, until_pts);
+    }
+  }
+
+  /// Writes `text` (UTF-8) as the subtitle shown from `pts` for `duration` ns (the sink's
+  /// `submit_text`). Subtitles must not overlap. Throws InvalidArgument without
+  /// WriterOptions::subtitles, Error after close(), and what the sink throws.
+  void write_subtitle(std::string_view text, std::uint64_t pts, std::uint64_t duration) {
+    static_assert(SubtitleSink<Sink>,
+                  "framepipe::Writer::write_subtitle: the sink must be a SubtitleSink "
+                  "(start_text, submit_text)");
+    if constexpr (SubtitleSink<Sink>) {
+      if (!engine_.is_open()) throw Error("framepipe::Writer: write_subtitle after close");
+      if (!options_.subtitles) {
+        throw InvalidArgument("framepipe::Writer: write_subtitle needs WriterOptions::subtitles");
+      }
+      engine_.sink().submit_text(text, pts, duration);
+    }
+  }
+
+  /// Audio frames (one sample of every channel) written so far.
+  std::uint64_t audio_frames() const { return audio_.frames(); }
+
   /// Ends the stream (the sink's finish(): EOS and its wait for AppSrcSink) and returns the
   /// counters. Throws what finish() throws. A second close() only returns the counters.
   Stats close() {
@@ -161,6 +259,41 @@ class Writer {
  private:
   std::uint64_t period() const { return FrameTime::at(0, options_.fps).duration; }
 
+  void start_subtitles() {
+    if constexpr (SubtitleSink<Sink>) {
+      engine_.sink().start_text(options_.pacing);
+    } else {
+      throw InvalidArgument(
+          "framepipe::Writer: WriterOptions::subtitles is set but the sink takes no subtitles (it "
+          "is no SubtitleSink: start_text, submit_text)");
+    }
+  }
+
+  void check_open_audio() const {
+    if (!engine_.is_open()) throw Error("framepipe::Writer: write_audio after close");
+    if (!options_.audio) {
+      throw InvalidArgument("framepipe::Writer: write_audio needs WriterOptions::audio");
+    }
+  }
+
+  template <AudioFormat F>
+  void check_audio(AudioView<F> samples) const {
+    static_assert(AudioSinkFor<Sink, F>,
+                  "framepipe::Writer::write_audio: the sink must be an AudioSink that takes this "
+                  "audio format (acquire_audio, submit_audio, finish)");
+    check_open_audio();
+    if (F != options_.audio->format) {
+      throw InvalidArgument("framepipe::Writer: write_audio of " +
+                            std::string(audio_format_name(F)) + " samples, the stream is " +
+                            to_string(*options_.audio));
+    }
+    if (samples.channels() != options_.audio->channels) {
+      throw InvalidArgument(
+          "framepipe::Writer: write_audio of " + std::to_string(samples.channels()) +
+          " channels, the stream (its caps) has " + std::to_string(options_.audio->channels));
+    }
+  }
+
   void push(FrameView<In> frame, const FrameTime& time) {
     if constexpr (Engine::links_ok) {
       if (!engine_.is_open()) throw Error("framepipe::Writer: write after close");
@@ -175,6 +308,7 @@ class Writer {
   Stats stats_{};
   SteadyClock::time_point start_{};
   std::uint64_t last_pts_ = 0;
+  detail::AudioFeed<Sink> audio_;
   int exceptions_at_open_ = 0;
 };
 

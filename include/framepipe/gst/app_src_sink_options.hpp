@@ -61,6 +61,16 @@ struct AppSrcSinkOptions {
   /// Name of the appsrc: the one framepipe creates (a GStreamer name token: letters, digits, '_'
   /// and '-'), or the one it looks for in a given pipeline.
   std::string appsrc_name = "framepipe_src";
+  /// A second appsrc, for audio, in the same pipeline (AppSrcSink::launch() builds a description
+  /// that names both). Empty (default): the sink has one appsrc, which carries video or audio.
+  std::string audio_appsrc_name{};
+  /// The most frames one audio buffer holds (acquire_audio()'s limit; the size of each slot of
+  /// the audio pool): 4096 frames is 85 ms at 48 kHz.
+  std::size_t audio_buffer_frames = 4096;
+  /// A third appsrc, for subtitles (`text/x-raw, format=utf8`), in the same pipeline; empty
+  /// (default): none. Link it through a caps filter so that the muxer gives it a subtitle pad:
+  /// `appsrc name=text ! text/x-raw,format=utf8 ! mux.`.
+  std::string text_appsrc_name{};
   /// Receives the bus's WARNING and INFO messages. Unset: warnings go to stderr, infos nowhere.
   /// An exception it throws is dropped.
   std::function<void(LogLevel, const std::string&)> on_log{};

@@ -1,4 +1,5 @@
-// Caps that describe framepipe's frames exactly: format, size, rate, colorimetry, chroma siting.
+// Caps that describe framepipe's frames exactly: format, size, rate, colorimetry, chroma siting;
+// and its audio: format, layout, rate, channels.
 #pragma once
 
 #include <gst/gst.h>
@@ -6,9 +7,11 @@
 
 #include <climits>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
+#include "framepipe/core/audio_format.hpp"
 #include "framepipe/core/color_space.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame_time.hpp"
@@ -179,6 +182,34 @@ inline detail::CapsPtr caps_of(const StreamSpec& spec) {
 /// caps_of(spec) as text (`gst_caps_to_string()`), e.g. "video/x-raw, format=(string)I420, ...".
 inline std::string caps_string(const StreamSpec& spec) {
   return detail::take_gchar(gst_caps_to_string(caps_of(spec).get()));
+}
+
+/// The caps of interleaved audio that `spec` describes (`gst_caps_new_simple`):
+/// `audio/x-raw, format=S16LE|F32LE, layout=interleaved, rate=, channels=`, and for more than two
+/// channels `channel-mask=0` (unpositioned: framepipe does not say which speaker a channel is for;
+/// mono and stereo need no mask). Throws InvalidArgument for a bad spec or a rate past G_MAXINT.
+inline detail::CapsPtr audio_caps_of(const AudioSpec& spec) {
+  check_audio_spec(spec);
+  if (spec.rate > static_cast<std::uint32_t>(G_MAXINT)) {
+    throw InvalidArgument("framepipe: audio rate " + std::to_string(spec.rate) +
+                          " does not fit GStreamer's caps");
+  }
+  ensure_gstreamer_initialized();
+  const std::string format(audio_format_info(spec.format).gst_name);
+  detail::CapsPtr caps(gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, format.c_str(),
+                                           "layout", G_TYPE_STRING, "interleaved", "rate",
+                                           G_TYPE_INT, static_cast<gint>(spec.rate), "channels",
+                                           G_TYPE_INT, static_cast<gint>(spec.channels), nullptr));
+  if (!caps) throw Error("framepipe: gst_caps_new_simple() failed");
+  if (spec.channels > 2) {
+    gst_caps_set_simple(caps.get(), "channel-mask", GST_TYPE_BITMASK, guint64{0}, nullptr);
+  }
+  return caps;
+}
+
+/// audio_caps_of(spec) as text, e.g. "audio/x-raw, format=(string)S16LE, layout=(string)...".
+inline std::string audio_caps_string(const AudioSpec& spec) {
+  return detail::take_gchar(gst_caps_to_string(audio_caps_of(spec).get()));
 }
 
 namespace detail {

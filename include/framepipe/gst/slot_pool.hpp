@@ -1,5 +1,6 @@
-// The memory AppSrcSink lends: frame-sized slots that become GstBuffers without a copy and come
-// back when GStreamer frees them. A pool grows on demand within a byte budget.
+// The memory AppSrcSink lends: frame-sized (or audio-buffer-sized) slots that become GstBuffers
+// without a copy and come back when GStreamer frees them. A pool grows on demand within a byte
+// budget.
 #pragma once
 
 #include <gst/gst.h>
@@ -123,13 +124,17 @@ class SlotPool : public std::enable_shared_from_this<SlotPool> {
 
   /// Wraps a taken slot into a new GstBuffer without copying (`gst_buffer_new_wrapped_full`);
   /// the slot comes back to the pool when the buffer is freed. The buffer holds a reference to
-  /// the pool until then, and names its slot in its qdata (for mark_leaving()).
-  GstBuffer* wrap(Slot* slot) {
+  /// the pool until then, and names its slot in its qdata (for mark_leaving()). The buffer holds
+  /// the slot's first `used` bytes (a video frame fills its slot; an audio buffer may hold fewer
+  /// frames than its slot has room for); `used` is clamped to the slot's size.
+  GstBuffer* wrap(Slot* slot) { return wrap(slot, bytes_); }
+  GstBuffer* wrap(Slot* slot, std::size_t used) {
+    used = std::min(used, bytes_);
     slot->keep_alive = shared_from_this();
     slot->left_appsrc.store(false, std::memory_order_relaxed);
     GstBuffer* buffer =
         gst_buffer_new_wrapped_full(static_cast<GstMemoryFlags>(0), slot->data.get(), bytes_, 0,
-                                    bytes_, slot, &SlotPool::on_buffer_freed);
+                                    used, slot, &SlotPool::on_buffer_freed);
     if (buffer == nullptr) {
       slot->keep_alive.reset();
       give_back(slot);
