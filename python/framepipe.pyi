@@ -179,3 +179,22 @@ class Reader:
     def __enter__(self) -> "Reader": ...
     def __exit__(self, type: Optional[Type[BaseException]], value: Optional[BaseException],
                  traceback: Optional[TracebackType]) -> bool: ...
+
+# Packers and unpackers on arrays (python/src/convert.cpp). A 4:2:0 frame is one C-contiguous
+# uint8 block: a (height * 3/2, width) array for an even size (cv2's I420 layout), a 1-D array of
+# w*h + 2*ceil(w/2)*ceil(h/2) bytes for an odd side.
+_Rgb = Literal["BGR24", "RGB24", "BGRA32", "RGBA32"]
+_Matrix = Union[None, str, Matrix]
+_Range = Union[str, Range]
+
+def pack_i420(frame: Any, out: Any = None, *, input: _Rgb = "BGR24", threads: int = 1,
+              matrix: _Matrix = None, range: _Range = "limited") -> Any:
+    """Packs an HxWx3/4 uint8 array into I420 (into `out`, or a new array); GIL released."""
+def pack_nv12(frame: Any, out: Any = None, *, input: _Rgb = "BGR24", threads: int = 1,
+              matrix: _Matrix = None, range: _Range = "limited") -> Any:
+    """Packs an HxWx3/4 uint8 array into NV12 (into `out`, or a new array); GIL released."""
+def unpack(frame: Any, format: _Rgb = "BGR24", out: Any = None, *,
+           size: Optional[Tuple[int, int]] = None, input: Literal["I420", "NV12"] = "I420",
+           threads: int = 1, matrix: _Matrix = None, range: Optional[_Range] = None,
+           chroma_filter: Literal["bilinear", "replicate"] = "bilinear") -> Any:
+    """Unpacks an I420/NV12 array into an HxWx3/4 array of `format`; GIL released."""

@@ -13,5 +13,7 @@ void bind_types(pybind11::module_& m);
 void bind_writer(pybind11::module_& m);
 /// framepipe.Reader and framepipe.Frame.
 void bind_reader(pybind11::module_& m);
+/// framepipe.pack_i420, framepipe.pack_nv12, framepipe.unpack.
+void bind_convert(pybind11::module_& m);
 
 }  // namespace framepipe::python

@@ -18,4 +18,5 @@ PYBIND11_MODULE(framepipe, m) {
   framepipe::python::bind_types(m);
   framepipe::python::bind_writer(m);
   framepipe::python::bind_reader(m);
+  framepipe::python::bind_convert(m);
 }
