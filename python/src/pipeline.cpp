@@ -57,13 +57,15 @@ class CallableGenerator {
  public:
   static constexpr PixelFormat output = PixelFormat::BGR24;
 
-  /// `draw` and `owner` are borrowed: the PyPipeline owns `draw` and is `owner` (the arrays'
-  /// base, which keeps the frame memory alive while an array lives), both for longer than a run.
-  CallableGenerator(Size size, PyObject* draw) : size_(size), draw_(draw) {
-    check_frame_size(size_);
-  }
+  explicit CallableGenerator(Size size) : size_(size) { check_frame_size(size_); }
 
-  void set_owner(PyObject* owner) { owner_ = owner; }
+  /// Before each run: `owner` is the Python Pipeline (the arrays' base, which keeps the frame
+  /// memory alive while an array lives) and `draw` its member holding the callable (None once
+  /// the garbage collector cleared it). Both borrowed: they outlive the run.
+  void bind(PyObject* owner, const py::object* draw) {
+    owner_ = owner;
+    draw_ = draw;
+  }
   Size size() const { return size_; }
 
   void generate(FrameView<output> frame, const FrameTime& time) {
@@ -74,12 +76,12 @@ class CallableGenerator {
          py::ssize_t{3}},
         {static_cast<py::ssize_t>(frame.stride(0)), py::ssize_t{3}, py::ssize_t{1}}, frame.plane(0),
         py::handle(owner_));
-    py::handle{draw_}(array, time);
+    (*draw_)(array, time);
   }
 
  private:
   Size size_;
-  PyObject* draw_;
+  const py::object* draw_ = nullptr;
   PyObject* owner_ = nullptr;
 };
 
@@ -90,7 +92,7 @@ class AnyPipeline {
   virtual Stats run(const RunOptions& options) = 0;
   virtual Stats stats() const = 0;
   virtual void request_stop() noexcept = 0;
-  virtual void set_owner(PyObject* owner) = 0;
+  virtual void bind(PyObject* owner, const py::object* draw) = 0;
 };
 
 template <class G, class S>
@@ -101,8 +103,8 @@ class PipelineOf final : public AnyPipeline {
   Stats run(const RunOptions& options) override { return pipeline_.run(options); }
   Stats stats() const override { return pipeline_.stats(); }
   void request_stop() noexcept override { pipeline_.request_stop(); }
-  void set_owner(PyObject* owner) override {
-    if constexpr (std::is_same_v<G, CallableGenerator>) pipeline_.first_stage().set_owner(owner);
+  void bind(PyObject* owner, const py::object* draw) override {
+    if constexpr (std::is_same_v<G, CallableGenerator>) pipeline_.first_stage().bind(owner, draw);
   }
 
  private:
@@ -140,10 +142,11 @@ class PyPipeline {
         description_(std::move(description)),
         pipeline_(std::move(pipeline)) {
     if (!on_progress_.is_none()) {
-      PyObject* callback = on_progress_.ptr();  // owned by this object, which outlives a run
+      // This object's member (None once the garbage collector cleared it), which outlives a run.
+      const py::object* callback = &on_progress_;
       options_.on_progress = [callback](const Stats& stats) {
         const py::gil_scoped_acquire gil;
-        py::handle{callback}(stats);
+        (*callback)(stats);
       };
     }
   }
@@ -175,7 +178,7 @@ class PyPipeline {
         p.running_ = false;
       }
     } done{*this};
-    pipeline_->set_owner(self.ptr());
+    pipeline_->bind(self.ptr(), &draw_);
     Stats stats;
     {
       // Ctrl-C: request_stop() from the watcher thread; the run ends the stream as usual (the
@@ -202,6 +205,21 @@ class PyPipeline {
   const std::string& description() const { return description_; }
   Size size() const { return size_; }
   const RunOptions& options() const { return options_; }
+
+  /// The garbage collector's view (a callable that refers to its own Pipeline is a cycle).
+  int traverse(visitproc visit, void* arg) const {
+    Py_VISIT(draw_.ptr());
+    Py_VISIT(on_progress_.ptr());
+    Py_VISIT(target_.ptr());
+    return 0;
+  }
+  /// Breaks the cycle: a run after it would find None to call (TypeError). A running pipeline
+  /// is never garbage (run() holds it).
+  void clear() {
+    draw_ = py::none();
+    on_progress_ = py::none();
+    target_ = py::none();
+  }
 
  private:
   py::object draw_;
@@ -333,11 +351,35 @@ std::unique_ptr<PyPipeline> make_pipeline(const py::object& source, const py::ob
 #endif
       break;
     case Kind::Callable:
-      pipeline = pipeline_of(CallableGenerator(frame_size, draw.ptr()), packer, std::move(*sink));
+      pipeline = pipeline_of(CallableGenerator(frame_size), packer, std::move(*sink));
       break;
   }
   return std::make_unique<PyPipeline>(std::move(pipeline), std::move(run), frame_size,
                                       std::move(description), std::move(draw), on_progress, target);
+}
+
+/// Makes framepipe.Pipeline a GC type that reports its callables (pybind11's custom_type_setup).
+void setup_pipeline_type(PyHeapTypeObject* heap_type) {
+  PyTypeObject* type = &heap_type->ht_type;
+  type->tp_flags |= Py_TPFLAGS_HAVE_GC;
+  type->tp_traverse = [](PyObject* self, visitproc visit, void* arg) {
+#if PY_VERSION_HEX >= 0x03090000
+    Py_VISIT(Py_TYPE(self));
+#endif
+    // An instance that holds no PyPipeline (its __init__ raised) has nothing to visit.
+    try {
+      return py::cast<const PyPipeline&>(py::handle(self)).traverse(visit, arg);
+    } catch (const py::cast_error&) {
+      return 0;
+    }
+  };
+  type->tp_clear = [](PyObject* self) {
+    try {
+      py::cast<PyPipeline&>(py::handle(self)).clear();
+    } catch (const py::cast_error&) {
+    }
+    return 0;
+  };
 }
 
 }  // namespace
@@ -414,7 +456,7 @@ tutorial's look); `thickness` 0 scales with the font.)doc")
           "(width, height).");
 #endif
 
-  py::class_<PyPipeline>(m, "Pipeline", R"doc(
+  py::class_<PyPipeline>(m, "Pipeline", py::custom_type_setup(&setup_pipeline_type), R"doc(
 A source, the I420 packer and a target, run by the C++ engine:
 
     framepipe.Pipeline(framepipe.TextClock(size=(1280, 720)), "clock.mp4", fps=30,

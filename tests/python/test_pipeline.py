@@ -261,3 +261,23 @@ def test_ctrl_c_ends_the_run_with_keyboard_interrupt_and_a_playable_file(tmp):
     frames = int(words[1])
     assert frames >= 5
     assert ffprobe_frames(path) == frames
+
+
+def test_a_callable_that_refers_to_its_pipeline_is_collected():
+    import gc
+    freed = threading.Event()
+
+    class Draw:
+        def __call__(self, frame, time):
+            frame[:] = 7
+
+        def __del__(self):
+            freed.set()
+
+    draw = Draw()
+    draw.pipeline = framepipe.Pipeline(draw, "fakesink", size=SIZE, frames=2,
+                                       on_progress=lambda s: None)
+    assert draw.pipeline.run().frames == 2
+    del draw  # a cycle: the pipeline holds the callable, the callable the pipeline
+    gc.collect()
+    assert freed.is_set()
