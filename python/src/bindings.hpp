@@ -13,5 +13,12 @@ void bind_types(pybind11::module_& m);
 void bind_writer(pybind11::module_& m);
 /// framepipe.Reader and framepipe.Frame.
 void bind_reader(pybind11::module_& m);
+/// framepipe.pack_i420, framepipe.pack_nv12, framepipe.unpack.
+void bind_convert(pybind11::module_& m);
+/// framepipe.Pipeline, framepipe.FrameTime, framepipe.TestPattern, framepipe.TextClock (with
+/// OpenCV).
+void bind_pipeline(pybind11::module_& m);
+/// framepipe.RtspServer (with gst-rtsp-server) and the network recipes (rtp_udp, srt_listener...).
+void bind_network(pybind11::module_& m);
 
 }  // namespace framepipe::python

@@ -18,4 +18,7 @@ PYBIND11_MODULE(framepipe, m) {
   framepipe::python::bind_types(m);
   framepipe::python::bind_writer(m);
   framepipe::python::bind_reader(m);
+  framepipe::python::bind_convert(m);
+  framepipe::python::bind_pipeline(m);
+  framepipe::python::bind_network(m);
 }

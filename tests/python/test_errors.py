@@ -54,7 +54,8 @@ def test_the_stub_names_every_public_name():
     import pathlib
     stub = pathlib.Path(framepipe.__file__).with_name("framepipe.pyi")
     tree = ast.parse(stub.read_text())
-    in_stub = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    in_stub = {node.name for node in tree.body
+               if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
     in_stub |= {t.id for node in tree.body if isinstance(node, ast.AnnAssign)
                 for t in [node.target] if isinstance(t, ast.Name)}
     public = {name for name in dir(framepipe) if not name.startswith("_")} | {"__version__"}

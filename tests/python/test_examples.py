@@ -1,14 +1,15 @@
-# examples/python/tutorial.py writes the clock video: ffmpeg decodes every frame, and the text is
-# there, in yellow.
+# examples/python/: tutorial.py writes the clock video (ffmpeg decodes every frame, and the text
+# is there, in yellow); writer.py, transcode.py and reader.py; rtsp.py serves what ffmpeg reads.
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from conftest import ffmpeg_decode_bgr, ffprobe_frames, need_elements, need_ffmpeg
+from conftest import ffmpeg_decode_bgr, ffprobe_frames, need_elements, need_ffmpeg, tool_env
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "python"
 
@@ -51,3 +52,44 @@ def test_transcode_and_reader(tmp):
                           text=True)
     assert "160x96" in done.stdout and "10 frames" in done.stdout
     assert png.stat().st_size > 0
+
+
+def test_writer_writes_the_frames_asked_for(tmp):
+    need_elements("x264enc", "h264parse", "mp4mux")
+    need_ffmpeg()
+    out = tmp / "ball.mp4"
+    subprocess.run([sys.executable, str(EXAMPLES / "writer.py"), "--output", str(out),
+                    "--size", "160x96", "--frames", "40"], check=True, timeout=120,
+                   env=dict(os.environ), capture_output=True)
+    assert ffprobe_frames(out) == 40
+    frames = ffmpeg_decode_bgr(out, (160, 96))
+    assert len(frames) == 40
+    assert frames[0].max() > 230  # the white ball
+    assert not np.array_equal(frames[0], frames[20])  # it moves
+
+
+def test_rtsp_serves_the_clock_at_the_url_it_prints(tmp):
+    import framepipe
+    if not hasattr(framepipe, "RtspServer"):
+        pytest.skip("framepipe.RtspServer needs the module built with gst-rtsp-server")
+    need_elements("x264enc", "rtph264pay")
+    need_ffmpeg()
+    server = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "rtsp.py"), "--port", "0", "--size", "160x96",
+         "--seconds", "60"], stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        url = server.stdout.readline().strip()  # printed once the port is bound
+        assert url.startswith("rtsp://127.0.0.1:") and url.endswith("/clock"), url
+        raw = subprocess.run(
+            ["timeout", "60", "ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-i", url,
+             "-frames:v", "20", "-f", "rawvideo", "-pix_fmt", "bgr24", "-"],
+            capture_output=True, timeout=90, env=tool_env())
+        assert raw.returncode == 0, raw.stderr.decode(errors="replace")
+        frames = np.frombuffer(raw.stdout, np.uint8).reshape(-1, 96, 160, 3)
+        assert len(frames) == 20
+        assert frames[-1].max() > 150  # the clock's text (or the pattern)
+    finally:
+        server.send_signal(signal.SIGINT)  # Ctrl-C: the example ends cleanly
+        out, _ = server.communicate(timeout=60)
+    assert server.returncode == 0
+    assert "served" in out

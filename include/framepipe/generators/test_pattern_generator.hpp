@@ -44,7 +44,7 @@ class TestPatternGenerator {
  private:
   /// `i` of `n` mapped onto 0..255.
   static std::uint8_t ramp(int i, int n) {
-    return n <= 1 ? 0 : static_cast<std::uint8_t>(i * 255 / (n - 1 > 0 ? n - 1 : 1));
+    return n <= 1 ? std::uint8_t{0} : static_cast<std::uint8_t>(i * 255 / (n - 1 > 0 ? n - 1 : 1));
   }
 
   Size size_;
