@@ -9,6 +9,8 @@
 //
 // --streams 2 runs two Writers in two threads (the C++ side of bench.py's two-thread case).
 // Not a test and not a Google Benchmark: bench.py runs it and reads its output.
+#include <sys/resource.h>
+
 #include <barrier>
 #include <chrono>
 #include <cstdint>
@@ -91,6 +93,16 @@ double peak_rss_mib() {
   return static_cast<double>(kib) / 1024.0;
 }
 
+/// CPU time of the process so far (all its threads: GStreamer's, the packer's), in seconds.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 double ms(std::chrono::nanoseconds t) {
   return std::chrono::duration<double, std::milli>(t).count();
 }
@@ -133,19 +145,23 @@ int main(int argc, char** argv) try {
     });
   }
   start.arrive_and_wait();
+  const double cpu_begin = cpu_seconds();
   const auto begin = Clock::now();
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  const double cpu = cpu_seconds() - cpu_begin;
   for (const auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }
   const Stats& s = stats[0];
   const double n = static_cast<double>(s.frames);
   std::printf(
-      "{\"fps\": %.3f, \"rss_mib\": %.1f, \"streams\": %d, \"frames\": %d, \"convert_ms\": %.4f, "
+      "{\"fps\": %.3f, \"rss_mib\": %.1f, \"cpu_ms_per_frame\": %.4f, \"streams\": %d, \"frames\": "
+      "%d, \"convert_ms\": %.4f, "
       "\"acquire_ms\": %.4f, \"submit_ms\": %.4f, \"finish_ms\": %.3f}\n",
-      args.frames * args.streams / seconds, peak_rss_mib(), args.streams, args.frames,
-      ms(s.convert) / n, ms(s.acquire) / n, ms(s.submit) / n, ms(s.finish));
+      args.frames * args.streams / seconds, peak_rss_mib(),
+      cpu * 1e3 / (args.frames * args.streams), args.streams, args.frames, ms(s.convert) / n,
+      ms(s.acquire) / n, ms(s.submit) / n, ms(s.finish));
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "python_peer_writer: %s\n", e.what());

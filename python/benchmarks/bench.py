@@ -68,17 +68,39 @@ def frames_bgr(n=8):
     return out
 
 
+_cpu = {}
+
+
+def cpu_seconds():
+    """CPU time of this process so far, all its threads (GStreamer's, the packer's) included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def start_clock():
+    """Starts a case's clock: wall time returned, CPU time kept for stop_clock()."""
+    _cpu["start"] = cpu_seconds()
+    return time.perf_counter()
+
+
+def stop_clock(start):
+    """Wall seconds since start_clock(); the CPU seconds meanwhile are kept for run_case()."""
+    elapsed = time.perf_counter() - start
+    _cpu["used"] = cpu_seconds() - _cpu["start"]
+    return elapsed
+
+
 # --- push ----------------------------------------------------------------------------------------
 
 def push_framepipe(n, threads=1):
     import framepipe
     fs = frames_bgr()
     w = framepipe.Writer("fakesink sync=false", size=(W, H), fps=30, threads=threads)
-    start = time.perf_counter()
+    start = start_clock()
     for i in range(n):
         w.write(fs[i % len(fs)])
     stats = w.close()
-    elapsed = time.perf_counter() - start
+    elapsed = stop_clock(start)
     return elapsed, {"convert_ms": stats.convert * 1e3 / n, "acquire_ms": stats.acquire * 1e3 / n,
                      "submit_ms": stats.submit * 1e3 / n}
 
@@ -104,10 +126,10 @@ def push_framepipe_streams(n, streams=2):
     for t in threads:
         t.start()
     go.wait()
-    start = time.perf_counter()
+    start = start_clock()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - start
+    elapsed = stop_clock(start)
     if errors:
         raise errors[0]
     return elapsed / streams, {}  # seconds per n frames
@@ -124,7 +146,7 @@ def push_tutorial(n):
         "framerate=30/1 ! videoconvert ! video/x-raw,format=I420 ! fakesink sync=false")
     src = pipeline.get_by_name("src")
     pipeline.set_state(Gst.State.PLAYING)
-    start = time.perf_counter()
+    start = start_clock()
     for i in range(n):
         data = fs[i % len(fs)].tobytes()
         buf = Gst.Buffer.new_allocate(None, len(data), None)
@@ -134,7 +156,7 @@ def push_tutorial(n):
     src.emit("end-of-stream")
     pipeline.get_bus().timed_pop_filtered(Gst.CLOCK_TIME_NONE,
                                           Gst.MessageType.EOS | Gst.MessageType.ERROR)
-    elapsed = time.perf_counter() - start
+    elapsed = stop_clock(start)
     pipeline.set_state(Gst.State.NULL)
     return elapsed, {}
 
@@ -145,21 +167,21 @@ def push_videowriter(n):
     w = cv2.VideoWriter("appsrc ! videoconvert ! video/x-raw,format=I420 ! fakesink sync=false",
                         cv2.CAP_GSTREAMER, 0, 30, (W, H), True)
     assert w.isOpened()
-    start = time.perf_counter()
+    start = start_clock()
     for i in range(n):
         w.write(fs[i % len(fs)])
     w.release()
-    return time.perf_counter() - start, {}
+    return stop_clock(start), {}
 
 
 def push_pyav(n):
     import av
     fs = frames_bgr()
-    start = time.perf_counter()
+    start = start_clock()
     for i in range(n):
         frame = av.VideoFrame.from_ndarray(fs[i % len(fs)], format="bgr24")
         frame.reformat(format="yuv420p")
-    return time.perf_counter() - start, {}
+    return stop_clock(start), {}
 
 
 # --- pull ----------------------------------------------------------------------------------------
@@ -169,13 +191,13 @@ def pull_framepipe(n, path, out=False):
     import framepipe
     r = framepipe.Reader(path)
     buf = np.empty((H, W, 3), np.uint8)
-    start = time.perf_counter()
+    start = start_clock()
     count = 0
     while (f := (r.read(out=buf) if out else r.read())) is not None:
         np.asarray(f)
         count += 1
     r.close()
-    elapsed = time.perf_counter() - start
+    elapsed = stop_clock(start)
     assert count == n, count
     return elapsed, {}
 
@@ -194,7 +216,7 @@ def pull_videocapture(n, path, framepipes=False):
     import cv2
     cap = cv2.VideoCapture(videocapture_pipeline(path, framepipes), cv2.CAP_GSTREAMER)
     assert cap.isOpened()
-    start = time.perf_counter()
+    start = start_clock()
     count = 0
     while True:
         ok, _ = cap.read()
@@ -202,7 +224,7 @@ def pull_videocapture(n, path, framepipes=False):
             break
         count += 1
     cap.release()
-    elapsed = time.perf_counter() - start
+    elapsed = stop_clock(start)
     assert count == n, count
     return elapsed, {}
 
@@ -210,13 +232,13 @@ def pull_videocapture(n, path, framepipes=False):
 def pull_pyav(n, path):
     import av
     c = av.open(path)
-    start = time.perf_counter()
+    start = start_clock()
     count = 0
     for frame in c.decode(video=0):
         frame.to_ndarray(format="bgr24")
         count += 1
     c.close()
-    elapsed = time.perf_counter() - start
+    elapsed = stop_clock(start)
     assert count == n, count
     return elapsed, {}
 
@@ -272,7 +294,9 @@ def run_case(group, case, frames, source):
         seconds, extra = PUSH[case](frames)
     else:
         seconds, extra = PULL[case](frames, source)
-    return {"fps": frames / seconds, "rss_mib": peak_rss_mib(), **extra}
+    streams = 2 if case.endswith("x2") else 1
+    return {"fps": frames / seconds, "rss_mib": peak_rss_mib(),
+            "cpu_ms_per_frame": _cpu["used"] * 1e3 / (frames * streams), **extra}
 
 
 def make_sources(n, d):
@@ -415,15 +439,17 @@ def main():
     print(f"1920x1080; push {args.frames} frames, pull {args.pull_frames}; {os.cpu_count()} cores; "
           f"load average (1 min) {loads}\n")
     print("| group | case | " + " | ".join(f"fps r{k + 1}" for k in range(n))
-          + " | " + " | ".join(f"RSS MiB r{k + 1}" for k in range(n)) + " |")
-    print("|---|---|" + "---:|" * (2 * n))
+          + " | " + " | ".join(f"CPU ms/frame r{k + 1}" for k in range(n))
+          + " | " + " | ".join(f"peak RSS MiB r{k + 1}" for k in range(n)) + " |")
+    print("|---|---|" + "---:|" * (3 * n))
     for group, case in rows:
-        cells, rss = [], []
+        cells, cpu, rss = [], [], []
         for k in range(n):
             r = rounds[k]["cases"][f"{group}/{case}"]
             cells.append(f"{r['fps']:.1f}" if "fps" in r else f"failed: {r['error']}")
+            cpu.append(f"{r['cpu_ms_per_frame']:.2f}" if "cpu_ms_per_frame" in r else "")
             rss.append(f"{r['rss_mib']:.0f}" if "rss_mib" in r else "")
-        print(f"| {group} | {case} | " + " | ".join(cells) + " | " + " | ".join(rss) + " |")
+        print(f"| {group} | {case} | " + " | ".join(cells + cpu + rss) + " |")
     print("\n| target | " + " | ".join(f"ratio r{k + 1}" for k in range(n)) + " | at least | met |")
     print("|---|" + "---:|" * n + "---:|---|")
     for t in targets:
