@@ -18,6 +18,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "bindings.hpp"
 #include "frame_buffer.hpp"
@@ -31,10 +32,70 @@ namespace py = pybind11;
 namespace framepipe::python {
 namespace {
 
+/// The pixel memory of a reader's frames, recycled: when a Frame goes (Python dropped it and every
+/// array made from it), its memory waits here for the next read() instead of going back to the
+/// allocator, which would hand out fresh pages to fault in again (a 1080p BGR frame is 6 MB, past
+/// malloc's mmap threshold). Frames outlive their reader: after close() the pool keeps nothing and
+/// frames that go free their memory. Its own mutex: a Frame may go in any thread.
+class FrameMemoryPool {
+ public:
+  /// Frames' worth of memory kept for reuse, at most: one for the frame the caller just dropped
+  /// and one more for a caller that keeps the previous frame until after the next read().
+  static constexpr std::size_t kSpares = 2;
+
+  struct GiveBack {
+    std::shared_ptr<FrameMemoryPool> pool;
+    void operator()(std::uint8_t* memory) const noexcept { pool->give_back(memory); }
+  };
+  using Memory = std::unique_ptr<std::uint8_t[], GiveBack>;
+
+  /// `bytes` of frame memory: a spare one, or a new one (every frame of a reader has one size).
+  static Memory take(const std::shared_ptr<FrameMemoryPool>& pool, std::size_t bytes) {
+    {
+      const std::lock_guard lock(pool->mutex_);
+      if (bytes != pool->bytes_) {
+        pool->spares_.clear();
+        pool->bytes_ = bytes;
+      } else if (!pool->spares_.empty()) {
+        std::uint8_t* memory = pool->spares_.back().release();
+        pool->spares_.pop_back();
+        return Memory(memory, GiveBack{pool});
+      }
+    }
+    return Memory(new std::uint8_t[bytes], GiveBack{pool});
+  }
+
+  /// Frames' worth of memory waiting for reuse.
+  std::size_t spares() const {
+    const std::lock_guard lock(mutex_);
+    return spares_.size();
+  }
+
+  /// Frees the spares and keeps none from now on (the reader is closing).
+  void close() noexcept {
+    std::vector<std::unique_ptr<std::uint8_t[]>> spares;
+    const std::lock_guard lock(mutex_);
+    open_ = false;
+    spares.swap(spares_);
+  }
+
+ private:
+  void give_back(std::uint8_t* memory) noexcept {
+    std::unique_ptr<std::uint8_t[]> owned(memory);
+    const std::lock_guard lock(mutex_);
+    if (open_ && spares_.size() < kSpares) spares_.push_back(std::move(owned));
+  }
+
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<std::uint8_t[]>> spares_;
+  std::size_t bytes_ = 0;
+  bool open_ = true;
+};
+
 /// One frame in Python: its pixels (owned, or read(out=...)'s array, kept referenced), time and
 /// layout. Exported through the buffer protocol; a buffer export keeps the Frame alive.
 struct PyFrame {
-  std::unique_ptr<std::uint8_t[]> owned;
+  FrameMemoryPool::Memory owned;
   py::object base;  ///< read(out=array): the array whose memory this is
   std::uint8_t* data = nullptr;
   PixelFormat format = PixelFormat::BGR24;
@@ -106,6 +167,7 @@ class PyReader {
       yuv_.reset();
       gray_.reset();
     }
+    memory_->close();
   }
 
   /// The next frame, or None at the end (and on every call after it).
@@ -140,6 +202,7 @@ class PyReader {
     if (gray_) stats_ = gray_->stats();
     yuv_.reset();
     gray_.reset();
+    memory_->close();
   }
 
   /// Cuts a blocked read() short (Interrupted); thread-safe, called while read() holds the mutex,
@@ -158,6 +221,7 @@ class PyReader {
   }
 
   const StreamSpec& source_spec() const { return spec_; }
+  std::size_t spare_frames() const { return memory_->spares(); }
   PixelFormat format() const { return format_; }
   const std::string& description() const { return description_; }
   bool closed() const {
@@ -198,7 +262,7 @@ class PyReader {
     }
     const auto row =
         static_cast<std::size_t>(spec_.size.width) * static_cast<std::size_t>(channels_of(F));
-    frame.owned.reset(new std::uint8_t[row * static_cast<std::size_t>(spec_.size.height)]);
+    frame.owned = FrameMemoryPool::take(memory_, row * static_cast<std::size_t>(spec_.size.height));
     frame.data = frame.owned.get();
     frame.row_stride = static_cast<Py_ssize_t>(row);
     return FrameView<F>(spec_.size, {frame.data, nullptr, nullptr}, {row, 0, 0});
@@ -251,10 +315,23 @@ class PyReader {
   std::unique_ptr<Reader<PixelFormat::I420>> yuv_;
   std::unique_ptr<Reader<PixelFormat::GRAY8>> gray_;
   Unpacker unpacker_;
+  /// Shared with the frames' memory, which gives itself back to it when its Frame goes.
+  std::shared_ptr<FrameMemoryPool> memory_ = std::make_shared<FrameMemoryPool>();
   StreamSpec spec_{};
   Stats stats_{};
   bool closed_ = false;
 };
+
+/// The description (before appsink) that decodes the file at `path`: decodebin, except for raw
+/// .y4m, which y4mdec reads from 1 MiB blocks. decodebin's typefind drives a push-only y4mdec with
+/// 4 KiB pulls (~760 reads and adapter copies per 1080p frame), which held the Reader to a third
+/// of what y4mdec alone does.
+std::string reader_description_for_path(const std::string& path) {
+  if (extension_of(path) == "y4m") {
+    return "filesrc location=" + quoted(path) + " blocksize=1048576 ! y4mdec";
+  }
+  return source_description_for_path(path);
+}
 
 std::unique_ptr<PyReader> make_reader(const py::object& source, const py::object& format,
                                       unsigned threads, double timeout, bool sync) {
@@ -272,7 +349,7 @@ std::unique_ptr<PyReader> make_reader(const py::object& source, const py::object
   }
   const std::string text =
       py::str(py::module_::import("os").attr("fspath")(source)).cast<std::string>();
-  std::string description = path_like || is_path(text) ? source_description_for_path(text) : text;
+  std::string description = path_like || is_path(text) ? reader_description_for_path(text) : text;
   py::gil_scoped_release release;
   return std::make_unique<PyReader>(std::move(description), f, std::move(options), threads);
 }
@@ -342,10 +419,13 @@ unpacked with the matrix, range and chroma siting the caps state, as in C++) or 
 The constructor starts the stream and waits for its first frame (GIL released), so a bad source
 raises here. `timeout` (s) bounds each wait for a frame (0: no bound); `threads` unpacker threads.
 
-Memory: each frame is unpacked straight into memory that its Frame owns (one allocation per
-frame, no copy beyond the conversion that has to happen anyway; GRAY8 frames are one copy of the
-decoder's plane), so a Frame stays valid as long as Python holds it. read(out=array) unpacks into
-your array instead and allocates nothing.)doc")
+Memory: each frame is unpacked straight into memory that its Frame owns (no copy beyond the
+conversion that has to happen anyway; GRAY8 frames are one copy of the decoder's plane), so a
+Frame stays valid as long as Python holds it or any array made from it. When Python lets a Frame
+go, its memory is kept (up to two frames' worth) for the next read() instead of being freed and
+allocated again; a Frame still held is never written. read(out=array) unpacks into your array
+instead and allocates nothing. A .y4m path is read by y4mdec from 1 MiB blocks, other paths by
+decodebin.)doc")
       .def(py::init(&make_reader), py::arg("source"), py::kw_only(), py::arg("format") = "BGR24",
            py::arg("threads") = 1u, py::arg("timeout") = 10.0, py::arg("sync") = false)
       .def("read", &PyReader::read, py::kw_only(), py::arg("out") = py::none(), R"doc(
@@ -359,6 +439,9 @@ allocation) and the returned Frame views it. Raises framepipe.Error once the rea
       .def_property_readonly("closed", &PyReader::closed, "Whether close() has run.")
       .def_property_readonly("description", &PyReader::description,
                              "The GStreamer description before the appsink.")
+      .def_property_readonly("_spare_frames", &PyReader::spare_frames,
+                             "Debug hook: frames' worth of memory that dropped Frames gave back "
+                             "for the next read() (at most 2; none once closed).")
       .def_property_readonly(
           "format", [](const PyReader& r) { return std::string(format_name(r.format())); },
           "What read() returns, e.g. \"BGR24\".")

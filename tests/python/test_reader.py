@@ -181,3 +181,71 @@ def test_a_bad_source_raises_typed_errors(tmp):
         framepipe.Reader("videotestsrc ! valve drop=true", timeout=0.3)
     assert isinstance(timeout.value, TimeoutError)
     assert timeout.value.limit == pytest.approx(0.3)
+
+
+def test_a_dropped_frames_memory_is_reused_and_a_held_ones_never(raw_mkv):
+    # read() unpacks into the memory of a Frame that Python has let go (the reader's pool), never
+    # into one that Python still holds, directly or through an array made from it.
+    reader = framepipe.Reader(raw_mkv)
+    first = reader.read()
+    address = first._address
+    assert reader._spare_frames == 0
+    del first  # gone: its memory waits for the next read
+    assert reader._spare_frames == 1
+    second = reader.read()
+    assert second._address == address and reader._spare_frames == 0
+    held = np.asarray(second)
+    held_address = held.__array_interface__["data"][0]
+    del second  # the array still holds the frame
+    gc.collect()
+    assert reader._spare_frames == 0
+    later = []
+    for i in range(2, FRAMES):
+        frame = reader.read()
+        assert frame.index == i
+        assert frame._address != held_address
+        assert max_error(np.asarray(frame), colour_of(i)) <= 3
+        if i % 2 == 0:
+            later.append(frame)  # some held, some dropped at once
+        for kept in later:
+            assert kept._address != frame._address or kept is frame
+    assert max_error(held, colour_of(1)) <= 3  # untouched by every read after it
+    for kept in later:
+        assert max_error(np.asarray(kept), colour_of(kept.index)) <= 3
+    reader.close()
+
+
+def test_frames_dropped_after_their_reader_is_gone_free_their_memory(raw_mkv):
+    reader = framepipe.Reader(raw_mkv)
+    frames = [reader.read() for _ in range(4)]
+    del frames[1]  # back to the pool before the reader closes
+    spare = reader.read()  # ... and out of it again
+    del frames[0]
+    assert reader._spare_frames == 1
+    reader.close()
+    assert reader._spare_frames == 0  # freed by close()
+    del frames[0]
+    assert reader._spare_frames == 0  # and none kept after it
+    del reader
+    gc.collect()
+    for frame in frames + [spare]:
+        assert max_error(np.asarray(frame), colour_of(frame.index)) <= 3
+    alive = [weakref.ref(f) for f in frames]
+    del frames, spare, frame
+    gc.collect()
+    assert all(a() is None for a in alive)  # freed, not kept by a closed reader's pool
+
+
+def test_a_y4m_file_is_read_by_y4mdec_in_large_blocks(tmp):
+    need_elements("y4menc", "y4mdec")
+    path = tmp / "raw.y4m"
+    with framepipe.Writer(path, size=SIZE, fps=25) as w:
+        for i in range(FRAMES):
+            w.write(flat(SIZE, colour_of(i)))
+    with framepipe.Reader(path) as reader:
+        assert "y4mdec" in reader.description and "decodebin" not in reader.description
+        frames = list(reader)
+    assert len(frames) == FRAMES
+    for i, frame in enumerate(frames):
+        assert frame.index == i and frame.pts == i * 40_000_000
+        assert max_error(np.asarray(frame), colour_of(i)) <= 3
