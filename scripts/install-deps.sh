@@ -85,6 +85,11 @@ for pkg in "${packages[@]}"; do
     missing+=("$pkg")
   fi
 done
+# Debian's nodejs comes without npm, which is its own package (a nodesource nodejs has it built
+# in, and conflicts with Debian's npm): ask for it only when no npm is on PATH.
+if ((want_npm)) && ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 # The browser tests' node modules (tests/browser/package-lock.json: puppeteer-core, hls.js), with
 # `npm ci`, which installs exactly the locked versions; PUPPETEER_SKIP_DOWNLOAD: no browser is
