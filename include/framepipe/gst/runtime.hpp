@@ -67,6 +67,19 @@ using GCharPtr = GlibPtr<gchar, g_free>;
 using GStrvPtr = GlibPtr<gchar*, g_strfreev>;
 /// What gst_parse_launch_full() records beside its result, e.g. the missing elements.
 using ParseContextPtr = GlibPtr<GstParseContext, gst_parse_context_free>;
+/// Owns one reference to a GObject that is not a GstObject (a server of gst-rtsp-server or
+/// libsoup, an auth, a TLS certificate, a SoupServerMessage...).
+template <class T>
+using GObjectPtr = GlibPtr<T, g_object_unref>;
+using GMainContextPtr = GlibPtr<GMainContext, g_main_context_unref>;
+using GMainLoopPtr = GlibPtr<GMainLoop, g_main_loop_unref>;
+
+/// Detaches the source from its context (`g_source_destroy`) and drops the reference.
+inline void destroy_source(GSource* source) noexcept {
+  g_source_destroy(source);
+  g_source_unref(source);
+}
+using GSourcePtr = GlibPtr<GSource, destroy_source>;
 
 /// Takes ownership of a string GLib allocated (g_free); null becomes "".
 inline std::string take_gchar(gchar* text) {

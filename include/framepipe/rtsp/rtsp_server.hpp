@@ -19,7 +19,6 @@
 #include "framepipe/gst/error.hpp"
 #include "framepipe/gst/network.hpp"
 #include "framepipe/gst/runtime.hpp"
-#include "framepipe/rtsp/detail/glib_owners.hpp"
 #include "framepipe/rtsp/detail/gst_rtsp_server.hpp"
 #include "framepipe/rtsp/rtsp_path.hpp"
 #include "framepipe/rtsp/rtsp_sink.hpp"

@@ -28,7 +28,6 @@
 #include "framepipe/gst/error.hpp"
 #include "framepipe/gst/network.hpp"
 #include "framepipe/gst/runtime.hpp"
-#include "framepipe/web/detail/glib_owners.hpp"
 
 namespace framepipe {
 

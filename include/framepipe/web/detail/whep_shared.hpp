@@ -23,7 +23,6 @@
 
 #include "framepipe/gst/network.hpp"
 #include "framepipe/gst/runtime.hpp"
-#include "framepipe/web/detail/glib_owners.hpp"
 #include "framepipe/web/detail/sdp_offer.hpp"
 #include "framepipe/web/http_server.hpp"
 
