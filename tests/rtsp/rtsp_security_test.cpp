@@ -146,6 +146,27 @@ TEST_CASE("one client past max_clients gets 503 and is closed; the others are se
   CHECK(server.clients() == 1);
 }
 
+TEST_CASE("clients past max_clients that ask at once are each answered 503 and closed") {
+  // Each refused client is closed while its request may still be being read: from the thread
+  // that serves it, or gst-rtsp-server's connection loses its stream mid-read and spins.
+  RtspServer server({.max_clients = 1});
+  test::RtspRawClient first(server.port());
+  first.send("OPTIONS " + server.url() + " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
+  REQUIRE(first.response().find("RTSP/1.0 200") == 0);
+  for (int i = 0; i < 40; ++i) {
+    INFO("refused client " << i);
+    test::RtspRawClient refused(server.port());
+    refused.send("DESCRIBE " + server.url() + " RTSP/1.0\r\nCSeq: 1\r\n\r\n");
+    const std::string answer = refused.response();
+    CHECK((answer.empty() || answer.find("RTSP/1.0 503") == 0));
+    REQUIRE(refused.closed_within(5s));
+  }
+  CHECK(server.refused_clients() == 40);
+  first.send("OPTIONS " + server.url() + " RTSP/1.0\r\nCSeq: 2\r\n\r\n");
+  CHECK(first.response().find("RTSP/1.0 200") == 0);
+  CHECK(server.clients() == 1);
+}
+
 TEST_CASE("a client that connects and says nothing is closed after setup_timeout") {
   RtspServer server({.setup_timeout = 1s});
   test::RtspRawClient silent(server.port());

@@ -424,11 +424,10 @@ class RtspServer {
   }
 
   /// `client-connected`: counts the client, watches it play and close, and sets the timeout of
-  /// its sessions. One past max_clients gets 503 to each request until the cleanup timer closes
-  /// it. An exception is stored (the sink's next call rethrows it) and the client is served
-  /// uncounted.
-  static void on_client_connected(GstRTSPServer* server, GstRTSPClient* client,
-                                  gpointer data) noexcept {
+  /// its sessions. One past max_clients gets 503 to its first request and is closed (or closed by
+  /// the cleanup timer if it says nothing). An exception is stored (the sink's next call rethrows
+  /// it) and the client is served uncounted.
+  static void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer data) noexcept {
     const auto& shared = *static_cast<std::shared_ptr<detail::RtspShared>*>(data);
     try {
       const auto connect_client = [&](const char* signal, GCallback callback) {
@@ -439,24 +438,13 @@ class RtspServer {
       connect_client("closed", G_CALLBACK(&RtspServer::on_client_closed));
       if (!shared->admit(client)) {
         shared->refused_clients.fetch_add(1, std::memory_order_relaxed);
-        // Closed from the server thread's next iteration, once gst-rtsp-server attached it;
-        // a request that comes first gets 503. (Not pre-options-request: in 1.22 its error path
-        // frees the response twice.)
+        // Each request gets 503, and the client is then closed from its own thread
+        // (on_refused_request); one that says nothing is closed by the cleanup timer within a
+        // second. (Not pre-options-request: in 1.22 its error path frees the response twice.)
         for (const char* request :
              {"pre-describe-request", "pre-setup-request", "pre-play-request"}) {
           connect_client(request, G_CALLBACK(&RtspServer::on_refused_request));
         }
-        GSource* close = g_idle_source_new();
-        auto* pair = new std::pair<GstRTSPServer*, GstRTSPClient*>(
-            GST_RTSP_SERVER(g_object_ref(server)), GST_RTSP_CLIENT(g_object_ref(client)));
-        g_source_set_callback(close, &RtspServer::on_close_refused, pair, [](gpointer d) {
-          auto* p = static_cast<std::pair<GstRTSPServer*, GstRTSPClient*>*>(d);
-          g_object_unref(p->first);
-          g_object_unref(p->second);
-          delete p;
-        });
-        g_source_attach(close, g_main_context_get_thread_default());
-        g_source_unref(close);
         return;
       }
       connect_client("play-request", G_CALLBACK(&RtspServer::on_play_request));
@@ -467,19 +455,25 @@ class RtspServer {
     }
   }
 
-  static gboolean on_close_refused(gpointer data) noexcept {
-    auto* pair = static_cast<std::pair<GstRTSPServer*, GstRTSPClient*>*>(data);
-    GList* closed = gst_rtsp_server_client_filter(
-        pair->first,
-        [](GstRTSPServer*, GstRTSPClient* c, gpointer refused) {
-          return c == refused ? GST_RTSP_FILTER_REMOVE : GST_RTSP_FILTER_KEEP;
-        },
-        pair->second);
-    g_list_free_full(closed, g_object_unref);
-    return G_SOURCE_REMOVE;
-  }
-
-  static GstRTSPStatusCode on_refused_request(GstRTSPClient*, GstRTSPContext*, gpointer) noexcept {
+  /// A request of a client past max_clients: 503, and the client is closed once this dispatch
+  /// of its connection ends, on the thread that serves it. (Closed from any other thread while
+  /// it reads a request, gst-rtsp-server 1.22's connection loses its stream mid-read and that
+  /// thread spins on it for good.)
+  static GstRTSPStatusCode on_refused_request(GstRTSPClient* client, GstRTSPContext*,
+                                              gpointer) noexcept {
+    GSource* current = g_main_current_source();
+    if (current != nullptr) {
+      GSource* close = g_idle_source_new();
+      g_source_set_callback(
+          close,
+          [](gpointer c) {
+            gst_rtsp_client_close(GST_RTSP_CLIENT(c));
+            return G_SOURCE_REMOVE;
+          },
+          g_object_ref(client), g_object_unref);
+      g_source_attach(close, g_source_get_context(current));
+      g_source_unref(close);
+    }
     return GST_RTSP_STS_SERVICE_UNAVAILABLE;
   }
 
