@@ -234,10 +234,9 @@ class RtspServer {
     g_source_attach(source_.get(), context_.get());
     port_ = static_cast<std::uint16_t>(gst_rtsp_server_get_bound_port(server));
     // Removes timed-out sessions; without it a client that vanished keeps its media alive.
-    GSource* cleanup = g_timeout_source_new_seconds(1);
-    g_source_set_callback(cleanup, &RtspServer::on_cleanup_timer, this, nullptr);
-    g_source_attach(cleanup, context_.get());
-    g_source_unref(cleanup);
+    cleanup_.reset(g_timeout_source_new_seconds(1));
+    g_source_set_callback(cleanup_.get(), &RtspServer::on_cleanup_timer, this, nullptr);
+    g_source_attach(cleanup_.get(), context_.get());
     thread_ = std::thread([loop = loop_.get(), context = context_.get()] {
       g_main_context_push_thread_default(context);
       g_main_loop_run(loop);
@@ -525,6 +524,8 @@ class RtspServer {
   static gboolean on_stop(gpointer self) noexcept {
     auto* s = static_cast<RtspServer*>(self);
     g_source_destroy(s->source_.get());  // accept no new connection
+    // Not again: release() iterates the context once the server is gone.
+    g_source_destroy(s->cleanup_.get());
     GList* closed = gst_rtsp_server_client_filter(
         s->server_.get(),
         [](GstRTSPServer*, GstRTSPClient*, gpointer) { return GST_RTSP_FILTER_REMOVE; }, nullptr);
@@ -536,6 +537,7 @@ class RtspServer {
   /// Drops every GLib object; the thread is not running.
   void release() noexcept {
     if (shared_) shared_->withdraw_all();
+    cleanup_.reset();
     source_.reset();
     factory_.reset();
     server_.reset();
@@ -556,6 +558,7 @@ class RtspServer {
   detail::GObjectPtr<GstRTSPServer> server_;
   detail::GObjectPtr<GstRTSPMediaFactory> factory_;
   detail::GSourcePtr source_;
+  detail::GSourcePtr cleanup_;  ///< the cleanup timer (on_cleanup_timer)
   std::uint16_t port_ = 0;
   std::thread thread_;
 };
