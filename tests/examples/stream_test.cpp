@@ -5,13 +5,16 @@
 #include <doctest/doctest.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -69,6 +72,16 @@ class Program {
     changed_.wait_for(lock, timeout,
                       [&] { return done_ || output_.find(text) != std::string::npos; });
     return output_.find(text) != std::string::npos;
+  }
+
+  /// Hands the output so far to `stop` (which ends the program), then waits for it to end.
+  template <class Stop>
+  framepipe::test::RunResult finish_after(Stop stop) {
+    {
+      const std::lock_guard lock(mutex_);
+      stop(output_);
+    }
+    return finish();
   }
 
   /// Waits for the program to end (it must bound itself, e.g. through timeout(1)).
@@ -543,4 +556,54 @@ TEST_CASE("stream --codec raw is for rtp:// only") {
       framepipe::test::run_program(FRAMEPIPE_STREAM_EXE, "--to srt://127.0.0.1:7001 --codec raw");
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("--codec raw is for rtp:// only") != std::string::npos);
+}
+
+TEST_CASE("stream --to hls://: Chromium plays the page's HLS switch, >= 2 s at 640x360") {
+  const std::filesystem::path source = FRAMEPIPE_SOURCE_DIR;
+  const std::filesystem::path modules = source / "tests/browser/node_modules";
+  if (::access("/usr/bin/chromium", X_OK) != 0 ||
+      std::system("node --version > /dev/null 2>&1") != 0 ||
+      !std::filesystem::exists(modules / "puppeteer-core") ||
+      !std::filesystem::exists(modules / "hls.js/dist/hls.min.js")) {
+    FRAMEPIPE_SKIP_CASE("chromium, node, or tests/browser/node_modules (npm ci in tests/browser)");
+  }
+  if (!framepipe::test::have_element("x264enc") || !framepipe::test::have_element("hlssink2")) {
+    FRAMEPIPE_SKIP_CASE("x264enc (-ugly) or hlssink2 (-bad) missing");
+  }
+  const std::uint16_t port = framepipe::test::free_tcp_port();
+  const std::string page = "http://127.0.0.1:" + std::to_string(port) + "/clock/";
+  // The default size; the shell prints the pid of timeout(1), which hands a SIGINT on to the
+  // example, so that it ends (and prints its counts) once the pages have played.
+  Program example("/bin/sh", "-c 'echo pid $$; exec /usr/bin/timeout 90 " +
+                                 std::string(FRAMEPIPE_STREAM_EXE) +
+                                 " --to hls://127.0.0.1:" + std::to_string(port) + "/clock'");
+  REQUIRE(example.wait_for("open: " + page + "?protocol=hls", 20s));
+  REQUIRE(wait_for_segments(port, "/clock/hls/index.m3u8", 3, 20s));
+  const std::string script = (source / "tests/browser/hls_page.mjs").string();
+  // hls.js, as in every browser without native HLS; then the page's own choice (Chromium 156
+  // says "maybe" to canPlayType and plays it natively; others take hls.js).
+  for (const std::string query : {"?hls&player=hlsjs", "?protocol=hls"}) {
+    framepipe::test::RunResult run;
+    framepipe::test::within(120s, [&] {
+      run = framepipe::test::run_program("node", "\"" + script + "\" \"" + page + query +
+                                                     "\" /usr/bin/chromium \"" + modules.string() +
+                                                     "\" 2 framepipe");
+    });
+    MESSAGE(query << ": " << run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(run.output.find("\"done\":true") != std::string::npos);
+    CHECK(run.output.find("\"protocol\":\"hls\"") != std::string::npos);
+    if (query.find("hlsjs") != std::string::npos) {
+      CHECK(run.output.find("\"native\":false") != std::string::npos);
+    }
+    CHECK(run.output.find("\"videoWidth\":640,") != std::string::npos);
+    CHECK(run.output.find("\"videoHeight\":360,") != std::string::npos);
+  }
+  const framepipe::test::RunResult started = example.finish_after([](const std::string& output) {
+    const auto at = output.find("pid ");
+    if (at != std::string::npos) ::kill(std::stoi(output.substr(at + 4)), SIGINT);
+  });
+  INFO("example printed: " << started.output);
+  CHECK(started.exit_code == 0);
+  CHECK(started.output.find("(stopped by a signal)") != std::string::npos);
 }
