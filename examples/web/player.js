@@ -142,6 +142,18 @@ async function playHls(playlist) {
     hls.loadSource(playlist);
     hls.attachMedia(video);
   }
+  // How far behind the newest listed segment's end it plays, in seconds (hls.js: its `latency`;
+  // natively: the end of the seekable range).
+  video.addEventListener('timeupdate', () => {
+    const hls = framepipe.hlsjs;
+    const seekable = video.seekable;
+    if (hls) {
+      framepipe.edgeDistance = hls.latency;
+      framepipe.targetLatency = hls.targetLatency;
+    } else if (seekable.length) {
+      framepipe.edgeDistance = seekable.end(seekable.length - 1) - video.currentTime;
+    }
+  });
   video.play().catch(() => {});  // autoplay (muted) starts it too; a refusal is not an error
 }
 
