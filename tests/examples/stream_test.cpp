@@ -558,38 +558,46 @@ TEST_CASE("stream --codec raw is for rtp:// only") {
   CHECK(r.output.find("--codec raw is for rtp:// only") != std::string::npos);
 }
 
-TEST_CASE("stream --to hls://: Chromium plays the page's HLS switch, >= 2 s at 640x360") {
-  const std::filesystem::path source = FRAMEPIPE_SOURCE_DIR;
-  const std::filesystem::path modules = source / "tests/browser/node_modules";
+/// Why the page cannot be played in Chromium here ("" when it can).
+std::string missing_browser(const std::filesystem::path& modules) {
   if (::access("/usr/bin/chromium", X_OK) != 0 ||
       std::system("node --version > /dev/null 2>&1") != 0 ||
       !std::filesystem::exists(modules / "puppeteer-core") ||
       !std::filesystem::exists(modules / "hls.js/dist/hls.min.js")) {
-    FRAMEPIPE_SKIP_CASE("chromium, node, or tests/browser/node_modules (npm ci in tests/browser)");
+    return "chromium, node, or tests/browser/node_modules (npm ci in tests/browser)";
   }
   if (!framepipe::test::have_element("x264enc") || !framepipe::test::have_element("hlssink2")) {
-    FRAMEPIPE_SKIP_CASE("x264enc (-ugly) or hlssink2 (-bad) missing");
+    return "x264enc (-ugly) or hlssink2 (-bad) missing";
   }
+  return {};
+}
+
+/// Runs `stream --to SCHEME://127.0.0.1:<port>/clock` + `options` at its default size, waits for
+/// it to print the page's HLS URL (`<page>?protocol=hls`) and list three segments, then opens the
+/// page with each of `queries` in Chromium (tests/browser/hls_page.mjs): each plays >= 2 s over HLS
+/// at 640x360. The example ends by a SIGINT (through timeout(1), which hands it on) and must exit
+/// 0.
+void check_page_plays_hls(const std::string& scheme, const std::string& options,
+                          const std::vector<std::string>& queries) {
+  const std::filesystem::path source = FRAMEPIPE_SOURCE_DIR;
+  const std::filesystem::path modules = source / "tests/browser/node_modules";
   const std::uint16_t port = framepipe::test::free_tcp_port();
   const std::string page = "http://127.0.0.1:" + std::to_string(port) + "/clock/";
-  // The default size; the shell prints the pid of timeout(1), which hands a SIGINT on to the
-  // example, so that it ends (and prints its counts) once the pages have played.
   Program example("/bin/sh", "-c 'echo pid $$; exec /usr/bin/timeout 90 " +
-                                 std::string(FRAMEPIPE_STREAM_EXE) +
-                                 " --to hls://127.0.0.1:" + std::to_string(port) + "/clock'");
-  REQUIRE(example.wait_for("open: " + page + "?protocol=hls", 20s));
+                                 std::string(FRAMEPIPE_STREAM_EXE) + " --to " + scheme +
+                                 "://127.0.0.1:" + std::to_string(port) + "/clock " + options +
+                                 "'");
+  REQUIRE(example.wait_for(page + "?protocol=hls", 20s));
   REQUIRE(wait_for_segments(port, "/clock/hls/index.m3u8", 3, 20s));
   const std::string script = (source / "tests/browser/hls_page.mjs").string();
-  // hls.js, as in every browser without native HLS; then the page's own choice (Chromium 156
-  // says "maybe" to canPlayType and plays it natively; others take hls.js).
-  for (const std::string query : {"?hls&player=hlsjs", "?protocol=hls"}) {
+  for (const std::string& query : queries) {
     framepipe::test::RunResult run;
     framepipe::test::within(120s, [&] {
       run = framepipe::test::run_program("node", "\"" + script + "\" \"" + page + query +
                                                      "\" /usr/bin/chromium \"" + modules.string() +
                                                      "\" 2 framepipe");
     });
-    MESSAGE(query << ": " << run.output);
+    MESSAGE(scheme << " " << query << ": " << run.output);
     CHECK(run.exit_code == 0);
     CHECK(run.output.find("\"done\":true") != std::string::npos);
     CHECK(run.output.find("\"protocol\":\"hls\"") != std::string::npos);
@@ -599,11 +607,34 @@ TEST_CASE("stream --to hls://: Chromium plays the page's HLS switch, >= 2 s at 6
     CHECK(run.output.find("\"videoWidth\":640,") != std::string::npos);
     CHECK(run.output.find("\"videoHeight\":360,") != std::string::npos);
   }
-  const framepipe::test::RunResult started = example.finish_after([](const std::string& output) {
+  const framepipe::test::RunResult ended = example.finish_after([](const std::string& output) {
     const auto at = output.find("pid ");
     if (at != std::string::npos) ::kill(std::stoi(output.substr(at + 4)), SIGINT);
   });
-  INFO("example printed: " << started.output);
-  CHECK(started.exit_code == 0);
-  CHECK(started.output.find("(stopped by a signal)") != std::string::npos);
+  INFO("example printed: " << ended.output);
+  CHECK(ended.exit_code == 0);
+  CHECK(ended.output.find("(stopped by a signal)") != std::string::npos);
+}
+
+TEST_CASE("stream --to hls://: Chromium plays the page's HLS switch, >= 2 s at 640x360") {
+  const std::filesystem::path modules =
+      std::filesystem::path(FRAMEPIPE_SOURCE_DIR) / "tests/browser/node_modules";
+  if (const std::string why = missing_browser(modules); !why.empty()) {
+    FRAMEPIPE_SKIP_CASE(why.c_str());
+  }
+  // hls.js, as in every browser without native HLS; then the page's own choice (Chromium 156
+  // says "maybe" to canPlayType and plays it natively; others take hls.js).
+  check_page_plays_hls("hls", "", {"?hls&player=hlsjs", "?protocol=hls"});
+}
+
+TEST_CASE("stream --to whep:// --hls: the page's HLS switch plays the one encode's HLS") {
+  const std::filesystem::path modules =
+      std::filesystem::path(FRAMEPIPE_SOURCE_DIR) / "tests/browser/node_modules";
+  if (const std::string why = missing_browser(modules); !why.empty()) {
+    FRAMEPIPE_SKIP_CASE(why.c_str());
+  }
+  if (!framepipe::test::have_element("webrtcbin") || !framepipe::test::have_element("nicesrc")) {
+    FRAMEPIPE_SKIP_CASE("webrtcbin or libnice's plugin missing");
+  }
+  check_page_plays_hls("whep", "--hls", {"?player=hlsjs#hls"});
 }
