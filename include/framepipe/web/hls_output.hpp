@@ -29,8 +29,8 @@ namespace framepipe {
 /// reload), so a player is behind the encoder by the age of the newest listed segment (a segment
 /// is listed once it is closed: 0 to 1 segment, plus the encode) plus what the player keeps
 /// between itself and the live edge: hls.js three target durations. Glass to glass, measured in
-/// Chromium 156 with hls.js at 720p30 (whep_bench): 2.6 to 3.9 s with 1 s segments, 5.1 to 5.9 s
-/// with the default 2 s (docs/scale-out.md).
+/// Chromium 156 with hls.js at 720p30 (whep_bench, a loaded machine): about 5 s with 1 s
+/// segments, 6.4 to 7 s with the default 2 s (docs/scale-out.md).
 struct HlsOptions {
   /// Where the playlist and segments go. Empty (the default): a private directory (mode 0700)
   /// made under the system's temporary directory and removed, with what is in it, when the
