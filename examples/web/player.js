@@ -126,9 +126,10 @@ async function playHls(playlist) {
     try {
       await loadScript(new URL('hls.min.js', location.href).href);
     } catch (error) {
+      const native = canPlayType !== '' ? ' (?player=native plays this browser\'s own HLS)' : '';
       throw new Error(
-        'hls.js is unavailable: this browser has no native HLS and the server has no ' +
-          'hls.min.js (npm ci in tests/browser, or stream --hls-js FILE)',
+        'hls.js is unavailable: the server has no hls.min.js (npm ci in tests/browser, or ' +
+          `stream --hls-js FILE), and this page needs it here${native}`,
       );
     }
     if (!window.Hls || !window.Hls.isSupported()) {
