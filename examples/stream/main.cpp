@@ -1,6 +1,7 @@
 // Streams the text clock over the network, live: RTSP (a server clients join and leave), RTP/UDP
-// (with an SDP file for players; H.264, VP8 or uncompressed RFC 4175 video), SRT (a listener) or
-// WHEP (WebRTC to browsers, with the player page of examples/web/ served beside it).
+// (with an SDP file for players; H.264, VP8 or uncompressed RFC 4175 video), SRT (a listener),
+// WHEP (WebRTC to browsers) or HLS (hlssink2's playlist and segments over HTTP), the last two with
+// the player page of examples/web/ served beside them.
 // Prints the command line of a receiver and, at the end, the frames sent and dropped. Runs until
 // --seconds have passed or Ctrl-C.
 //
@@ -12,7 +13,13 @@
 //          (listener; with --passphrase the stream is AES-encrypted)
 //   stream --to whep://127.0.0.1:8889/clock [--codec vp8|h264] [--token TOKEN]
 //          [--max-viewers N] [--page DIR] [--seconds S] ...
-//          (open http://127.0.0.1:8889/clock/ in a browser; VP8 by default)
+//          [--hls [--segment S] [--playlist-length N]]
+//          (open http://127.0.0.1:8889/clock/ in a browser; VP8 by default; --hls: H.264, and the
+//          same encode is served as HLS too, at PATH/hls/index.m3u8)
+//   stream --to hls://127.0.0.1:8888/clock [--segment S] [--playlist-length N] [--page DIR]
+//          [--hls-js FILE] [--seconds S] ...
+//          (H.264 only; the playlist is http://127.0.0.1:8888/clock/hls/index.m3u8 and the page
+//          http://127.0.0.1:8888/clock/?protocol=hls; 1 s segments, 3 listed, by default)
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -23,8 +30,14 @@
 #include <framepipe/gst/network.hpp>
 #include <framepipe/rtsp/rtsp_server.hpp>
 #if FRAMEPIPE_HAS_WEB
+#  include <framepipe/web/hls_handler.hpp>
+#  include <framepipe/web/hls_output.hpp>
+#  include <framepipe/web/http_server.hpp>
 #  include <framepipe/web/whep_server.hpp>
 #endif
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,24 +74,38 @@ struct Args {
   SrtEncryption encryption;
   bool have_pbkeylen = false;
   bool have_codec = false;
-  /// --token, --max-viewers, --page (whep:// only).
+  /// --token, --max-viewers, --hls (whep:// only).
   std::string token;
   std::size_t max_viewers = 8;
-  std::string page_dir;
   bool have_whep_option = false;
+  /// --hls (whep:// only): the same H.264 encode also as HLS, at PATH/hls/.
+  bool hls = false;
+  /// --page (whep:// and hls://): the player page's directory.
+  std::string page_dir;
+  /// --hls-js (whep:// --hls and hls://): hls.js, served at PATH/hls.min.js for browsers without
+  /// native HLS. Empty: the npm copy of tests/browser/node_modules, when there is one.
+  std::string hls_js;
+  /// --segment, --playlist-length (hls:// and whep:// --hls): HlsOptions. 1 s segments and 3 in
+  /// the playlist: the lowest latency hlssink2 and players allow (about 3 segments behind).
+  long segment_seconds = 1;
+  unsigned playlist_length = 3;
+  bool have_hls_option = false;
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
                "stream: %s\n"
                "usage: stream --to rtsp://HOST:PORT/PATH | rtp://HOST:PORT | srt://HOST:PORT\n"
-               "                   | whep://HOST:PORT/PATH\n"
+               "                   | whep://HOST:PORT/PATH | hls://HOST:PORT/PATH\n"
                "              [--sdp FILE.sdp] [--seconds S] [--size WxH] [--fps N[/D]]\n"
                "              [--codec h264|vp8|raw]   (raw: rtp:// only)\n"
                "              [--auth USER:PASSWORD [--auth-method digest|basic]]\n"
                "              [--passphrase SECRET [--pbkeylen 16|24|32]]   (srt:// only)\n"
                "              [--tls-cert CERT.pem --tls-key KEY.pem]   (rtsp:// only)\n"
-               "              [--token TOKEN] [--max-viewers N] [--page DIR]   (whep:// only)\n",
+               "              [--token TOKEN] [--max-viewers N] [--hls]   (whep:// only)\n"
+               "              [--page DIR]   (whep:// and hls://)\n"
+               "              [--segment S] [--playlist-length N] [--hls-js FILE]\n"
+               "                  (hls://, and whep:// with --hls; H.264 only)\n",
                why.c_str());
   std::exit(2);
 }
@@ -101,11 +128,13 @@ Target parse_target(std::string_view url) {
   const long port = std::strtol(std::string(rest.substr(colon + 1)).c_str(), nullptr, 10);
   if (port <= 0 || port > 65535) usage("bad port in --to");
   t.port = static_cast<std::uint16_t>(port);
-  if (t.scheme != "rtsp" && t.scheme != "rtp" && t.scheme != "srt" && t.scheme != "whep") {
-    usage("--to: rtsp://, rtp:// or srt://, or whep://");
+  if (t.scheme != "rtsp" && t.scheme != "rtp" && t.scheme != "srt" && t.scheme != "whep" &&
+      t.scheme != "hls") {
+    usage("--to: rtsp://, rtp:// or srt://, whep:// or hls://");
   }
-  if ((t.scheme == "rtsp" || t.scheme == "whep") && t.path.empty()) t.path = "/clock";
-  if (t.scheme == "whep" && t.path.size() > 1 && t.path.back() == '/') t.path.pop_back();
+  const bool web = t.scheme == "whep" || t.scheme == "hls";
+  if ((t.scheme == "rtsp" || web) && t.path.empty()) t.path = "/clock";
+  if (web && t.path.size() > 1 && t.path.back() == '/') t.path.pop_back();
   return t;
 }
 
@@ -176,9 +205,23 @@ Args parse(int argc, char** argv) {
       if (n < 1) usage("--max-viewers must be at least 1");
       a.max_viewers = static_cast<std::size_t>(n);
       a.have_whep_option = true;
+    } else if (arg == "--hls") {
+      a.hls = true;
+      a.have_whep_option = true;
     } else if (arg == "--page") {
       a.page_dir = value();
-      a.have_whep_option = true;
+    } else if (arg == "--hls-js") {
+      a.hls_js = value();
+      a.have_hls_option = true;
+    } else if (arg == "--segment") {
+      a.segment_seconds = std::strtol(value().c_str(), nullptr, 10);
+      if (a.segment_seconds < 1) usage("--segment must be a whole number of seconds, at least 1");
+      a.have_hls_option = true;
+    } else if (arg == "--playlist-length") {
+      const long n = std::strtol(value().c_str(), nullptr, 10);
+      if (n < 3 || n > 100) usage("--playlist-length must be 3 to 100");
+      a.playlist_length = static_cast<unsigned>(n);
+      a.have_hls_option = true;
     } else {
       usage("unknown option " + std::string(arg));
     }
@@ -195,9 +238,20 @@ Args parse(int argc, char** argv) {
   }
   if (a.have_pbkeylen && a.encryption.passphrase.empty()) usage("--pbkeylen needs --passphrase");
   if (a.have_whep_option && a.to.scheme != "whep") {
-    usage("--token, --max-viewers and --page are for whep:// only");
+    usage("--token, --max-viewers and --hls are for whep:// only");
   }
-  if (a.raw && a.to.scheme == "whep") usage("--codec raw is for rtp:// only");
+  const bool web = a.to.scheme == "whep" || a.to.scheme == "hls";
+  if (!a.page_dir.empty() && !web) usage("--page is for whep:// and hls://");
+  const bool hls = a.to.scheme == "hls" || a.hls;
+  if (a.have_hls_option && !hls) {
+    usage("--segment, --playlist-length and --hls-js are for hls:// (or whep:// with --hls)");
+  }
+  if (a.raw && web) usage("--codec raw is for rtp:// only");
+  // hlssink2 takes H.264 only (MPEG-TS segments): VP8 cannot go there.
+  if (hls && a.have_codec && a.codec != VideoCodec::H264) {
+    usage(a.to.scheme == "hls" ? "hls:// is H.264 only (--codec h264)"
+                               : "--hls needs --codec h264 (HLS is H.264 only)");
+  }
   return a;
 }
 
@@ -232,6 +286,75 @@ Stats run(const Args& a, S sink) {
   return stats;
 }
 
+#if FRAMEPIPE_HAS_WEB
+/// The player page's directory: --page, else examples/web/ of the source tree.
+std::string page_directory(const Args& a) {
+  if (!a.page_dir.empty()) return a.page_dir;
+#  ifdef FRAMEPIPE_EXAMPLES_WEB_DIR
+  return FRAMEPIPE_EXAMPLES_WEB_DIR;
+#  else
+  return {};
+#  endif
+}
+
+/// The HLS the page and players read: --segment, --playlist-length, and files on disk for two
+/// more segments (the one being written, one kept after it leaves the playlist).
+HlsOptions hls_options(const Args& a) {
+  return {.segment_duration = std::chrono::seconds(a.segment_seconds),
+          .playlist_length = a.playlist_length,
+          .max_files = a.playlist_length + 2};
+}
+
+/// The Cache-Control of the playlist: with 1 s segments a playlist kept for 1 s by the browser (or
+/// a cache in front) would be up to a whole segment stale, so it is never kept.
+HlsCacheControl hls_cache_control(const Args& a) {
+  HlsCacheControl control;
+  if (a.segment_seconds == 1) control.playlist = "no-cache";
+  return control;
+}
+
+/// Serves hls.js (--hls-js, else npm's copy under tests/browser/node_modules) at PATH/hls.min.js,
+/// where the page loads it when the browser has no native HLS. False when there is none; a
+/// --hls-js that cannot be read throws.
+bool serve_hls_js(HttpServer& server, const Args& a) {
+  std::string path = a.hls_js;
+#  ifdef FRAMEPIPE_HLS_JS
+  if (path.empty()) path = FRAMEPIPE_HLS_JS;
+#  endif
+  if (path.empty()) return false;
+  std::ifstream in(path, std::ios::binary);
+  std::string script;
+  if (in) script.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (script.empty()) {
+    if (!a.hls_js.empty()) throw Error("cannot read --hls-js " + a.hls_js);
+    return false;
+  }
+  server.route(a.to.path + "/hls.min.js", [script = std::move(script)](const HttpRequest& request) {
+    HttpServer::respond(request.message, 200, "text/javascript; charset=utf-8", script);
+  });
+  return true;
+}
+
+/// Mounts `hls` at PATH/hls/ of `server` with hls.js beside it, and prints where to play it.
+void serve_and_print_hls(HttpServer& server, const Args& a, const HlsOutput& hls) {
+  serve_hls(server, a.to.path + "/hls/", hls, hls_cache_control(a));
+  const bool have_hls_js = serve_hls_js(server, a);
+  const std::string playlist = server.url() + a.to.path + "/hls/index.m3u8";
+  std::printf("serving HLS at %s (H264, %ld s segments, %u in the playlist)\n", playlist.c_str(),
+              a.segment_seconds, a.playlist_length);
+  if (!have_hls_js) {
+    std::printf(
+        "no hls.js (npm ci in tests/browser, or --hls-js FILE): the page plays HLS only where the "
+        "browser does natively\n");
+  }
+  std::printf("receive: ffplay %s\n", playlist.c_str());
+  std::printf(
+      "     or: gst-launch-1.0 souphttpsrc location=%s ! hlsdemux ! decodebin ! videoconvert ! "
+      "autovideosink\n",
+      playlist.c_str());
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -239,35 +362,58 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_sigint);
   Args args = parse(argc, argv);
   // WebRTC: VP8 unless asked (every browser decodes it); the others default to H.264.
-  if (args.to.scheme == "whep" && !args.have_codec) args.codec = VideoCodec::VP8;
+  // With --hls, H.264: the one encode feeds HLS too.
+  if (args.to.scheme == "whep" && !args.have_codec && !args.hls) args.codec = VideoCodec::VP8;
   const Args& a = args;
   const char* codec = a.codec == VideoCodec::H264 ? "H264" : "VP8";
   const std::string depay =
       a.codec == VideoCodec::H264 ? "rtph264depay ! avdec_h264" : "rtpvp8depay ! vp8dec";
   try {
     Stats stats;
-    if (a.to.scheme == "whep") {
+    if (a.to.scheme == "whep" || a.to.scheme == "hls") {
 #if FRAMEPIPE_HAS_WEB
-      WhepServerOptions options{.address = a.to.host,
-                                .port = a.to.port,
-                                .path = a.to.path,
-                                .codec = a.codec,
-                                .max_viewers = a.max_viewers,
-                                .bearer_token = a.token};
-#  ifdef FRAMEPIPE_EXAMPLES_WEB_DIR
-      options.page_directory = a.page_dir.empty() ? FRAMEPIPE_EXAMPLES_WEB_DIR : a.page_dir;
-#  else
-      options.page_directory = a.page_dir;
-#  endif
-      WhepServer server(options);
-      std::printf("serving WHEP at %s (%s, at most %zu viewers%s)\n", server.endpoint_url().c_str(),
-                  codec, a.max_viewers, a.token.empty() ? "" : ", bearer token");
-      if (!options.page_directory.empty()) {
-        std::printf("open: %s%s in a browser\n", server.page_url().c_str(),
-                    a.token.empty() ? "" : "?token=TOKEN");
+      // Declared before the server and the pipeline: the directory outlives what writes it.
+      std::optional<HlsOutput> hls;
+      if (a.to.scheme == "hls" || a.hls) hls.emplace(hls_options(a));
+      const std::string page = page_directory(a);
+      if (a.to.scheme == "hls") {
+        HttpServer server({.address = a.to.host, .port = a.to.port});
+        if (!page.empty()) server.serve_directory(a.to.path + "/", page);
+        serve_and_print_hls(server, a, *hls);
+        if (!page.empty()) {
+          std::printf("open: %s%s/?protocol=hls in a browser\n", server.url().c_str(),
+                      a.to.path.c_str());
+        }
+        std::fflush(stdout);
+        stats = run(a, AppSrcSink(hls->description(a.fps), live_sink_options()));
+      } else {
+        WhepServerOptions options{.address = a.to.host,
+                                  .port = a.to.port,
+                                  .path = a.to.path,
+                                  .codec = a.codec,
+                                  .max_viewers = a.max_viewers,
+                                  .bearer_token = a.token,
+                                  .page_directory = page};
+        // The one encode's other output: HLS from the same H.264. WhepSink's encoder makes a key
+        // frame every second, where segments (whole seconds) end; hlssink2 asks for none of its
+        // own, since one asked for a frame after the encoder's would end a 33 ms segment.
+        if (hls) {
+          options.encoded_branches = {"h264parse ! " + hls->hlssink2_description() +
+                                      " send-keyframe-requests=false"};
+        }
+        WhepServer server(options);
+        std::printf("serving WHEP at %s (%s, at most %zu viewers%s)\n",
+                    server.endpoint_url().c_str(), codec, a.max_viewers,
+                    a.token.empty() ? "" : ", bearer token");
+        if (hls) serve_and_print_hls(server.http(), a, *hls);
+        if (!page.empty()) {
+          std::printf("open: %s%s in a browser\n", server.page_url().c_str(),
+                      a.token.empty() ? "" : "?token=TOKEN");
+          if (hls) std::printf("  or: %s?protocol=hls (HLS)\n", server.page_url().c_str());
+        }
+        std::fflush(stdout);
+        stats = run(a, server.sink());
       }
-      std::fflush(stdout);
-      stats = run(a, server.sink());
 #else
       std::fprintf(stderr,
                    "stream: this build has no framepipe::web (libsoup-3.0-dev, "

@@ -1,18 +1,21 @@
 // Plays an HLS player page in headless Chromium (puppeteer-core, Debian's /usr/bin/chromium; no
 // browser download) and reports what the page saw as one JSON line on stdout.
 //
-//   node hls_page.mjs PAGE_URL CHROMIUM NODE_MODULES [SECONDS]
+//   node hls_page.mjs PAGE_URL CHROMIUM NODE_MODULES [SECONDS [RESULT]]
 //
-// The page (served by the test) plays the stream in a <video> and sets window.hlsResult:
-// { done, error, native, canPlayType, played, videoWidth, videoHeight, edgeDistance } once the
-// video has played SECONDS (default 2) seconds of media past its first frame, or on error. Exit
-// status: 0 when the page played, 1 when it did not (the JSON says why), 2 on a usage error.
+// The page plays the stream in a <video> and keeps what it saw in the global RESULT (default
+// hlsResult: hls_page_test's page; framepipe: examples/web/player.js):
+// { done, error, native, canPlayType, played, videoWidth, videoHeight, ... }. The page has played
+// once it says `done`, or once `played` (seconds of media past its first frame) reached SECONDS
+// (default 2) with a picture; it failed once it says `error`. Exit status: 0 when the page played,
+// 1 when it did not (the JSON says why), 2 on a usage error.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const [pageUrl, chromium, nodeModules, secondsArg] = process.argv.slice(2);
+const [pageUrl, chromium, nodeModules, secondsArg, resultArg] = process.argv.slice(2);
+const resultName = resultArg ?? 'hlsResult';
 if (!pageUrl || !chromium || !nodeModules) {
-  console.error('usage: node hls_page.mjs PAGE_URL CHROMIUM NODE_MODULES [SECONDS]');
+  console.error('usage: node hls_page.mjs PAGE_URL CHROMIUM NODE_MODULES [SECONDS [RESULT]]');
   process.exit(2);
 }
 const seconds = Number(secondsArg ?? 2);
@@ -41,15 +44,27 @@ try {
   const url = new URL(pageUrl);
   url.searchParams.set('seconds', String(seconds));
   await page.goto(url.toString(), { waitUntil: 'load', timeout: 30000 });
+  const played = (name, atLeast) => {
+    const r = window[name];
+    if (!r) return false;
+    if (r.error) return true;
+    if (!r.done && r.played >= atLeast && r.videoWidth > 0) r.done = true;
+    return r.done;
+  };
   try {
-    await page.waitForFunction(() => window.hlsResult && window.hlsResult.done, {
-      timeout: 45000,
-      polling: 100,
-    });
+    await page.waitForFunction(played, { timeout: 45000, polling: 100 }, resultName, seconds);
   } catch (timeout) {
     // Whatever the page got to: the JSON says how far.
   }
-  result = await page.evaluate(() => window.hlsResult ?? { done: false, error: 'no hlsResult' });
+  result = await page.evaluate((name) => {
+    const r = window[name];
+    if (!r) return { done: false, error: `no ${name}` };
+    const copy = {};  // the plain fields only (framepipe holds a peer connection or hls.js)
+    for (const [key, value] of Object.entries(r)) {
+      if (value === null || typeof value !== 'object') copy[key] = value;
+    }
+    return copy;
+  }, resultName);
   if (!result.done && !result.error) result.error = 'timed out';
   result.logs = logs.slice(-20);
 } catch (error) {

@@ -1,5 +1,5 @@
 // Glass-to-glass latency and viewer count for benchmarks/whep_bench.cpp: opens <pages> players
-// in headless Chromium, and on every frame the first page presents (requestVideoFrameCallback)
+// (the page URL says WHEP or HLS: ?protocol=hls&player=hlsjs) in headless Chromium, and on every frame the first page presents (requestVideoFrameCallback)
 // reads the frame index drawn into the picture (tests/support/index_code.hpp: 16 blocks, top
 // row the bits, bottom row their complements) from a canvas, and prints
 //
@@ -38,9 +38,10 @@ try {
   page.on('console', (message) => {
     if (message.text().startsWith('frame ')) console.log(message.text());
   });
+  // HLS starts once the playlist lists a segment or more (2 s segments: some seconds).
   await page.waitForFunction(
     () => document.getElementById('video').videoWidth > 0,
-    { timeout: 10000 },
+    { timeout: 30000 },
   );
   await page.evaluate((seconds) => new Promise((resolve) => {
     const video = document.getElementById('video');

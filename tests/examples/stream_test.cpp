@@ -1,17 +1,20 @@
 // Runs the stream example as a user would, on loopback: RTSP (a GStreamer client), RTP/UDP H.264
-// and raw with --sdp, and an SRT listener, each received by the very command lines the example
-// prints (gst-launch-1.0 with a fakesink for autovideosink, ffmpeg for ffplay where it is
-// installed); then checks the printed counts and the exit code.
+// and raw with --sdp, an SRT listener, and HLS over HTTP, each received by the very command lines
+// the example prints (gst-launch-1.0 with a fakesink for autovideosink, ffmpeg for ffplay where it
+// is installed); then checks the printed counts and the exit code.
 #include <doctest/doctest.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -26,6 +29,7 @@
 #include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
 #include "support/index_receiver.hpp"
+#include "support/raw_http_client.hpp"
 #include "support/run_program.hpp"
 
 #ifndef FRAMEPIPE_STREAM_EXE
@@ -68,6 +72,16 @@ class Program {
     changed_.wait_for(lock, timeout,
                       [&] { return done_ || output_.find(text) != std::string::npos; });
     return output_.find(text) != std::string::npos;
+  }
+
+  /// Hands the output so far to `stop` (which ends the program), then waits for it to end.
+  template <class Stop>
+  framepipe::test::RunResult finish_after(Stop stop) {
+    {
+      const std::lock_guard lock(mutex_);
+      stop(output_);
+    }
+    return finish();
   }
 
   /// Waits for the program to end (it must bound itself, e.g. through timeout(1)).
@@ -332,6 +346,100 @@ TEST_CASE("stream rejects a bad --to") {
   const auto r = framepipe::test::run_program(FRAMEPIPE_STREAM_EXE, "--to http://x:1");
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("rtsp://, rtp:// or srt://") != std::string::npos);
+  CHECK(r.output.find("hls://") != std::string::npos);
+}
+
+/// GETs http://127.0.0.1:port/target until it is a playlist listing at least `segments`
+/// segments (true), or `limit` passed (false); hlssink2 lists a segment a second.
+bool wait_for_segments(std::uint16_t port, const std::string& target, std::size_t segments,
+                       std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto response = framepipe::test::raw_http_get(port, target);
+    std::size_t listed = 0;
+    for (std::size_t at = response.body.find(".ts"); at != std::string::npos;
+         at = response.body.find(".ts", at + 1)) {
+      ++listed;
+    }
+    if (response.status == 200 && listed >= segments) return true;
+    std::this_thread::sleep_for(100ms);  // a poll, bounded by the deadline
+  }
+  return false;
+}
+
+TEST_CASE("stream --to hls://: ffmpeg and the printed gst-launch read the playlist; whole clock") {
+  if (!framepipe::test::have_element("x264enc") || !framepipe::test::have_element("hlssink2")) {
+    FRAMEPIPE_SKIP_CASE("x264enc (-ugly) or hlssink2 (-bad) missing");
+  }
+  if (!have_program("/usr/bin/ffmpeg")) FRAMEPIPE_SKIP_CASE("ffmpeg (Debian ffmpeg) missing");
+  const bool gst =
+      framepipe::test::have_element("hlsdemux") && framepipe::test::have_element("avdec_h264");
+  if (!gst) MESSAGE("hlsdemux or avdec_h264 missing: the printed gst-launch is not run");
+  const framepipe::Size size{320, 240};
+  const std::uint16_t port = framepipe::test::free_tcp_port();
+  const std::string playlist = "http://127.0.0.1:" + std::to_string(port) + "/clock/hls/index.m3u8";
+  Program example("/usr/bin/timeout", "40 " + std::string(FRAMEPIPE_STREAM_EXE) +
+                                          " --to hls://127.0.0.1:" + std::to_string(port) +
+                                          "/clock --seconds 12 --size 320x240 --fps 30/1");
+  REQUIRE(example.wait_for("     or: ", 20s));
+  // Players start three segments back from the live edge (1 s segments, 3 listed by default).
+  const bool listed = wait_for_segments(port, "/clock/hls/index.m3u8", 3, 20s);
+  const framepipe::test::TempDir dir("framepipe-stream-hls");
+  const auto decoded =
+      framepipe::test::ffmpeg_luma("-i " + playlist, size, 90, 15, (dir / "clock.yuv").string());
+  framepipe::test::RunResult gst_client;
+  const std::string gst_line = "gst-launch-1.0 souphttpsrc location=" + playlist +
+                               " ! hlsdemux ! decodebin ! videoconvert ! autovideosink";
+  std::size_t gst_frames = 0;
+  if (gst) {
+    // hlsdemux keeps a live playlist going when a sink has had enough (num-buffers ends nothing),
+    // so the printed line runs for 6 s with a verbose fakesink, and its frames are counted.
+    std::string line = gst_line;
+    line.replace(line.find(" ! autovideosink"), std::string::npos,
+                 " ! fakesink silent=false sync=false");
+    line.insert(std::string("gst-launch-1.0 ").size(), "-v ");
+    gst_client = framepipe::test::run_program("/usr/bin/timeout", "6 " + line);
+    for (std::size_t at = gst_client.output.find("chain   ******* "); at != std::string::npos;
+         at = gst_client.output.find("chain   ******* ", at + 1)) {
+      ++gst_frames;
+    }
+  }
+  const auto server = example.finish();
+  INFO("example printed: " << server.output << "\nffmpeg printed: " << decoded.run.output
+                           << "\ngst-launch printed: " << gst_client.output.substr(0, 2000));
+  CHECK(listed);
+  CHECK(server.output.find("serving HLS at " + playlist) != std::string::npos);
+  CHECK(server.output.find("receive: ffplay " + playlist + "\n") != std::string::npos);
+  CHECK(server.output.find("     or: " + gst_line + "\n") != std::string::npos);
+  CHECK(server.output.find("open: http://127.0.0.1:" + std::to_string(port) +
+                           "/clock/?protocol=hls") != std::string::npos);
+  if (gst) CHECK(gst_frames >= 15);
+  CHECK(decoded.run.exit_code == 0);
+  check_whole_clock_pictures(decoded, size, clock_luma(size, 360));
+  check_counts(server, 360);
+}
+
+TEST_CASE("stream: HLS is H.264 only, and its options are for hls:// and whep:// --hls") {
+  const auto vp8 =
+      framepipe::test::run_program(FRAMEPIPE_STREAM_EXE, "--to hls://127.0.0.1:8888/x --codec vp8");
+  CHECK(vp8.exit_code == 2);
+  CHECK(vp8.output.find("hls:// is H.264 only") != std::string::npos);
+  const auto whep_vp8 = framepipe::test::run_program(
+      FRAMEPIPE_STREAM_EXE, "--to whep://127.0.0.1:8889/x --hls --codec vp8");
+  CHECK(whep_vp8.exit_code == 2);
+  CHECK(whep_vp8.output.find("--hls needs --codec h264") != std::string::npos);
+  const auto segment = framepipe::test::run_program(FRAMEPIPE_STREAM_EXE,
+                                                    "--to rtsp://127.0.0.1:8554/x --segment 2");
+  CHECK(segment.exit_code == 2);
+  CHECK(segment.output.find("--segment, --playlist-length and --hls-js are for hls://") !=
+        std::string::npos);
+  const auto zero =
+      framepipe::test::run_program(FRAMEPIPE_STREAM_EXE, "--to hls://127.0.0.1:8888/x --segment 0");
+  CHECK(zero.exit_code == 2);
+  const auto short_playlist = framepipe::test::run_program(
+      FRAMEPIPE_STREAM_EXE, "--to hls://127.0.0.1:8888/x --playlist-length 2");
+  CHECK(short_playlist.exit_code == 2);
+  CHECK(short_playlist.output.find("--playlist-length must be 3 to 100") != std::string::npos);
 }
 
 TEST_CASE("stream --to rtp:// --sdp: the printed gst-launch and ffplay receivers work") {
@@ -448,4 +556,85 @@ TEST_CASE("stream --codec raw is for rtp:// only") {
       framepipe::test::run_program(FRAMEPIPE_STREAM_EXE, "--to srt://127.0.0.1:7001 --codec raw");
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("--codec raw is for rtp:// only") != std::string::npos);
+}
+
+/// Why the page cannot be played in Chromium here ("" when it can).
+std::string missing_browser(const std::filesystem::path& modules) {
+  if (::access("/usr/bin/chromium", X_OK) != 0 ||
+      std::system("node --version > /dev/null 2>&1") != 0 ||
+      !std::filesystem::exists(modules / "puppeteer-core") ||
+      !std::filesystem::exists(modules / "hls.js/dist/hls.min.js")) {
+    return "chromium, node, or tests/browser/node_modules (npm ci in tests/browser)";
+  }
+  if (!framepipe::test::have_element("x264enc") || !framepipe::test::have_element("hlssink2")) {
+    return "x264enc (-ugly) or hlssink2 (-bad) missing";
+  }
+  return {};
+}
+
+/// Runs `stream --to SCHEME://127.0.0.1:<port>/clock` + `options` at its default size, waits for
+/// it to print the page's HLS URL (`<page>?protocol=hls`) and list three segments, then opens the
+/// page with each of `queries` in Chromium (tests/browser/hls_page.mjs): each plays >= 2 s over HLS
+/// at 640x360. The example ends by a SIGINT (through timeout(1), which hands it on) and must exit
+/// 0.
+void check_page_plays_hls(const std::string& scheme, const std::string& options,
+                          const std::vector<std::string>& queries) {
+  const std::filesystem::path source = FRAMEPIPE_SOURCE_DIR;
+  const std::filesystem::path modules = source / "tests/browser/node_modules";
+  const std::uint16_t port = framepipe::test::free_tcp_port();
+  const std::string page = "http://127.0.0.1:" + std::to_string(port) + "/clock/";
+  Program example("/bin/sh", "-c 'echo pid $$; exec /usr/bin/timeout 90 " +
+                                 std::string(FRAMEPIPE_STREAM_EXE) + " --to " + scheme +
+                                 "://127.0.0.1:" + std::to_string(port) + "/clock " + options +
+                                 "'");
+  REQUIRE(example.wait_for(page + "?protocol=hls", 20s));
+  REQUIRE(wait_for_segments(port, "/clock/hls/index.m3u8", 3, 20s));
+  const std::string script = (source / "tests/browser/hls_page.mjs").string();
+  for (const std::string& query : queries) {
+    framepipe::test::RunResult run;
+    framepipe::test::within(120s, [&] {
+      run = framepipe::test::run_program("node", "\"" + script + "\" \"" + page + query +
+                                                     "\" /usr/bin/chromium \"" + modules.string() +
+                                                     "\" 2 framepipe");
+    });
+    MESSAGE(scheme << " " << query << ": " << run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(run.output.find("\"done\":true") != std::string::npos);
+    CHECK(run.output.find("\"protocol\":\"hls\"") != std::string::npos);
+    if (query.find("hlsjs") != std::string::npos) {
+      CHECK(run.output.find("\"native\":false") != std::string::npos);
+    }
+    CHECK(run.output.find("\"videoWidth\":640,") != std::string::npos);
+    CHECK(run.output.find("\"videoHeight\":360,") != std::string::npos);
+  }
+  const framepipe::test::RunResult ended = example.finish_after([](const std::string& output) {
+    const auto at = output.find("pid ");
+    if (at != std::string::npos) ::kill(std::stoi(output.substr(at + 4)), SIGINT);
+  });
+  INFO("example printed: " << ended.output);
+  CHECK(ended.exit_code == 0);
+  CHECK(ended.output.find("(stopped by a signal)") != std::string::npos);
+}
+
+TEST_CASE("stream --to hls://: Chromium plays the page's HLS switch, >= 2 s at 640x360") {
+  const std::filesystem::path modules =
+      std::filesystem::path(FRAMEPIPE_SOURCE_DIR) / "tests/browser/node_modules";
+  if (const std::string why = missing_browser(modules); !why.empty()) {
+    FRAMEPIPE_SKIP_CASE(why.c_str());
+  }
+  // hls.js, as in every browser without native HLS; then the page's own choice (Chromium 156
+  // says "maybe" to canPlayType and plays it natively; others take hls.js).
+  check_page_plays_hls("hls", "", {"?hls&player=hlsjs", "?protocol=hls"});
+}
+
+TEST_CASE("stream --to whep:// --hls: the page's HLS switch plays the one encode's HLS") {
+  const std::filesystem::path modules =
+      std::filesystem::path(FRAMEPIPE_SOURCE_DIR) / "tests/browser/node_modules";
+  if (const std::string why = missing_browser(modules); !why.empty()) {
+    FRAMEPIPE_SKIP_CASE(why.c_str());
+  }
+  if (!framepipe::test::have_element("webrtcbin") || !framepipe::test::have_element("nicesrc")) {
+    FRAMEPIPE_SKIP_CASE("webrtcbin or libnice's plugin missing");
+  }
+  check_page_plays_hls("whep", "--hls", {"?player=hlsjs#hls"});
 }

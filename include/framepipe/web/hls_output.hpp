@@ -28,9 +28,9 @@ namespace framepipe {
 /// Latency: GStreamer 1.22's hlssink2 has no LL-HLS (no partial segments, no blocking playlist
 /// reload), so a player is behind the encoder by the age of the newest listed segment (a segment
 /// is listed once it is closed: 0 to 1 segment, plus the encode) plus what the player keeps
-/// between itself and the live edge: hls.js three target durations (3.25 s measured in Chromium
-/// 156 with 1 s segments, hls_page_test). Glass to glass: about 3.3 to 4.3 s with 1 s segments,
-/// 6.5 to 8.5 s with the default 2 s (docs/scale-out.md).
+/// between itself and the live edge: hls.js three target durations. Glass to glass, measured in
+/// Chromium 156 with hls.js at 720p30 (whep_bench, a loaded machine): about 5 s with 1 s
+/// segments, 6.4 to 7 s with the default 2 s (docs/scale-out.md).
 struct HlsOptions {
   /// Where the playlist and segments go. Empty (the default): a private directory (mode 0700)
   /// made under the system's temporary directory and removed, with what is in it, when the
