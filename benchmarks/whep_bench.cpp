@@ -191,8 +191,7 @@ void hls_glass_to_glass(benchmark::State& state) {
     HlsOutput hls({.segment_duration = segment, .playlist_length = 3, .max_files = 5});
     WhepServer server({.path = "/bench",
                        .codec = VideoCodec::H264,
-                       .encoded_branches = {"h264parse ! " + hls.hlssink2_description() +
-                                            " send-keyframe-requests=false"},
+                       .encoded_branches = {hls.tee_branch_description()},
                        .page_directory = std::string(FRAMEPIPE_SOURCE_DIR) + "/examples/web"});
     // As the stream example serves it: a playlist no one keeps, with 1 s segments.
     HlsCacheControl cache;

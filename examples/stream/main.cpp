@@ -394,13 +394,9 @@ int main(int argc, char** argv) {
                                   .max_viewers = a.max_viewers,
                                   .bearer_token = a.token,
                                   .page_directory = page};
-        // The one encode's other output: HLS from the same H.264. WhepSink's encoder makes a key
-        // frame every second, where segments (whole seconds) end; hlssink2 asks for none of its
-        // own, since one asked for a frame after the encoder's would end a 33 ms segment.
-        if (hls) {
-          options.encoded_branches = {"h264parse ! " + hls->hlssink2_description() +
-                                      " send-keyframe-requests=false"};
-        }
+        // The one encode's other output: HLS from the same H.264 (WhepSink's encoder makes a key
+        // frame every second, where the whole-second segments end).
+        if (hls) options.encoded_branches = {hls->tee_branch_description()};
         WhepServer server(options);
         std::printf("serving WHEP at %s (%s, at most %zu viewers%s)\n",
                     server.endpoint_url().c_str(), codec, a.max_viewers,

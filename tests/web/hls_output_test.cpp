@@ -195,6 +195,8 @@ TEST_CASE("The tee branch is the part after an encode") {
   const std::string branch = hls.tee_branch_description();
   CHECK(branch.rfind("queue ! h264parse ! hlssink2 ", 0) == 0);
   CHECK(branch.find(" target-duration=1 playlist-length=3 max-files=4") != std::string::npos);
+  // The shared encoder's key frames cut the segments; hlssink2 asks for none of its own.
+  CHECK(branch.find(" send-keyframe-requests=false") != std::string::npos);
   // A key frame every segment: 1 s at 30/1 is 30 frames, 2 s at 30000/1001 is 60.
   CHECK(hls.description({30, 1}).find("key-int-max=30 ! h264parse ! hlssink2") !=
         std::string::npos);

@@ -137,11 +137,13 @@ class HlsOutput {
   }
 
   /// The branch to hang off a `tee` of an H.264 encode that others share (one encode for WHEP
-  /// and HLS): `queue ! h264parse ! hlssink2 …`. The queue decouples the branch from the tee's
-  /// other branches; the encoder should make a key frame at least once per segment (hlssink2 asks
-  /// for one at each segment's end through the tee).
+  /// and HLS): `queue ! h264parse ! hlssink2 … send-keyframe-requests=false`. The queue decouples
+  /// the branch from the tee's other branches. The shared encoder must make a key frame at the
+  /// start of each segment (WhepSink's makes one a second: give whole-second segments); hlssink2
+  /// asks for none of its own, since one it asked for would come a frame after the encoder's and
+  /// end a one-frame segment.
   std::string tee_branch_description() const {
-    return "queue ! h264parse ! " + hlssink2_description();
+    return "queue ! h264parse ! " + hlssink2_description() + " send-keyframe-requests=false";
   }
 
   /// The whole sink for AppSrcSink or Writer, frames at `fps` in: `x264enc tune=zerolatency
