@@ -194,6 +194,10 @@ void bind_types(py::module_& m) {
                     "Frames a source dropped before lending them.")
       .def_readonly("late", &Stats::late, "Frames skipped by real-time pacing.")
       .def_readonly("bytes", &Stats::bytes, "Bytes of the frames handed on.")
+      .def_readonly("audio_frames", &Stats::audio_frames,
+                    "Audio frames (one sample of every channel) written (Writer.write_audio).")
+      .def_readonly("audio_buffers", &Stats::audio_buffers, "Audio buffers the sink received.")
+      .def_readonly("audio_dropped", &Stats::audio_dropped, "Audio buffers the sink dropped.")
       .def_property_readonly(
           "elapsed", [](const Stats& s) { return seconds(s.elapsed); }, "Wall time (s).")
       .def_property_readonly(
@@ -218,6 +222,9 @@ void bind_types(py::module_& m) {
             d["source_dropped"] = s.source_dropped;
             d["late"] = s.late;
             d["bytes"] = s.bytes;
+            d["audio_frames"] = s.audio_frames;
+            d["audio_buffers"] = s.audio_buffers;
+            d["audio_dropped"] = s.audio_dropped;
             d["elapsed"] = seconds(s.elapsed);
             d["convert"] = seconds(s.convert);
             d["acquire"] = seconds(s.acquire);

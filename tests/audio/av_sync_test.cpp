@@ -188,7 +188,7 @@ double aac_priming_not_in(const std::string& file, const test::TempDir& dir) {
 }
 
 /// With `account_priming`, also subtracts the encoder's priming that the file does not record
-/// (aac_priming_not_in()) and check the offsets it leaves are near 0.
+/// (aac_priming_not_in()) and checks the offsets it leaves are near 0.
 void check_sync(const std::string& name, const std::string& description,
                 bool account_priming = false) {
   test::TempDir dir("framepipe-av-sync");

@@ -70,7 +70,13 @@ def test_two_seconds_of_tone_and_frames_make_one_audio_stream(tmp, ext, codec, e
             assert w._last_audio_address == samples.__array_interface__["data"][0]
             written = end
         assert w.audio_frames == 2 * RATE
-    assert w.close().frames == 2 * FPS
+        assert w.stats.audio_frames == 2 * RATE
+    stats = w.close()
+    assert stats.frames == 2 * FPS
+    assert stats.audio_frames == 2 * RATE
+    assert stats.audio_buffers >= 2 * FPS  # one or more per write_audio()
+    assert stats.audio_dropped == 0
+    assert stats.as_dict()["audio_frames"] == 2 * RATE
     streams = audio_streams(path)
     assert len(streams) == 1
     assert streams[0]["codec_name"] == codec
