@@ -31,8 +31,8 @@ inline std::string default_output(const std::string& path, framepipe::Size size,
 /// The gst-launch description of the clock with sound (`--audio`) and/or subtitles
 /// (`--subtitles`): one appsrc per stream, `video`, `audio`, `text`, into one muxer chosen by the
 /// extension of `path`: `.mkv` H.264 + Opus (+ text) in Matroska, `.mp4` H.264 + AAC
-/// (avenc_aac) in MP4, anything else VP8 + Opus in WebM. Subtitles only in Matroska: "" when they
-/// are asked for another container (mp4mux 1.22 stalled on the sparse text track: not solved). A
+/// (avenc_aac) in MP4 (text as tx3g), anything else VP8 + Opus in WebM. Subtitles only in
+/// Matroska and MP4: "" when they are asked for another container. A
 /// queue in front of the muxer on each branch lets the muxer hold one stream while it waits for
 /// another (mp4mux interleaves 250 ms chunks) without starving the sink's pool.
 inline std::string default_av_output(const std::string& path, framepipe::Size size,
@@ -43,17 +43,22 @@ inline std::string default_av_output(const std::string& path, framepipe::Size si
   };
   const bool mkv = ends_with(".mkv");
   const bool mp4 = ends_with(".mp4");
-  if (subtitles && !mkv) return "";
+  if (subtitles && !mkv && !mp4) return "";
+  // With subtitles a second ahead (main.cpp), mp4mux holds up to 2 s of the other streams while
+  // it waits for the next text: the queues must take that much (their default is 1 s).
+  const std::string queue =
+      subtitles && mp4 ? "queue max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0"
+                       : "queue";
   std::string description = "appsrc name=video ! videoconvert ! ";
   if (mkv || mp4) {
     description += "x264enc speed-preset=veryfast tune=zerolatency key-int-max=60 ! h264parse";
   } else {
     description += "vp8enc deadline=1 target-bitrate=" + std::to_string(vp8_bitrate(size, fps));
   }
-  description += " ! queue ! mux.  ";
+  description += " ! " + queue + " ! mux.  ";
   if (audio) {
     description += std::string("appsrc name=audio ! audioconvert ! ") +
-                   (mp4 ? "avenc_aac" : "opusenc") + " ! queue ! mux.  ";
+                   (mp4 ? "avenc_aac" : "opusenc") + " ! " + queue + " ! mux.  ";
   }
   if (subtitles) description += "appsrc name=text ! text/x-raw,format=utf8 ! queue ! mux.  ";
   return description +

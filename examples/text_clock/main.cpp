@@ -5,7 +5,7 @@
 // window, and says why instead when there is no display or no video sink that can use it.
 // --audio adds a 10 ms 1 kHz beep at the start of every whole second, in the same file (MKV:
 // H.264 + Opus; MP4: H.264 + AAC; WebM: VP8 + Opus), through one pipeline with two appsrcs.
-// --subtitles adds the clock's text at each whole second as a subtitle track (MKV only).
+// --subtitles adds the clock's text at each whole second as a subtitle track (MKV or MP4).
 //
 //   text_clock [--output clock.webm] [--display] [--sink "<gst-launch description>"]
 //              [--size 320x240] [--fps 30/1] [--seconds 5] [--audio] [--subtitles]
@@ -153,7 +153,7 @@ int run_with_audio(const Args& args) {
   const std::string description =
       text_clock::default_av_output(args.output, args.size, args.fps, args.audio, args.subtitles);
   if (description.empty()) {
-    std::fprintf(stderr, "text_clock: --subtitles needs an .mkv --output\n");
+    std::fprintf(stderr, "text_clock: --subtitles needs an .mkv or .mp4 --output\n");
     return 2;
   }
   constexpr std::uint32_t kRate = 48000;
@@ -181,11 +181,17 @@ int run_with_audio(const Args& args) {
     const std::uint64_t second = time.pts / kNanosPerSecond;
     if (args.subtitles &&
         (i == 0 || FrameTime::at(i - 1, args.fps).pts / kNanosPerSecond != second)) {
-      // The second's text, shown until the next second (or the end), before its frames.
-      const std::uint64_t from = second * kNanosPerSecond;
-      const std::uint64_t until = std::min(from + kNanosPerSecond, end);
-      writer.write_subtitle(TextClockGenerator::text_for(FrameTime{0, from, 0}), from,
-                            until - from);
+      // Each second's text, shown until the next second (or the end), one second ahead of its
+      // frames (the first two at once). mp4mux (an aggregator) does not treat the text track as
+      // sparse: it takes the next text as soon as it has one and then waits for a text on that
+      // pad before it goes on, so the next text must already be there.
+      for (std::uint64_t s = i == 0 ? 0 : second + 1; s <= second + 1; ++s) {
+        const std::uint64_t from = s * kNanosPerSecond;
+        if (from >= end) break;
+        const std::uint64_t until = std::min(from + kNanosPerSecond, end);
+        writer.write_subtitle(TextClockGenerator::text_for(FrameTime{0, from, 0}), from,
+                              until - from);
+      }
     }
     if (args.audio) writer.write_audio_from(beeps, time.pts + time.duration);
     clock.generate(frame.view(), time);

@@ -3,6 +3,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <framepipe/core/audio_format.hpp>
 #include <framepipe/core/color_space.hpp>
 #include <framepipe/core/frame_time.hpp>
 #include <framepipe/core/pixel_format.hpp>
@@ -22,6 +23,8 @@ PixelFormat parse_format(const pybind11::handle& value, const char* where);
 std::optional<Matrix> parse_matrix(const pybind11::handle& value, const char* where);
 /// A framepipe.Range or "limited" / "full".
 Range parse_range(const pybind11::handle& value, const char* where);
+/// None (no audio) or a framepipe.AudioSpec.
+std::optional<AudioSpec> parse_audio(const pybind11::handle& value, const char* where);
 /// fractions.Fraction(num, den).
 pybind11::object fraction(FrameRate fps);
 

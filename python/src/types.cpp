@@ -1,12 +1,16 @@
-// framepipe.Stats, framepipe.Matrix, framepipe.Range, and the parsing of option values.
+// framepipe.Stats, framepipe.Matrix, framepipe.Range, framepipe.AudioSpec, and the parsing of
+// option values.
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <framepipe/core/audio_format.hpp>
 #include <framepipe/core/color_space.hpp>
 #include <framepipe/core/error.hpp>
 #include <framepipe/core/pixel_format.hpp>
 #include <framepipe/core/stats.hpp>
+#include <optional>
 #include <string>
 
 #include "bindings.hpp"
@@ -128,6 +132,25 @@ Range parse_range(const py::handle& value, const char* where) {
                         text_of(value));
 }
 
+AudioFormat parse_audio_format(const py::handle& value, const char* where) {
+  if (py::isinstance<py::str>(value)) {
+    const std::string name = normalised(value.cast<std::string>());
+    for (const AudioFormat f : kAllAudioFormats) {
+      if (name == normalised(std::string(audio_format_name(f)))) return f;
+    }
+  }
+  throw InvalidArgument(std::string(where) +
+                        ": expected audio format \"S16LE\" (int16) or \"F32LE\" (float32), got " +
+                        text_of(value));
+}
+
+std::optional<AudioSpec> parse_audio(const py::handle& value, const char* where) {
+  if (value.is_none()) return std::nullopt;
+  if (py::isinstance<AudioSpec>(value)) return value.cast<AudioSpec>();
+  throw InvalidArgument(std::string(where) +
+                        ": expected audio=None or a framepipe.AudioSpec, got " + text_of(value));
+}
+
 py::object fraction(FrameRate fps) {
   return py::module_::import("fractions").attr("Fraction")(fps.num, fps.den);
 }
@@ -141,6 +164,28 @@ void bind_types(py::module_& m) {
       .value("Limited", Range::Limited, "Y' 16..235, Cb/Cr 16..240 (the default)")
       .value("Full", Range::Full, "all of 0..255");
 
+  py::class_<AudioSpec>(m, "AudioSpec",
+                        "What an audio stream is: sample `format` (\"S16LE\": int16, \"F32LE\": "
+                        "float32), `rate` (frames per second) and `channels` (interleaved).")
+      .def(py::init([](const py::object& format, std::uint32_t rate, int channels) {
+             AudioSpec spec{parse_audio_format(format, "framepipe.AudioSpec"), rate, channels};
+             check_audio_spec(spec);
+             return spec;
+           }),
+           py::kw_only(), py::arg("format") = "S16LE", py::arg("rate") = 48000u,
+           py::arg("channels") = 2)
+      .def_property_readonly(
+          "format", [](const AudioSpec& s) { return std::string(audio_format_name(s.format)); },
+          "\"S16LE\" or \"F32LE\".")
+      .def_readonly("rate", &AudioSpec::rate, "Frames (one sample of every channel) per second.")
+      .def_readonly("channels", &AudioSpec::channels, "Channels, interleaved in each frame.")
+      .def("__eq__", [](const AudioSpec& a, const AudioSpec& b) { return a == b; })
+      .def("__repr__", [](const AudioSpec& s) {
+        return "framepipe.AudioSpec(format=\"" + std::string(audio_format_name(s.format)) +
+               "\", rate=" + std::to_string(s.rate) + ", channels=" + std::to_string(s.channels) +
+               ")";
+      });
+
   py::class_<Stats>(m, "Stats",
                     "Counters of a stream, as the C++ framepipe::Stats (times in seconds).")
       .def_readonly("frames", &Stats::frames, "Frames handed to the sink (read, for a Reader).")
@@ -149,6 +194,10 @@ void bind_types(py::module_& m) {
                     "Frames a source dropped before lending them.")
       .def_readonly("late", &Stats::late, "Frames skipped by real-time pacing.")
       .def_readonly("bytes", &Stats::bytes, "Bytes of the frames handed on.")
+      .def_readonly("audio_frames", &Stats::audio_frames,
+                    "Audio frames (one sample of every channel) written (Writer.write_audio).")
+      .def_readonly("audio_buffers", &Stats::audio_buffers, "Audio buffers the sink received.")
+      .def_readonly("audio_dropped", &Stats::audio_dropped, "Audio buffers the sink dropped.")
       .def_property_readonly(
           "elapsed", [](const Stats& s) { return seconds(s.elapsed); }, "Wall time (s).")
       .def_property_readonly(
@@ -173,6 +222,9 @@ void bind_types(py::module_& m) {
             d["source_dropped"] = s.source_dropped;
             d["late"] = s.late;
             d["bytes"] = s.bytes;
+            d["audio_frames"] = s.audio_frames;
+            d["audio_buffers"] = s.audio_buffers;
+            d["audio_dropped"] = s.audio_dropped;
             d["elapsed"] = seconds(s.elapsed);
             d["convert"] = seconds(s.convert);
             d["acquire"] = seconds(s.acquire);

@@ -1,6 +1,7 @@
 // framepipe.Writer: the cv2.VideoWriter replacement, over framepipe::Writer<F, I420Packer,
 // AppSrcSink> (GRAY8: Writer<GRAY8, AppSrcSink>). The caller's array is read in place; the GIL is
-// released while a frame is packed and pushed, while the stream opens, and on close.
+// released while a frame is packed and pushed, while the stream opens, and on close. With audio=,
+// write_audio() pushes numpy samples through the same sink's audio appsrc (one pipeline, one EOS).
 #include <Python.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -17,6 +18,8 @@
 #include <utility>
 #include <variant>
 
+#include "../../examples/text_clock/default_output.hpp"
+#include "audio_buffer.hpp"
 #include "bindings.hpp"
 #include "frame_buffer.hpp"
 #include "gil.hpp"
@@ -58,7 +61,16 @@ struct WriterConfig {
   PixelFormat format = PixelFormat::BGR24;
   PackerOptions packer;
   AppSrcSinkOptions sink;
+  /// Whether `description` is the whole pipeline, naming its appsrcs (AppSrcSink::launch), not
+  /// what follows one appsrc: with audio.
+  bool launch = false;
 };
+
+/// The sink `config` describes: `appsrc ! description`, or the whole description launched.
+AppSrcSink make_sink(WriterConfig& config) {
+  if (config.launch) return AppSrcSink::launch(config.description, std::move(config.sink));
+  return AppSrcSink(config.description, std::move(config.sink));
+}
 
 class PyWriter {
  public:
@@ -79,8 +91,7 @@ class PyWriter {
         open<PixelFormat::RGBA32>(config);
         break;
       default:
-        writer_ = std::make_unique<GrayWriter>(
-            config.options, AppSrcSink(config.description, std::move(config.sink)));
+        writer_ = std::make_unique<GrayWriter>(config.options, make_sink(config));
         break;
     }
     std::visit(
@@ -126,6 +137,36 @@ class PyWriter {
                 w->write(view, *pts);
               } else {
                 w->write(view);
+              }
+            });
+          }
+        },
+        writer_);
+  }
+
+  void write_audio(const py::handle& samples, const std::optional<std::uint64_t>& pts) {
+    const char* where = "framepipe.Writer.write_audio";
+    if (!options_.audio) {
+      throw InvalidArgument(
+          std::string(where) +
+          ": the writer has no audio (open it with audio=framepipe.AudioSpec(...))");
+    }
+    const AudioBuffer buffer(samples, *options_.audio, where);
+    std::visit(
+        [&](auto& w) {
+          using Ptr = std::decay_t<decltype(w)>;
+          if constexpr (std::is_same_v<Ptr, std::monostate>) {
+            throw Error(std::string(where) + ": the writer is closed");
+          } else {
+            interruptible(&interrupt_sink, &w->sink(), [&] {
+              py::gil_scoped_release release;
+              const std::lock_guard lock(mutex_);
+              if (closed_) throw Error(std::string(where) + ": the writer is closed");
+              last_audio_address_ = reinterpret_cast<std::uintptr_t>(buffer.data());
+              if (options_.audio->format == AudioFormat::S16LE) {
+                push_audio(*w, buffer.view<AudioFormat::S16LE>(), pts);
+              } else {
+                push_audio(*w, buffer.view<AudioFormat::F32LE>(), pts);
               }
             });
           }
@@ -185,12 +226,39 @@ class PyWriter {
     return last_frame_address_;
   }
 
+  std::uintptr_t last_audio_address() const {
+    const std::lock_guard lock(mutex_);
+    return last_audio_address_;
+  }
+
+  std::uint64_t audio_frames() const {
+    const std::lock_guard lock(mutex_);
+    std::uint64_t frames = audio_frames_;
+    std::visit(
+        [&](const auto& w) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(w)>, std::monostate>) {
+            frames = w->audio_frames();
+          }
+        },
+        writer_);
+    return frames;
+  }
+
  private:
+  template <class W, AudioFormat F>
+  void push_audio(W& w, AudioView<F> view, const std::optional<std::uint64_t>& pts) {
+    if (pts) {
+      w.write_audio(view, *pts);
+    } else {
+      w.write_audio(view);
+    }
+    audio_frames_ = w.audio_frames();
+  }
+
   template <PixelFormat F>
   void open(WriterConfig& config) {
-    writer_ =
-        std::make_unique<RgbWriter<F>>(config.options, I420Packer(config.packer),
-                                       AppSrcSink(config.description, std::move(config.sink)));
+    writer_ = std::make_unique<RgbWriter<F>>(config.options, I420Packer(config.packer),
+                                             make_sink(config));
   }
 
   std::string description_;
@@ -201,6 +269,8 @@ class PyWriter {
   Stats stats_{};
   bool closed_ = false;
   std::uintptr_t last_frame_address_ = 0;
+  std::uintptr_t last_audio_address_ = 0;
+  std::uint64_t audio_frames_ = 0;
   std::atomic<const AppSrcSink*> sink_{nullptr};
 };
 
@@ -218,7 +288,8 @@ std::unique_ptr<PyWriter> make_writer(const py::object& target, const py::object
                                       const py::object& fps, const py::object& format,
                                       const py::object& matrix, const py::object& range,
                                       unsigned threads, const std::string& timestamps,
-                                      std::size_t pool_size, double eos_timeout) {
+                                      std::size_t pool_size, double eos_timeout,
+                                      const py::object& audio) {
   const char* where = "framepipe.Writer";
   WriterConfig config;
   config.options.size = parse_size(size, where);
@@ -245,10 +316,33 @@ std::unique_ptr<PyWriter> make_writer(const py::object& target, const py::object
   }
   const std::string text =
       py::str(py::module_::import("os").attr("fspath")(target)).cast<std::string>();
-  config.description =
-      path_like || is_path(text)
-          ? sink_description_for_path(text, config.options.size, config.options.fps)
-          : text;
+  config.options.audio = parse_audio(audio, where);
+  const bool path = path_like || is_path(text);
+  if (!config.options.audio) {
+    config.description =
+        path ? sink_description_for_path(text, config.options.size, config.options.fps) : text;
+  } else {
+    // Two appsrcs in one pipeline: text_clock's descriptions for a path (.mkv H.264 + Opus, .mp4
+    // H.264 + AAC, .webm VP8 + Opus), or the caller's whole description naming them.
+    config.launch = true;
+    config.sink.appsrc_name = "video";
+    config.sink.audio_appsrc_name = "audio";
+    if (path) {
+      const std::string ext = extension_of(text);
+      if (ext != "mkv" && ext != "mp4" && ext != "webm") {
+        throw InvalidArgument(
+            "framepipe.Writer: audio goes into .mkv (Opus), .mp4 (AAC) or .webm "
+            "(Opus), not \"" +
+            text +
+            "\"; or give a whole description with \"appsrc name=video\" and "
+            "\"appsrc name=audio\"");
+      }
+      config.description =
+          text_clock::default_av_output(text, config.options.size, config.options.fps, true, false);
+    } else {
+      config.description = text;
+    }
+  }
   py::gil_scoped_release release;
   return std::make_unique<PyWriter>(std::move(config));
 }
@@ -274,12 +368,18 @@ raw) or the GStreamer description that follows appsrc, e.g.
 (default BT.601, the one choice every decoder reads right; see docs/colour.md) and `range`
 ("limited" or "full"), the caps stating which; `threads` packer threads (0: all cores).
 `timestamps`: "index" (pts = i / fps, exact), "explicit" (write(frame, pts=ns)), "clock".
+`audio`: a framepipe.AudioSpec to write sound beside the frames (write_audio()); a path then
+picks .mkv H.264 + Opus, .mp4 H.264 + AAC or .webm VP8 + Opus, and a description is the whole
+pipeline with "appsrc name=video" and "appsrc name=audio", e.g.
+"appsrc name=video ! videoconvert ! x264enc ! queue ! mux.  appsrc name=audio ! audioconvert !
+opusenc ! queue ! mux.  matroskamux name=mux ! filesink location=a.mkv".
 The constructor starts the pipeline: a bad description, a missing element or a file that cannot
 be opened raises here (framepipe.ParseError, MissingElement, StreamError).)doc")
       .def(py::init(&make_writer), py::arg("target"), py::arg("size"), py::arg("fps") = 30,
            py::kw_only(), py::arg("format") = "BGR24", py::arg("matrix") = py::none(),
            py::arg("range") = "limited", py::arg("threads") = 1u, py::arg("timestamps") = "index",
-           py::arg("pool_size") = std::size_t{4}, py::arg("eos_timeout") = 10.0)
+           py::arg("pool_size") = std::size_t{4}, py::arg("eos_timeout") = 10.0,
+           py::arg("audio") = py::none())
       .def("write", &PyWriter::write, py::arg("frame"), py::arg("pts") = py::none(), R"doc(
 Writes one frame: an HxWx3 (HxWx4 for BGRA32/RGBA32, HxW for GRAY8) uint8 array of the
 writer's size, C-contiguous or a slice/ROI of a bigger array (any positive row stride; each row's
@@ -287,6 +387,16 @@ pixels adjacent). Its memory is read in place, with no copy, and the GIL is rele
 packed and pushed. A wrong dtype, ndim, shape, channel count or stride raises
 framepipe.FrameError naming what was expected. `pts` (nanoseconds) only with
 timestamps="explicit". An error downstream surfaces here (framepipe.StreamError).)doc")
+      .def("write_audio", &PyWriter::write_audio, py::arg("samples"), py::arg("pts") = py::none(),
+           R"doc(
+Writes audio: a C-contiguous array of interleaved samples, int16 for an S16LE AudioSpec or
+float32 for F32LE, of shape (n, channels) or (n * channels,). Read in place, with no copy (into
+the sink's buffers once, as every sink does), the GIL released while it is pushed. Without `pts`
+it follows the audio written before (pts from the count of samples: exact); `pts` (ns) must not go
+back before the end of the audio written so far. Interleave it with write() (about a frame's
+worth of audio per frame): the muxer waits for both streams. A wrong dtype, shape or channel
+count raises framepipe.FrameError naming what was expected; no audio=, or a pts that goes back,
+framepipe.InvalidArgument; after close(), framepipe.Error.)doc")
       .def("close", &PyWriter::close, R"doc(
 Ends the stream (EOS, waits for it to reach the sink: the file is finalised) and returns its
 framepipe.Stats. The GIL is released meanwhile. A second call only returns the stats.)doc")
@@ -306,6 +416,18 @@ framepipe.Stats. The GIL is released meanwhile. A second call only returns the s
       .def_property_readonly(
           "format", [](const PyWriter& w) { return std::string(format_name(w.format())); },
           "What write() takes, e.g. \"BGR24\".")
+      .def_property_readonly(
+          "audio",
+          [](const PyWriter& w) -> py::object {
+            if (!w.options().audio) return py::none();
+            return py::cast(*w.options().audio);
+          },
+          "The framepipe.AudioSpec of write_audio(), or None.")
+      .def_property_readonly("audio_frames", &PyWriter::audio_frames,
+                             "Audio frames (one sample of every channel) written so far.")
+      .def_property_readonly("_last_audio_address", &PyWriter::last_audio_address,
+                             "Debug hook: the address of the samples the last write_audio() "
+                             "handed to the writer (the array's own: no copy).")
       .def_property_readonly("_acquire_waiting", &PyWriter::acquire_waiting,
                              "Debug hook: whether write() is waiting for a frame of the pool.")
       .def_property_readonly("_last_frame_address", &PyWriter::last_frame_address,

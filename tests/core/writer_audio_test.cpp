@@ -52,6 +52,8 @@ class AvRecorder {
   }
   std::size_t audio_buffer_frames() const { return 100; }
   void finish() { log_->finished = true; }
+  /// The audio buffers received, one in 4 of them counted as dropped (Stats' audio counters).
+  StageCounters counters() const { return {0, log_->audio.size(), log_->audio.size() / 4}; }
 
  private:
   std::shared_ptr<Log> log_;
@@ -77,7 +79,13 @@ TEST_CASE("write_audio: timestamps from the sample count, split into the sink's 
     w.write_audio(samples.view());  // 250 frames: buffers of 100, 100, 50
     w.write_audio(samples.view().sub(0, 3));
     CHECK(w.audio_frames() == 253);
-    w.close();
+    CHECK(w.stats().audio_frames == 253);
+    CHECK(w.stats().audio_buffers == 4);
+    const Stats s = w.close();
+    CHECK(s.audio_frames == 253);
+    CHECK(s.audio_buffers == 4);
+    CHECK(s.audio_dropped == 1);
+    CHECK(s.dropped == 0);  // audio drops are not frames
   }
   CHECK(log->finished);
   REQUIRE(log->audio.size() == 4);

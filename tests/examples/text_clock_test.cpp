@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "framepipe/core/frame_time.hpp"
 #include "support/case_skip.hpp"
@@ -169,22 +170,34 @@ TEST_CASE("text_clock --audio --subtitles: the clock's text each second, as ffmp
   if (std::system("ffmpeg -version >/dev/null 2>&1") != 0) {
     FRAMEPIPE_SKIP_CASE("ffmpeg is not installed");
   }
-  for (const char* e : {"x264enc", "opusenc", "matroskamux"}) {
-    if (!framepipe::test::have_element(e)) {
-      FRAMEPIPE_SKIP_CASE("an encoder or muxer is missing (x264enc, opusenc)");
+  // MKV: Opus and UTF-8 text; MP4: AAC and tx3g (ffmpeg's mov_text).
+  const std::vector<std::pair<const char*, std::vector<const char*>>> cases = {
+      {"clock.mkv", {"x264enc", "opusenc", "matroskamux"}},
+      {"clock.mp4", {"x264enc", "avenc_aac", "mp4mux"}}};
+  for (const auto& [name, elements] : cases) {
+    for (const char* e : elements) {
+      if (!framepipe::test::have_element(e)) {
+        FRAMEPIPE_SKIP_CASE(
+            "an encoder or muxer is missing (x264enc, opusenc, avenc_aac, "
+            "matroskamux, mp4mux)");
+      }
     }
   }
-  framepipe::test::TempDir dir("text-clock-subtitles");
-  const auto file = dir.path() / "clock.mkv";
-  const framepipe::test::RunResult run =
-      run_example("--audio --subtitles --seconds 2.5 --output \"" + file.string() + "\"");
-  INFO(run.output);
-  REQUIRE(run.exit_code == 0);
-  // -copyts: the file's own times (the Opus track's pre-skip starts the file at -7 ms).
-  CHECK(framepipe::test::output_of("ffmpeg -nostdin -v error -copyts -i \"" + file.string() +
-                                   "\" -map 0:s:0 -f srt -") ==
-        "1\n00:00:00,000 --> 00:00:01,000\n0.000000\n\n"
-        "2\n00:00:01,000 --> 00:00:02,000\n1.000000\n\n"
-        "3\n00:00:02,000 --> 00:00:02,500\n2.000000\n\n");
+  for (const auto& [name, elements] : cases) {
+    CAPTURE(name);
+    framepipe::test::TempDir dir("text-clock-subtitles");
+    const auto file = dir.path() / name;
+    const framepipe::test::RunResult run =
+        run_example("--audio --subtitles --seconds 2.5 --output \"" + file.string() + "\"");
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    // -copyts: the file's own times (the Opus track's pre-skip starts the file at -7 ms); -c:s
+    // text: the plain text, without the font tags mov_text's style box decodes into.
+    CHECK(framepipe::test::output_of("ffmpeg -nostdin -v error -copyts -i \"" + file.string() +
+                                     "\" -map 0:s:0 -c:s text -f srt -") ==
+          "1\n00:00:00,000 --> 00:00:01,000\n0.000000\n\n"
+          "2\n00:00:01,000 --> 00:00:02,000\n1.000000\n\n"
+          "3\n00:00:02,000 --> 00:00:02,500\n2.000000\n\n");
+  }
   CHECK(run_example("--subtitles --output x.webm").exit_code == 2);
 }

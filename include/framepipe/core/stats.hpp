@@ -16,6 +16,10 @@ struct Stats {
   std::uint64_t source_dropped = 0;  ///< frames a lending source dropped before lending them
   std::uint64_t late = 0;   ///< frames Pacing::RealTime skipped because their time had passed
   std::uint64_t bytes = 0;  ///< bytes of the frames handed to the sink
+  std::uint64_t audio_frames = 0;   ///< audio frames (one sample of every channel) handed to the
+                                    ///< sink (Writer::write_audio and write_audio_from)
+  std::uint64_t audio_buffers = 0;  ///< audio buffers the sink received (its counters())
+  std::uint64_t audio_dropped = 0;  ///< of those, the ones the sink dropped
   std::chrono::nanoseconds elapsed{0};   ///< wall time of the whole run, finish() included
   std::chrono::nanoseconds generate{0};  ///< time in the generator
   std::chrono::nanoseconds convert{0};   ///< time in the converters
@@ -39,7 +43,9 @@ struct Stats {
 /// drops counted in Stats::dropped (a source's also in Stats::source_dropped); the Pipeline reads
 /// it on the run's thread only.
 struct StageCounters {
-  std::uint64_t dropped = 0;  ///< frames the stage received (or made) but did not pass on
+  std::uint64_t dropped = 0;        ///< frames the stage received (or made) but did not pass on
+  std::uint64_t audio_buffers = 0;  ///< audio buffers a sink with an audio lane received
+  std::uint64_t audio_dropped = 0;  ///< of those, the ones it did not pass on
 };
 
 namespace detail {
@@ -61,6 +67,9 @@ class AtomicStats {
     late_.store(s.late, std::memory_order_relaxed);
     source_dropped_.store(s.source_dropped, std::memory_order_relaxed);
     bytes_.store(s.bytes, std::memory_order_relaxed);
+    audio_frames_.store(s.audio_frames, std::memory_order_relaxed);
+    audio_buffers_.store(s.audio_buffers, std::memory_order_relaxed);
+    audio_dropped_.store(s.audio_dropped, std::memory_order_relaxed);
     elapsed_.store(s.elapsed.count(), std::memory_order_relaxed);
     generate_.store(s.generate.count(), std::memory_order_relaxed);
     convert_.store(s.convert.count(), std::memory_order_relaxed);
@@ -77,6 +86,9 @@ class AtomicStats {
     s.late = late_.load(std::memory_order_relaxed);
     s.source_dropped = source_dropped_.load(std::memory_order_relaxed);
     s.bytes = bytes_.load(std::memory_order_relaxed);
+    s.audio_frames = audio_frames_.load(std::memory_order_relaxed);
+    s.audio_buffers = audio_buffers_.load(std::memory_order_relaxed);
+    s.audio_dropped = audio_dropped_.load(std::memory_order_relaxed);
     s.elapsed = nanoseconds(elapsed_.load(std::memory_order_relaxed));
     s.generate = nanoseconds(generate_.load(std::memory_order_relaxed));
     s.convert = nanoseconds(convert_.load(std::memory_order_relaxed));
@@ -87,7 +99,8 @@ class AtomicStats {
   }
 
  private:
-  std::atomic<std::uint64_t> frames_{0}, dropped_{0}, late_{0}, source_dropped_{0}, bytes_{0};
+  std::atomic<std::uint64_t> frames_{0}, dropped_{0}, late_{0}, source_dropped_{0}, bytes_{0},
+      audio_frames_{0}, audio_buffers_{0}, audio_dropped_{0};
   std::atomic<std::int64_t> elapsed_{0}, generate_{0}, convert_{0}, acquire_{0}, submit_{0},
       finish_{0};
 };

@@ -176,6 +176,7 @@ class Writer {
   void write_audio(AudioView<F> samples) {
     check_audio<F>(samples);
     audio_.write(engine_.sink(), samples, AudioTime::pts_of(audio_.frames(), options_.audio->rate));
+    count_audio();
   }
 
   /// Writes `samples` as audio starting at `pts` (ns since the stream's start; frames with their
@@ -194,6 +195,7 @@ class Writer {
                             std::to_string(audio_.end()) + " ns)");
     }
     audio_.write(engine_.sink(), samples, pts);
+    count_audio();
   }
 
   /// Has `generator` draw the audio from where the audio written so far ends up to stream time
@@ -213,6 +215,7 @@ class Writer {
                     "audio format (acquire_audio, submit_audio, finish)");
       check_open_audio();
       audio_.draw_until(engine_.sink(), generator, until_pts);
+      count_audio();
     }
   }
 
@@ -240,6 +243,7 @@ class Writer {
   Stats close() {
     if (engine_.is_open()) {
       engine_.close(stats_);
+      if (options_.audio) count_audio();
       stats_.elapsed = SteadyClock::now() - start_;
     }
     return stats_;
@@ -267,6 +271,14 @@ class Writer {
           "framepipe::Writer: WriterOptions::subtitles is set but the sink takes no subtitles (it "
           "is no SubtitleSink: start_text, submit_text)");
     }
+  }
+
+  /// Stats' audio counters: the frames written, and the sink's audio buffers and drops.
+  void count_audio() {
+    stats_.audio_frames = audio_.frames();
+    const StageCounters sink = detail::stage_counters(engine_.sink());
+    stats_.audio_buffers = sink.audio_buffers;
+    stats_.audio_dropped = sink.audio_dropped;
   }
 
   void check_open_audio() const {

@@ -313,7 +313,15 @@ class AppSrcSink {
     return (s.audio_lane ? *s.audio_lane : s.main).tally->dropped.load(std::memory_order_relaxed);
   }
   /// The counters Pipeline merges into its Stats (Stats::dropped).
-  StageCounters counters() const { return {dropped()}; }
+  /// Frames dropped, and the audio lane's buffers (pushed + dropped) and drops.
+  StageCounters counters() const {
+    const State& s = state("counters");
+    if (!s.audio_lane) return {dropped()};
+    const std::uint64_t audio_dropped =
+        s.audio_lane->tally->dropped.load(std::memory_order_relaxed);
+    return {dropped(), s.audio_lane->tally->pushed.load(std::memory_order_relaxed) + audio_dropped,
+            audio_dropped};
+  }
   /// The caps set by the last start(), as a string ("" before).
   const std::string& caps() const { return state("caps").main.caps; }
   /// The caps of the audio appsrc set by the last start(AudioSpec), as a string ("" before).
