@@ -20,6 +20,7 @@
 #include "framepipe/audio/beep_generator.hpp"
 #include "framepipe/core/writer.hpp"
 #include "framepipe/gst/app_src_sink.hpp"
+#include "support/av_sync_analysis.hpp"
 #include "support/case_skip.hpp"
 #include "support/gst_test_support.hpp"
 #include "support/run_program.hpp"
@@ -38,20 +39,13 @@ bool have_ffmpeg() {
          std::system("ffprobe -version >/dev/null 2>&1") == 0;
 }
 
-/// Fills an I420 frame with one grey level (chroma neutral).
-void fill(FrameView<PixelFormat::I420> frame, std::uint8_t luma) {
-  const PlaneLayout l = default_layout(PixelFormat::I420, frame.size());
-  std::memset(frame.plane(0), luma, l.offset[1]);
-  std::memset(frame.plane(1), 128, l.size - l.offset[1]);
-}
-
 /// Writes the flash-and-beep stream through `downstream` (the description after the appsrcs'
 /// own branches: "<video branch> ! mux.  <audio branch> ! mux.  <muxer> name=mux ! filesink").
 void write_stream(const std::string& description) {
   Frame<PixelFormat::I420> black(kSize);
   Frame<PixelFormat::I420> white(kSize);
-  fill(black.view(), 16);
-  fill(white.view(), 235);
+  test::fill(black.view(), 16);
+  test::fill(white.view(), 235);
   BeepGenerator beeps{{.rate = kRate, .channels = 2, .frequency = 1000.0, .amplitude = 0.5}};
   Writer<PixelFormat::I420, AppSrcSink> w{
       {.size = kSize, .fps = kFps, .audio = AudioSpec{AudioFormat::S16LE, kRate, 2}},
@@ -69,81 +63,13 @@ void write_stream(const std::string& description) {
   CHECK(w.audio_frames() == AudioTime::first_frame_at(FrameTime::at(frames, kFps).pts, kRate));
 }
 
-/// The value after `key` in a line of ffmpeg's showinfo output ("pts_time:1.5 ...").
-std::optional<double> field(const std::string& line, const std::string& key) {
-  const std::size_t at = line.find(key);
-  if (at == std::string::npos) return std::nullopt;
-  return std::strtod(line.c_str() + at + key.size(), nullptr);
-}
-
-/// The pts (s) of the frames ffmpeg decodes as white (mean luma above 128), in the file's own
-/// time (-copyts: nothing shifted).
-std::vector<double> flash_times(const std::string& file) {
-  const std::string log = test::output_of("ffmpeg -nostdin -hide_banner -copyts -i \"" + file +
-                                          "\" -map 0:v:0 -vf showinfo -f null - 2>&1");
-  std::vector<double> flashes;
-  std::istringstream lines(log);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.find("Parsed_showinfo") == std::string::npos) continue;
-    const auto pts = field(line, "pts_time:");
-    const auto mean = field(line, "mean:[");
-    if (pts && mean && *mean > 128.0) flashes.push_back(*pts);
-  }
-  return flashes;
-}
-
-/// The decoded audio (mono, s16) and the pts (s) of its first sample, in the file's own time:
-/// ffmpeg removes the encoder's priming (Opus pre-skip, the AAC edit list) while decoding, and
-/// stamps the first frame it returns.
-struct DecodedAudio {
-  std::vector<std::int16_t> samples;
-  double first_pts = 0.0;
-};
-
-DecodedAudio decode_audio(const std::string& file, const test::TempDir& dir) {
-  const std::string pcm = (dir / "audio.s16").string();
-  const std::string log =
-      test::output_of("ffmpeg -nostdin -hide_banner -y -copyts -i \"" + file +
-                      "\" -map 0:a:0 -af ashowinfo -ac 1 -f s16le \"" + pcm + "\" 2>&1");
-  DecodedAudio audio;
-  std::istringstream lines(log);
-  std::string line;
-  bool first = true;
-  while (std::getline(lines, line)) {
-    if (line.find("Parsed_ashowinfo") == std::string::npos) continue;
-    const auto pts = field(line, "pts_time:");
-    if (pts && first) {
-      audio.first_pts = *pts;
-      first = false;
-    }
-  }
-  REQUIRE_FALSE(first);
-  FILE* in = std::fopen(pcm.c_str(), "rb");
-  REQUIRE(in != nullptr);
-  std::int16_t chunk[4096];
-  while (const std::size_t n = std::fread(chunk, sizeof(std::int16_t), 4096, in)) {
-    audio.samples.insert(audio.samples.end(), chunk, chunk + n);
-  }
-  std::fclose(in);
-  return audio;
-}
-
 /// The time (s) of the first sample above a quarter of the beep's amplitude in each second
 /// (searched from 0.5 s before the second to 0.5 s after); none where no beep is found.
-std::map<int, double> beep_onsets(const DecodedAudio& audio) {
+std::map<int, double> beep_onsets(const test::DecodedAudio& audio) {
   std::map<int, double> onsets;
-  const auto rate = static_cast<double>(kRate);
   for (int k = 0; k <= static_cast<int>(kSeconds); ++k) {
-    const double from = std::max(0.0, (k - 0.5 - audio.first_pts) * rate);
-    const double to =
-        std::min(static_cast<double>(audio.samples.size()), (k + 0.5 - audio.first_pts) * rate);
-    for (auto i = static_cast<std::size_t>(from); i < static_cast<std::size_t>(to); ++i) {
-      if (std::abs(audio.samples[i]) > 4096) {  // the beep peaks at 16384
-        onsets[k] = audio.first_pts + static_cast<double>(i) / rate;
-        break;
-      }
-    }
+    const auto onset = test::beep_onset(audio, kRate, k - 0.5, k + 0.5);
+    if (onset) onsets[k] = *onset;
   }
   return onsets;
 }
@@ -197,8 +123,8 @@ void check_sync(const std::string& name, const std::string& description,
   d.replace(d.find("FILE"), 4, file);
   write_stream(d);
 
-  const std::vector<double> flashes = flash_times(file);
-  const DecodedAudio audio = decode_audio(file, dir);
+  const std::vector<double> flashes = test::flash_times(file);
+  const test::DecodedAudio audio = test::decode_audio(file, dir, kRate);
   const std::map<int, double> onsets = beep_onsets(audio);
   const double priming = account_priming ? aac_priming_not_in(file, dir) : 0.0;
   MESSAGE(name << ": ffprobe start_time (codec_type,start_time): " << start_times(file)

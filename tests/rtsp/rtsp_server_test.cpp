@@ -285,6 +285,32 @@ TEST_CASE("without clients every frame is dropped and counted, and the producer 
   CHECK(server.medias_configured() == 0);
 }
 
+TEST_CASE("audio without clients is dropped and counted; wrong audio calls throw") {
+  if (!test::have_element("opusenc") || !test::have_element("rtpopuspay")) {
+    FRAMEPIPE_SKIP_CASE("opusenc or rtpopuspay missing");
+  }
+  RtspServer server;
+  RtspSink sink = server.sink();
+  CHECK_THROWS_AS(sink.start(AudioSpec{}), Error);  // before start(StreamSpec)
+  sink.start(StreamSpec{.format = PixelFormat::I420, .size = kSize, .fps = kFps});
+  CHECK_THROWS_AS(sink.acquire_audio<AudioFormat::S16LE>(480), Error);  // before start(AudioSpec)
+  sink.start(AudioSpec{AudioFormat::S16LE, 48000, 2});
+  CHECK_THROWS_AS(sink.acquire_audio<AudioFormat::F32LE>(480), InvalidArgument);
+  CHECK_THROWS_AS(sink.acquire_audio<AudioFormat::S16LE>(0), InvalidArgument);
+  CHECK_THROWS_AS(sink.acquire_audio<AudioFormat::S16LE>(RtspSink::kAudioBufferFrames + 1),
+                  InvalidArgument);
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    const AudioView<AudioFormat::S16LE> lent = sink.acquire_audio<AudioFormat::S16LE>(480);
+    CHECK(lent.frames() == 480);
+    sink.submit_audio(AudioTime::at(i * 480, 480, 48000));
+  }
+  sink.finish();
+  CHECK(sink.audio_made() == 20);
+  CHECK(sink.audio_dropped() == 20);
+  CHECK(sink.audio_sent() == 0);
+  CHECK(sink.made() == 0);
+}
+
 TEST_CASE("a port already in use is AddressInUse") {
   {
     const test::HeldPort holder(SOCK_STREAM);  // another program's server on the port

@@ -78,6 +78,27 @@ TEST_CASE("check_sdp_offer finds the codec's payload type in the first video m-l
       detail::check_sdp_offer(test::browser_offer("inactive"), VideoCodec::VP8).error.empty());
 }
 
+TEST_CASE("check_sdp_offer finds Opus in the first receiving audio m-line, when there is one") {
+  const auto video_only = detail::check_sdp_offer(test::browser_offer(), VideoCodec::VP8);
+  CHECK_FALSE(video_only.audio_mline.has_value());
+  const auto both = detail::check_sdp_offer(test::browser_offer_with_audio(), VideoCodec::VP8);
+  CHECK(both.error.empty());
+  CHECK(both.payload_type == 96);
+  CHECK(both.mline == 0);
+  REQUIRE(both.audio_mline.has_value());
+  CHECK(*both.audio_mline == 1);
+  CHECK(both.audio_payload_type == 111);
+  const auto other_pt =
+      detail::check_sdp_offer(test::browser_offer_with_audio("sendrecv", 109), VideoCodec::H264);
+  CHECK(other_pt.error.empty());
+  CHECK(other_pt.audio_payload_type == 109);
+  // An audio section that does not receive is no audio for the viewer; the video still is.
+  const auto inactive =
+      detail::check_sdp_offer(test::browser_offer_with_audio("inactive"), VideoCodec::VP8);
+  CHECK(inactive.error.empty());
+  CHECK_FALSE(inactive.audio_mline.has_value());
+}
+
 TEST_CASE("WhepSink feeds encoded_branches with every frame, viewers or not") {
   if (!test::have_element("webrtcbin") || !test::have_element("vp8enc") ||
       !test::have_element("webmmux")) {

@@ -105,6 +105,34 @@ inline std::string browser_offer(const std::string& direction = "recvonly",
          "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
 }
 
+/// The browser's offer with an audio section after the video one (mid 1, Opus at `opus_pt`,
+/// `direction`), as a page with an audio transceiver makes it.
+inline std::string browser_offer_with_audio(const std::string& direction = "recvonly",
+                                            unsigned opus_pt = 111) {
+  std::string offer = browser_offer();
+  offer.replace(offer.find("a=group:BUNDLE 0"), 16, "a=group:BUNDLE 0 1");
+  const std::string pt = std::to_string(opus_pt);
+  return offer + "m=audio 9 UDP/TLS/RTP/SAVPF " + pt +
+         " 0\r\n"
+         "c=IN IP4 0.0.0.0\r\n"
+         "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+         "a=ice-ufrag:Xk3v\r\n"
+         "a=ice-pwd:JtKqQPu9uGTzN8kDCsA5bPmW\r\n"
+         "a=setup:actpass\r\n"
+         "a=mid:1\r\n"
+         "a=" +
+         direction +
+         "\r\n"
+         "a=rtcp-mux\r\n"
+         "a=rtpmap:" +
+         pt +
+         " opus/48000/2\r\n"
+         "a=fmtp:" +
+         pt +
+         " minptime=10;useinbandfec=1\r\n"
+         "a=rtpmap:0 PCMU/8000\r\n";
+}
+
 /// The same offer with only VP9 (a codec the server does not send).
 inline std::string vp9_only_offer() {
   std::string offer = browser_offer();

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -97,7 +98,10 @@ struct RtspServerOptions {
 /// Serves a live stream over RTSP (gst-rtsp-server) at rtsp://address:port/path: one shared media
 /// (`gst_rtsp_media_factory_set_shared`), so the frames are encoded once however many clients
 /// watch, from the launch line `( appsrc name=src is-live=true format=time ! <encoder> !
-/// <payloader> name=pay0 pt=96 )`. The server runs its own GMainContext on its own thread.
+/// <payloader> name=pay0 pt=96 )`. When the sink's stream has audio (RtspSink::start(AudioSpec)),
+/// the medias built from then on carry it as stream 1, Opus: `... appsrc name=audio ! audioconvert
+/// ! audioresample ! opusenc ! rtpopuspay name=pay1 pt=97`. The server runs its own GMainContext
+/// on its own thread.
 ///
 /// Frames come in through sink(): an RtspSink, a Sink for Pipeline and Writer that attaches to the
 /// media's appsrc when a client makes gst-rtsp-server build it (`media-configure`) and detaches
@@ -118,7 +122,7 @@ class RtspServer {
     }
     check_security_options(options_);
     ensure_gstreamer_initialized();
-    check_launch_line(launch_line(options_, FrameRate{30, 1}));
+    check_launch_line(launch_line(options_, FrameRate{30, 1}, false));
     shared_ = std::make_shared<detail::RtspShared>();
     shared_->pool_size = options_.pool_size;
     shared_->key_frame_on_join = options_.key_frame_on_join;
@@ -205,11 +209,11 @@ class RtspServer {
     factory_.reset(gst_rtsp_media_factory_new());
     GstRTSPMediaFactory* factory = factory_.get();
     gst_rtsp_media_factory_set_shared(factory, TRUE);
-    shared_->launch_line = [options = options_](FrameRate fps) {
-      return launch_line(options, fps);
+    shared_->launch_line = [options = options_](FrameRate fps, bool audio) {
+      return launch_line(options, fps, audio);
     };
     shared_->set_factory(GST_RTSP_MEDIA_FACTORY(g_object_ref(factory)));
-    shared_->set_rate(FrameRate{30, 1});
+    shared_->set_stream(FrameRate{30, 1}, std::nullopt);
     connect(factory, "media-configure", G_CALLBACK(&RtspServer::on_media_configure));
     set_up_auth(server, factory);
     GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
@@ -367,12 +371,14 @@ class RtspServer {
   }
 
   /// The factory's launch line; the sink's start() sets it again with the stream's rate, so that
-  /// the preset makes a key frame every second.
-  static std::string launch_line(const Options& options, FrameRate fps) {
+  /// the preset makes a key frame every second, and its start(AudioSpec) with the audio stream
+  /// (detail::rtsp_audio_branch()).
+  static std::string launch_line(const Options& options, FrameRate fps, bool audio) {
     const std::string chain = options.encoder.empty() ? encoder_description(options.codec, fps) +
                                                             " ! " + rtsp_payloader(options.codec)
                                                       : options.encoder;
-    return "( appsrc name=src is-live=true format=time ! " + chain + " name=pay0 pt=96 )";
+    return "( appsrc name=src is-live=true format=time ! " + chain + " name=pay0 pt=96" +
+           (audio ? "  " + detail::rtsp_audio_branch() : std::string()) + " )";
   }
 
   /// The preset's payloader. H.264: `rtph264pay config-interval=0`. x264enc repeats SPS and PPS

@@ -15,6 +15,10 @@
 #include <string>
 #include <utility>
 
+#include "framepipe/core/audio_buffer.hpp"
+#include "framepipe/core/audio_format.hpp"
+#include "framepipe/core/audio_stage.hpp"
+#include "framepipe/core/audio_time.hpp"
 #include "framepipe/core/error.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/frame_time.hpp"
@@ -39,13 +43,27 @@ namespace framepipe {
 /// media exists, or when the media's queue is full, the frame is dropped and counted. made() ==
 /// sent() + dropped() once finish() returned.
 ///
-/// One thread calls start(), acquire(), submit() and finish(); interrupt() and made(), sent(),
-/// dropped() may be called from any thread.
+/// It is an AudioSink too (Writer::write_audio, WithAudio): start(AudioSpec) after
+/// start(StreamSpec) gives the medias built from then on a second stream, Opus
+/// (detail::rtsp_audio_branch: `appsrc name=audio ! audioconvert ! audioresample ! opusenc !
+/// rtpopuspay name=pay1 pt=97`), encoded once like the video; the sink attaches a second lane of
+/// its AppSrcSink to it and stamps the audio on the same anchor as the frames (see media_pts), so
+/// the two stay in sync. Audio made while nobody watches is dropped and counted: audio_made() ==
+/// audio_sent() + audio_dropped() once finish() returned. A stream without start(AudioSpec) is
+/// video only, as the media before it.
+///
+/// One thread calls start(), acquire(), submit(), the audio calls and finish(); interrupt() and
+/// made(), sent(), dropped() (and their audio_ counterparts) may be called from any thread.
 class RtspSink {
  public:
   /// I420 and NV12: what the encoders of the presets take without a conversion.
   template <PixelFormat In>
   static constexpr bool accepts = In == PixelFormat::I420 || In == PixelFormat::NV12;
+  /// Both sample formats (audioconvert converts them for opusenc).
+  template <AudioFormat In>
+  static constexpr bool accepts_audio = true;
+  /// The most frames one audio buffer holds: 40 ms at 48 kHz, two Opus frames.
+  static constexpr std::size_t kAudioBufferFrames = 1920;
 
   explicit RtspSink(std::shared_ptr<detail::RtspShared> shared)
       : state_(std::make_unique<State>(std::move(shared))) {}
@@ -68,9 +86,95 @@ class RtspSink {
     s.spec.pacing = Pacing::RealTime;  // the media's appsrc is live
     s.scratch = detail::allocate_aligned(default_layout(spec.format, spec.size).size);
     s.interrupted.store(false, std::memory_order_release);
-    s.shared->set_rate(spec.fps);
+    s.audio.reset();
+    s.shared->set_stream(spec.fps, std::nullopt);
     s.detach();  // a media from an earlier stream may have other caps
     s.streaming = true;
+  }
+
+  /// Adds audio of `spec` to the stream start(StreamSpec) began: the medias built from now on
+  /// carry it as their second stream (Opus). Throws MissingElement when opusenc or rtpopuspay is
+  /// not installed.
+  void start(const AudioSpec& spec) {
+    State& s = state("start(AudioSpec)");
+    if (!s.streaming) throw Error("framepipe::RtspSink: start(AudioSpec) before start()");
+    check_audio_channels(spec.channels);
+    detail::check_rtsp_audio_elements();
+    s.audio = spec;
+    s.audio_lent = 0;
+    s.audio_scratch = detail::allocate_aligned(kAudioBufferFrames * spec.frame_bytes());
+    s.shared->set_stream(s.spec.fps, spec);
+    s.detach();
+  }
+
+  /// The most frames acquire_audio() lends at once (kAudioBufferFrames).
+  std::size_t audio_buffer_frames() const noexcept { return kAudioBufferFrames; }
+
+  /// Lends room for `frames` frames (1 to kAudioBufferFrames) of the audio start(AudioSpec) began:
+  /// memory of the attached media's audio pool, or (nobody watches, or the pool is all in flight)
+  /// scratch memory that submit_audio() drops. Never waits.
+  template <AudioFormat F>
+  AudioView<F> acquire_audio(std::size_t frames) {
+    State& s = state("acquire_audio");
+    if (!s.streaming || !s.audio) {
+      throw Error("framepipe::RtspSink: acquire_audio() before start(AudioSpec)");
+    }
+    s.shared->rethrow_failure();
+    if (F != s.audio->format) {
+      throw InvalidArgument("framepipe::RtspSink: acquire_audio<" +
+                            std::string(audio_format_name(F)) + ">() but the audio is " +
+                            to_string(*s.audio));
+    }
+    if (frames == 0 || frames > kAudioBufferFrames) {
+      throw InvalidArgument("framepipe::RtspSink: acquire_audio(" + std::to_string(frames) +
+                            "): 1 to " + std::to_string(kAudioBufferFrames) + " frames");
+    }
+    if (s.interrupted.load(std::memory_order_acquire)) {
+      throw Interrupted("framepipe::RtspSink: acquire_audio() interrupted");
+    }
+    s.follow_media();
+    s.audio_lent = frames;
+    s.audio_lent_attached = false;
+    if (s.attached) {
+      try {
+        AudioView<F> view = s.attached->template acquire_audio<F>(frames);
+        s.audio_lent_attached = true;
+        return view;
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const Error&) {  // the media is going: watch for the next one
+        s.detach();
+      }
+    }
+    return AudioView<F>::wrap(s.audio_scratch.get(), frames * s.audio->frame_bytes(),
+                              s.audio->channels);
+  }
+
+  /// Pushes the audio acquire_audio() lent (its pts moved onto the media's running time, on the
+  /// frames' anchor), or drops it when it was scratch memory.
+  void submit_audio(const AudioTime& time) {
+    State& s = state("submit_audio");
+    if (!s.streaming || !s.audio) {
+      throw Error("framepipe::RtspSink: submit_audio() before start(AudioSpec)");
+    }
+    s.shared->rethrow_failure();
+    if (std::exchange(s.audio_lent, 0) == 0) {
+      throw Error("framepipe::RtspSink: submit_audio() without acquire_audio()");
+    }
+    s.audio_made.fetch_add(1, std::memory_order_relaxed);
+    if (!std::exchange(s.audio_lent_attached, false) || !s.attached) {
+      s.audio_idle_dropped += 1;
+      s.publish_counters();
+      return;
+    }
+    AudioTime moved = time;
+    moved.pts = s.audio_media_pts(time.pts);
+    try {
+      s.attached->submit_audio(moved);
+    } catch (const Error&) {
+      s.detach();
+    }
+    s.publish_counters();
   }
 
   /// Lends the frame to fill: a frame of the attached media's pool, or (nobody watches, or the
@@ -153,6 +257,12 @@ class RtspSink {
   std::uint64_t sent() const noexcept { return load(&State::sent); }
   /// Frames dropped: nobody watched, the media's queue was full, or the media refused them.
   std::uint64_t dropped() const noexcept { return load(&State::dropped); }
+  /// Audio buffers submitted so far.
+  std::uint64_t audio_made() const noexcept { return load(&State::audio_made); }
+  /// Audio buffers pushed into a media.
+  std::uint64_t audio_sent() const noexcept { return load(&State::audio_sent); }
+  /// Audio buffers dropped, as dropped() counts frames.
+  std::uint64_t audio_dropped() const noexcept { return load(&State::audio_dropped); }
   /// Times a frame's pts had got ahead of the media's running time and was set back to it (see
   /// the class comment); the frames after it keep their spacing from there.
   std::uint64_t retimed() const noexcept { return load(&State::retimed); }
@@ -180,9 +290,14 @@ class RtspSink {
       options.pool_size = shared->pool_size;
       options.appsrc_name = "src";
       options.owns_state = false;
+      if (audio) {
+        options.audio_appsrc_name = "audio";
+        options.audio_buffer_frames = kAudioBufferFrames;
+      }
       try {
         attached.emplace(pipeline_now, options);
         attached->start(spec);
+        if (audio) attached->start(*audio);
         pipeline = std::move(pipeline_now);
         GstElement* p = gst_bin_get_by_name(GST_BIN(pipeline.get()), "pay0");
         if (p != nullptr) {
@@ -190,8 +305,10 @@ class RtspSink {
           gst_object_unref(p);
         }
         rebased = false;
+        audio_attached = audio.has_value();
       } catch (const Error&) {  // not the media we built (no appsrc "src"): leave it alone
         attached.reset();
+        audio_attached = false;
         pipeline = ElementRef();
       }
     }
@@ -203,11 +320,14 @@ class RtspSink {
         } catch (...) {
         }
         detached_dropped += attached->dropped();
+        if (audio_attached) audio_detached_dropped += attached->audio_dropped();
         attached.reset();
       }
+      audio_attached = false;
       pipeline = ElementRef();
       pay_sink.reset();
       lent_attached = false;
+      audio_lent_attached = false;
       publish_counters();
     }
 
@@ -232,12 +352,7 @@ class RtspSink {
     /// running time now, and the frames after it keep their spacing from there.
     std::uint64_t media_pts(std::uint64_t pts) {
       const std::uint64_t now = running_time();
-      if (!rebased) {
-        rebased = true;
-        first_pts = pts;
-        base_running = now;
-        last_media_pts.reset();
-      }
+      anchor(pts, now);
       std::uint64_t out = base_running + (pts >= first_pts ? pts - first_pts : 0);
       if (out > now) {
         first_pts = pts;
@@ -247,6 +362,32 @@ class RtspSink {
       }
       if (last_media_pts && out <= *last_media_pts) out = *last_media_pts + 1;
       last_media_pts = out;
+      return out;
+    }
+
+    /// The first buffer (frame or audio) after attaching sets the anchor: its pts is the running
+    /// time now.
+    void anchor(std::uint64_t pts, std::uint64_t now) {
+      if (rebased) return;
+      rebased = true;
+      first_pts = pts;
+      base_running = now;
+      last_media_pts.reset();
+      last_audio_pts.reset();
+    }
+
+    /// The audio's pts moved onto the media's running time on the frames' anchor (so that the
+    /// two keep the producer's offsets), and always increasing. Not held back to the running time
+    /// now: the producer sends the audio up to the end of the frame it is about to send, a little
+    /// ahead, and the media's audio sink waits for it without holding the frames up.
+    std::uint64_t audio_media_pts(std::uint64_t pts) {
+      anchor(pts, running_time());
+      std::uint64_t out =
+          pts >= first_pts
+              ? base_running + (pts - first_pts)
+              : (base_running > first_pts - pts ? base_running - (first_pts - pts) : 0);
+      if (last_audio_pts && out <= *last_audio_pts) out = *last_audio_pts + 1;
+      last_audio_pts = out;
       return out;
     }
 
@@ -266,6 +407,11 @@ class RtspSink {
       const std::uint64_t m = made.load(std::memory_order_relaxed);
       dropped.store(d, std::memory_order_relaxed);
       sent.store(m >= d ? m - d : 0, std::memory_order_relaxed);
+      const std::uint64_t ad = audio_idle_dropped + audio_detached_dropped +
+                               (attached && audio_attached ? attached->audio_dropped() : 0);
+      const std::uint64_t am = audio_made.load(std::memory_order_relaxed);
+      audio_dropped.store(ad, std::memory_order_relaxed);
+      audio_sent.store(am >= ad ? am - ad : 0, std::memory_order_relaxed);
     }
 
     std::shared_ptr<detail::RtspShared> shared;
@@ -288,6 +434,18 @@ class RtspSink {
     std::atomic<std::uint64_t> made{0};
     std::atomic<std::uint64_t> sent{0};
     std::atomic<std::uint64_t> dropped{0};
+    // The audio (start(AudioSpec)); unset for a video-only stream.
+    std::optional<AudioSpec> audio;
+    detail::AlignedBytes audio_scratch;
+    std::size_t audio_lent = 0;  // frames lent by the last acquire_audio()
+    bool audio_lent_attached = false;
+    bool audio_attached = false;  // `attached` feeds an audio appsrc too
+    std::optional<std::uint64_t> last_audio_pts;
+    std::uint64_t audio_idle_dropped = 0;
+    std::uint64_t audio_detached_dropped = 0;
+    std::atomic<std::uint64_t> audio_made{0};
+    std::atomic<std::uint64_t> audio_sent{0};
+    std::atomic<std::uint64_t> audio_dropped{0};
   };
 
   std::uint64_t load(std::atomic<std::uint64_t> State::*counter) const noexcept {
@@ -302,6 +460,7 @@ class RtspSink {
 };
 
 static_assert(Sink<RtspSink> && SinkFor<RtspSink, PixelFormat::I420> &&
-              SinkFor<RtspSink, PixelFormat::NV12>);
+              SinkFor<RtspSink, PixelFormat::NV12> && AudioSinkFor<RtspSink, AudioFormat::S16LE> &&
+              AudioSinkFor<RtspSink, AudioFormat::F32LE>);
 
 }  // namespace framepipe

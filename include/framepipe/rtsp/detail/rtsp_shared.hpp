@@ -10,17 +10,38 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
+#include "framepipe/core/audio_format.hpp"
 #include "framepipe/core/frame_time.hpp"
+#include "framepipe/gst/error.hpp"
 #include "framepipe/gst/runtime.hpp"
 #include "framepipe/rtsp/detail/gst_rtsp_server.hpp"
 
 namespace framepipe {
 
 namespace detail {
+
+/// The audio stream of a media: Opus at 48 kHz (what opusenc takes; audioresample converts other
+/// rates), payloaded as the media's second stream (`pay1`, dynamic payload type 97).
+inline std::string rtsp_audio_branch() {
+  return "appsrc name=audio is-live=true format=time ! audioconvert ! audioresample ! "
+         "audio/x-raw,rate=48000 ! opusenc ! rtpopuspay name=pay1 pt=97";
+}
+
+/// Throws MissingElement when an element of rtsp_audio_branch() is not installed.
+inline void check_rtsp_audio_elements() {
+  for (const char* name : {"audioconvert", "audioresample", "opusenc", "rtpopuspay"}) {
+    GstElementFactory* factory = gst_element_factory_find(name);
+    if (factory == nullptr) {
+      throw MissingElement(name, std::string("no such element factory \"") + name + "\"");
+    }
+    gst_object_unref(factory);
+  }
+}
 
 /// What an RtspServer and its RtspSink share: the pipeline of the media clients watch now (set on
 /// the server's thread by `media-configure`, cleared when the media is unprepared), read by the
@@ -78,11 +99,12 @@ struct RtspShared {
     if (factory != nullptr) g_object_unref(factory);
     factory = f;
   }
-  /// Medias built from now on use the launch line for `fps` (`gst_rtsp_media_factory_set_launch`).
-  void set_rate(FrameRate fps) {
+  /// Medias built from now on use the launch line for `fps`, with an audio stream when `audio`
+  /// is set (`gst_rtsp_media_factory_set_launch`).
+  void set_stream(FrameRate fps, const std::optional<AudioSpec>& audio) {
     const std::lock_guard lock(mutex);
     if (factory != nullptr && launch_line) {
-      gst_rtsp_media_factory_set_launch(factory, launch_line(fps).c_str());
+      gst_rtsp_media_factory_set_launch(factory, launch_line(fps, audio.has_value()).c_str());
     }
   }
 
@@ -120,7 +142,7 @@ struct RtspShared {
   ElementRef pipeline;
   std::uint64_t generation = 0;
   GstRTSPMediaFactory* factory = nullptr;
-  std::function<std::string(FrameRate)> launch_line;
+  std::function<std::string(FrameRate, bool audio)> launch_line;
   std::exception_ptr failure;
   std::size_t pool_size = 4;
   bool key_frame_on_join = true;

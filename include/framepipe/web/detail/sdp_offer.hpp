@@ -1,11 +1,13 @@
 // What WHEP needs to know of a browser's SDP offer before it builds a viewer: the m-line index of
-// the first video section and the payload type the browser gave the codec we send.
+// the first video section and the payload type the browser gave the codec we send, and (for a
+// stream with audio) the same of its first audio section that takes Opus.
 #pragma once
 
 #include <gst/sdp/sdp.h>
 
 #include <cstddef>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +15,13 @@
 #include "framepipe/gst/runtime.hpp"
 
 namespace framepipe::detail {
+
+/// The lower-case copy of `text` (SDP encoding names are case-insensitive).
+inline std::string ascii_lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(g_ascii_tolower(c));
+  return lower;
+}
 
 /// An offer that WHEP can answer for one codec, or why it cannot.
 struct SdpOfferCheck {
@@ -22,13 +31,50 @@ struct SdpOfferCheck {
   unsigned payload_type = 0;
   /// The index of the first video m-line.
   unsigned mline = 0;
+  /// The index of the first audio m-line that receives (sendrecv or recvonly, port not 0) and
+  /// offers opus/48000/2 with a dynamic payload type; unset when the offer has none (a viewer of
+  /// a stream with audio then gets the video only).
+  std::optional<unsigned> audio_mline;
+  /// The payload type that audio m-line gives Opus (with audio_mline).
+  unsigned audio_payload_type = 0;
 };
 
-/// The lower-case copy of `text` (SDP encoding names are case-insensitive).
-inline std::string ascii_lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(g_ascii_tolower(c));
-  return lower;
+/// Whether `media` is enabled (port not 0) and receives (neither sendonly nor inactive).
+inline bool sdp_media_receives(const GstSDPMedia* media) {
+  return gst_sdp_media_get_port(media) != 0 &&
+         gst_sdp_media_get_attribute_val(media, "sendonly") == nullptr &&
+         gst_sdp_media_get_attribute_val(media, "inactive") == nullptr;
+}
+
+/// The dynamic payload type (96 to 127) that `media`'s rtpmap gives `wanted` (lower case, e.g.
+/// "opus/48000/2"); 0 when none.
+inline unsigned sdp_payload_type(const GstSDPMedia* media, std::string_view wanted) {
+  for (guint i = 0;; ++i) {
+    const char* rtpmap = gst_sdp_media_get_attribute_val_n(media, "rtpmap", i);
+    if (rtpmap == nullptr) return 0;
+    const std::string_view entry(rtpmap);
+    const std::size_t space = entry.find(' ');
+    if (space == std::string_view::npos) continue;
+    if (ascii_lower(entry.substr(space + 1)) != wanted) continue;
+    const unsigned long value =
+        std::strtoul(std::string(entry.substr(0, space)).c_str(), nullptr, 10);
+    if (value >= 96 && value <= 127) return static_cast<unsigned>(value);
+  }
+}
+
+/// Finds in `message` the first audio m-line that receives Opus (SdpOfferCheck::audio_mline).
+inline void find_sdp_opus(const GstSDPMessage* message, SdpOfferCheck& result) {
+  for (guint i = 0; i < gst_sdp_message_medias_len(message); ++i) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(message, i);
+    const char* kind = gst_sdp_media_get_media(media);
+    if (kind == nullptr || std::string_view(kind) != "audio") continue;
+    if (!sdp_media_receives(media)) continue;
+    const unsigned pt = sdp_payload_type(media, "opus/48000/2");
+    if (pt == 0) continue;
+    result.audio_mline = i;
+    result.audio_payload_type = pt;
+    return;
+  }
 }
 
 /// Whether an `a=fmtp` value names H.264 constrained baseline level 3.1 (profile-level-id
@@ -41,7 +87,8 @@ inline bool is_constrained_baseline_fmtp(std::string_view fmtp) {
 
 /// Reads `sdp` (gst_sdp_message_parse_buffer) and finds, in its first video m-line, the payload
 /// type of `codec` (VP8/90000; or H264/90000 with profile-level-id 42e01f and
-/// packetization-mode 1). The offer must want to receive that video (sendrecv or recvonly).
+/// packetization-mode 1). The offer must want to receive that video (sendrecv or recvonly). Also
+/// finds its first audio m-line that receives Opus, if any (audio_mline, audio_payload_type).
 inline SdpOfferCheck check_sdp_offer(std::string_view sdp, VideoCodec codec) {
   SdpOfferCheck result;
   if (sdp.substr(0, 3) != "v=0") {
@@ -103,6 +150,7 @@ inline SdpOfferCheck check_sdp_offer(std::string_view sdp, VideoCodec codec) {
     const unsigned long value = std::strtoul(pt.c_str(), nullptr, 10);
     if (value < 96 || value > 127) continue;
     result.payload_type = static_cast<unsigned>(value);
+    find_sdp_opus(message.get(), result);
     return result;
   }
   result.error = codec == VideoCodec::H264
