@@ -66,7 +66,6 @@ async function playWhep(endpoint) {
   const pc = new RTCPeerConnection();
   framepipe.pc = pc;
   pc.addTransceiver('video', { direction: 'recvonly' });
-  pc.addTransceiver('audio', { direction: 'recvonly' });
   pc.ontrack = (event) => {
     video.srcObject = event.streams[0] || new MediaStream([event.track]);
   };

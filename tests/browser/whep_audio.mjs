@@ -1,20 +1,22 @@
-// Opens framepipe's player page in headless Chromium (Debian's /usr/bin/chromium, driven by
-// puppeteer-core) on a WHEP stream with audio, and reports what the page receives, for the C++
-// test (tests/browser/whep_audio_browser_test.cpp) to check:
+// Plays a WHEP stream with audio in headless Chromium (Debian's /usr/bin/chromium, driven by
+// puppeteer-core): a blank page of the server's origin offers recvonly video and audio transceivers to the endpoint (as
+// examples/web/player.js does for video), plays what it receives in an unmuted <audio>, and
+// reports what it receives, for the C++ test (tests/browser/whep_audio_browser_test.cpp) to
+// check:
 //
-//   node whep_audio.mjs <page URL>
+//   node whep_audio.mjs <blank page URL> <WHEP endpoint URL>
 //
 //   audio packets=<packetsReceived> samples=<totalSamplesReceived> energy=<totalAudioEnergy>
 //         codec=<mimeType> frames=<video framesDecoded>
 //       getStats' inbound-rtp of kind audio reached packetsReceived > 0 and
-//       totalSamplesReceived > 0 and totalAudioEnergy > 0 (the page's <video> unmuted), and the
-//       video decoded frames, within 20 s
+//       totalSamplesReceived > 0 and totalAudioEnergy > 0, and the video decoded frames, within
+//       20 s
 //   error <message>       and exit code 1
 //
 // Every wait is bounded; the browser is always closed.
 import puppeteer from 'puppeteer-core';
 
-const [url] = process.argv.slice(2);
+const [url, endpoint] = process.argv.slice(2);
 
 const browser = await puppeteer.launch({
   executablePath: process.env.FRAMEPIPE_CHROMIUM || '/usr/bin/chromium',
@@ -33,7 +35,7 @@ const browser = await puppeteer.launch({
 async function received(page) {
   return page.evaluate(async () => {
     const pc = window.framepipe && window.framepipe.pc;
-    if (!pc) return { packets: 0, error: window.framepipe && window.framepipe.error };
+    if (!pc) return { packets: 0 };
     const stats = await pc.getStats();
     const out = { packets: 0, samples: 0, energy: 0, codec: '', frames: 0 };
     const codecs = new Map();
@@ -53,11 +55,7 @@ async function received(page) {
         out.frames = report.framesDecoded || 0;
       }
     });
-    out.error = window.framepipe.error;
-    const video = document.getElementById('video');
-    const tracks = video && video.srcObject ? video.srcObject.getTracks() : [];
-    out.tracks = tracks.map((track) => track.kind).join('+') || 'none';
-    out.muted = video ? String(video.muted) : '';
+    out.state = pc.connectionState;
     return out;
   });
 }
@@ -66,16 +64,40 @@ let status = 0;
 try {
   const page = await browser.newPage();
   await page.goto(url, { waitUntil: 'load', timeout: 10000 });
-  // The page's <video> is muted (so that it may autoplay); muted, Chrome scales the decoded
-  // audio to 0 before it measures totalAudioEnergy. The browser's autoplay policy lets it play
-  // unmuted.
-  await page.evaluate(() => {
-    document.getElementById('video').muted = false;
-  });
+  // The negotiation, as player.js does it, with an audio transceiver too. The <audio> is not
+  // muted: muted, Chrome scales the decoded audio to 0 before it measures totalAudioEnergy (the
+  // browser's autoplay policy lets it play).
+  await page.evaluate(async (url) => {
+    const pc = new RTCPeerConnection();
+    window.framepipe = { pc };
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    const audio = document.createElement('audio');
+    audio.autoplay = true;
+    document.body.appendChild(audio);
+    pc.ontrack = (event) => {
+      if (event.track.kind === 'audio') audio.srcObject = new MediaStream([event.track]);
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((resolve) => {
+      if (pc.iceGatheringState === 'complete') resolve();
+      pc.addEventListener('icegatheringstatechange', () => {
+        if (pc.iceGatheringState === 'complete') resolve();
+      });
+      setTimeout(resolve, 2000);
+    });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp' },
+      body: pc.localDescription.sdp,
+    });
+    const answer = await response.text();
+    if (response.status !== 201) throw new Error(`${response.status} ${answer.trim()}`);
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  }, endpoint);
   const deadline = Date.now() + 20000;
   for (;;) {
     const got = await received(page);
-    if (got.error) throw new Error(`page error: ${got.error}`);
     if (got.packets > 0 && got.samples > 0 && got.frames > 0 && got.energy > 0) {
       console.log(
         `audio packets=${got.packets} samples=${got.samples} energy=${got.energy} ` +
@@ -87,7 +109,7 @@ try {
       throw new Error(
         `after 20 s: packetsReceived ${got.packets} totalSamplesReceived ${got.samples} ` +
           `totalAudioEnergy ${got.energy} framesDecoded ${got.frames} concealedSamples ` +
-          `${got.concealed} audioLevel ${got.level} tracks ${got.tracks} muted ${got.muted}`,
+          `${got.concealed} audioLevel ${got.level} connectionState ${got.state}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

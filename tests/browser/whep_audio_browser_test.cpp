@@ -1,7 +1,7 @@
 // WHEP with audio in a real browser: Debian's Chromium, headless, driven by puppeteer-core through
-// tests/browser/whep_audio.mjs, plays examples/web/ (which offers a recvonly audio transceiver
-// beside the video) served by a WhepServer fed with video and a 440 Hz tone: getStats' audio
-// inbound-rtp receives Opus packets and decodes samples with energy, and the video plays too.
+// tests/browser/whep_audio.mjs, offers recvonly video and audio to a WhepServer fed with video and
+// a 440 Hz tone: getStats' audio inbound-rtp receives Opus packets and decodes samples with
+// energy, and the video plays too.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -54,12 +55,18 @@ std::string field(const std::string& line, const std::string& key) {
 
 TEST_CASE("Chromium receives and decodes a WHEP stream's Opus audio beside its video") {
   if (const std::string why = missing_browser(); !why.empty()) FRAMEPIPE_SKIP_CASE(why.c_str());
-  WhepServer server({.path = "/tone", .page_directory = (kSource / "examples/web").string()});
+  // A blank page of the server's origin, from which the script posts its offer.
+  const char* tmp = std::getenv("FRAMEPIPE_TEST_TMPDIR");
+  const std::filesystem::path pages =
+      std::filesystem::path(tmp != nullptr ? tmp : "/tmp") / "whep_audio_browser_test";
+  std::filesystem::create_directories(pages);
+  std::ofstream(pages / "index.html") << "<!doctype html><title>WHEP audio</title><body></body>\n";
+  WhepServer server({.path = "/tone", .page_directory = pages.string()});
   test::WhepAvProducer producer(server, {320, 240});
   std::string command = "cd '";
   for (const std::string& part :
        {(kSource / "tests/browser").string(), std::string("' && timeout 120 node whep_audio.mjs '"),
-        server.page_url(), std::string("' 2>&1")}) {
+        server.page_url(), std::string("' '"), server.endpoint_url(), std::string("' 2>&1")}) {
     command += part;
   }
   FILE* pipe = ::popen(command.c_str(), "r");
