@@ -157,3 +157,19 @@ TEST_CASE("WhepServer with audio gives an offer without audio the video only") {
   }
   CHECK(freed == 2);
 }
+
+TEST_CASE("WhepServer: an offer webrtcbin rejects gets 400, and the stream still ends") {
+  if (!have_webrtc_audio()) FRAMEPIPE_SKIP_CASE("webrtcbin, opusenc or rtpopuspay missing");
+  WhepServer server;
+  test::WhepAvProducer producer(server, kSize);
+  // check_sdp_offer passes it; webrtcbin refuses it (no fingerprint for the audio m-line).
+  std::string offer = test::browser_offer_with_audio();
+  const std::size_t fp = offer.rfind("a=fingerprint:");
+  offer.erase(fp, offer.find("\r\n", fp) + 2 - fp);
+  const auto answer = http_request("POST", server.endpoint_url(), "application/sdp", offer);
+  CHECK(answer.status == 400);
+  CHECK(contains(answer.body, "fingerprint"));
+  CHECK(eventually([&] { return server.viewers() == 0 && server.viewers_freed() == 1; }));
+  producer.stop();  // hung before the viewer was removed from the server thread
+  CHECK(producer.sink().made() == producer.made());
+}

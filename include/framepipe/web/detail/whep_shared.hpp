@@ -638,7 +638,9 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
         if (viewer->answer_posted.exchange(true)) return;
       }
       post_pending(*viewer, nullptr, why);
-      remove(id);
+      // From the server thread: this runs on webrtcbin's own thread (a promise's change
+      // function), which setting webrtcbin to NULL would join (it hung the next finish()).
+      remove_later(id);
     } catch (...) {
     }
   }
