@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "framepipe/audio/tone_generator.hpp"
 #include "framepipe/core/frame.hpp"
 #include "framepipe/core/writer.hpp"
 #include "framepipe/web/whep_server.hpp"
@@ -49,6 +50,48 @@ class WhepProducer {
   Writer<PixelFormat::I420, WhepSink> writer_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint32_t> made_{0};
+  std::thread thread_;
+};
+
+/// Writes grey I420 frames and a 440 Hz tone (48 kHz stereo S16LE), the audio up to each frame's
+/// end before it, into the server's sink at 30 fps on its own thread until stopped.
+class WhepAvProducer {
+ public:
+  WhepAvProducer(WhepServer& server, Size size)
+      : frame_(size),
+        writer_({.size = size,
+                 .fps = kFps,
+                 .pacing = Pacing::RealTime,
+                 .audio = AudioSpec{AudioFormat::S16LE, 48000, 2}},
+                server.sink()) {
+    thread_ = std::thread([this] {
+      const auto start = std::chrono::steady_clock::now();
+      for (std::uint64_t i = 0; !stop_.load(); ++i) {
+        writer_.write_audio_from(tone_, FrameTime::at(i + 1, kFps).pts);
+        writer_.write(frame_.view());
+        made_.store(i + 1);
+        // Pacing, not synchronisation.
+        std::this_thread::sleep_until(start +
+                                      std::chrono::nanoseconds(FrameTime::at(i + 1, kFps).pts));
+      }
+      writer_.close();
+    });
+  }
+  ~WhepAvProducer() { stop(); }
+  void stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  WhepSink& sink() { return writer_.sink(); }
+  std::uint64_t made() const { return made_.load(); }
+
+ private:
+  static constexpr FrameRate kFps{30, 1};
+  Frame<PixelFormat::I420> frame_;
+  ToneGenerator<> tone_{{.rate = 48000, .channels = 2, .frequency = 440.0, .amplitude = 0.5}};
+  Writer<PixelFormat::I420, WhepSink> writer_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> made_{0};
   std::thread thread_;
 };
 
@@ -118,6 +161,9 @@ inline std::string browser_offer_with_audio(const std::string& direction = "recv
          "a=rtcp:9 IN IP4 0.0.0.0\r\n"
          "a=ice-ufrag:Xk3v\r\n"
          "a=ice-pwd:JtKqQPu9uGTzN8kDCsA5bPmW\r\n"
+         "a=fingerprint:sha-256 "
+         "6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:"
+         "A1:2C:19:08\r\n"
          "a=setup:actpass\r\n"
          "a=mid:1\r\n"
          "a=" +

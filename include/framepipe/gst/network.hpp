@@ -4,6 +4,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <gst/gst.h>
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -208,6 +209,27 @@ inline std::string srt_payload(VideoCodec codec, FrameRate fps) {
     return encoder_description(codec, fps) + " ! mpegtsmux";
   }
   return encoder_description(codec, fps) + " ! webmmux streamable=true";
+}
+
+/// The Opus encode of a live network stream's audio (RtspServer, WhepServer): `appsrc
+/// name=<appsrc_name>` of interleaved S16LE or F32LE at any rate, converted to 48 kHz (what
+/// opusenc takes) and encoded; the caller adds the payloader (rtpopuspay).
+inline std::string opus_encode_description(std::string_view appsrc_name) {
+  return "appsrc name=" + std::string(appsrc_name) +
+         " is-live=true format=time ! audioconvert ! audioresample ! audio/x-raw,rate=48000 ! "
+         "opusenc";
+}
+
+/// Throws MissingElement when an element of opus_encode_description(), or rtpopuspay, is not
+/// installed.
+inline void check_opus_elements() {
+  for (const char* name : {"audioconvert", "audioresample", "opusenc", "rtpopuspay"}) {
+    GstElementFactory* factory = gst_element_factory_find(name);
+    if (factory == nullptr) {
+      throw MissingElement(name, std::string("no such element factory \"") + name + "\"");
+    }
+    gst_object_unref(factory);
+  }
 }
 }  // namespace detail
 

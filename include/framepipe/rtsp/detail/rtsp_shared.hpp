@@ -18,6 +18,7 @@
 #include "framepipe/core/audio_format.hpp"
 #include "framepipe/core/frame_time.hpp"
 #include "framepipe/gst/error.hpp"
+#include "framepipe/gst/network.hpp"
 #include "framepipe/gst/runtime.hpp"
 #include "framepipe/rtsp/detail/gst_rtsp_server.hpp"
 
@@ -25,23 +26,14 @@ namespace framepipe {
 
 namespace detail {
 
-/// The audio stream of a media: Opus at 48 kHz (what opusenc takes; audioresample converts other
-/// rates), payloaded as the media's second stream (`pay1`, dynamic payload type 97).
+/// The audio stream of a media: Opus at 48 kHz (opus_encode_description(), shared with WHEP),
+/// payloaded as the media's second stream (`pay1`, dynamic payload type 97).
 inline std::string rtsp_audio_branch() {
-  return "appsrc name=audio is-live=true format=time ! audioconvert ! audioresample ! "
-         "audio/x-raw,rate=48000 ! opusenc ! rtpopuspay name=pay1 pt=97";
+  return opus_encode_description("audio") + " ! rtpopuspay name=pay1 pt=97";
 }
 
 /// Throws MissingElement when an element of rtsp_audio_branch() is not installed.
-inline void check_rtsp_audio_elements() {
-  for (const char* name : {"audioconvert", "audioresample", "opusenc", "rtpopuspay"}) {
-    GstElementFactory* factory = gst_element_factory_find(name);
-    if (factory == nullptr) {
-      throw MissingElement(name, std::string("no such element factory \"") + name + "\"");
-    }
-    gst_object_unref(factory);
-  }
-}
+inline void check_rtsp_audio_elements() { check_opus_elements(); }
 
 /// What an RtspServer and its RtspSink share: the pipeline of the media clients watch now (set on
 /// the server's thread by `media-configure`, cleared when the media is unprepared), read by the

@@ -98,6 +98,11 @@ struct WhepViewer {
   detail::ElementPtr webrtcbin;
   detail::GstObjectPtr<GstPad> tee_pad;
   detail::GstObjectPtr<GstPad> webrtc_pad;  // webrtcbin's request pad the payloader feeds
+  // The audio branch (a stream with audio and an offer that receives Opus), else empty.
+  detail::ElementPtr audio_queue;
+  detail::ElementPtr audio_payloader;
+  detail::GstObjectPtr<GstPad> audio_tee_pad;
+  detail::GstObjectPtr<GstPad> audio_webrtc_pad;
   /// The POST waiting for the answer; touched on the server thread only.
   GObjectPtr<SoupServerMessage> pending;
   /// The client went away before the answer (libsoup's "finished"); server thread only.
@@ -124,9 +129,10 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
     http_ = server;
   }
 
-  /// The sink started a stream: viewers attach to `tee` in `pipeline` from now on. A viewer's
-  /// ERROR on the pipeline's bus removes that viewer instead of ending the stream.
-  void attach_stream(ElementRef pipeline, ElementRef tee) {
+  /// The sink started a stream: viewers attach to `tee` (and `audio_tee`, the Opus of a stream
+  /// with audio, else empty) in `pipeline` from now on. A viewer's ERROR on the pipeline's bus
+  /// removes that viewer instead of ending the stream.
+  void attach_stream(ElementRef pipeline, ElementRef tee, ElementRef audio_tee = ElementRef()) {
     const BusPtr bus(gst_element_get_bus(pipeline.get()));
     gst_bus_set_sync_handler(
         bus.get(), &WhepShared::on_bus_message, new std::weak_ptr<WhepShared>(weak()),
@@ -134,6 +140,7 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
     const std::lock_guard lock(mutex_);
     pipeline_ = std::move(pipeline);
     tee_ = std::move(tee);
+    audio_tee_ = std::move(audio_tee);
   }
 
   /// The stream ends (or the server goes): every viewer is removed, and none may join.
@@ -159,6 +166,7 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
       if (!keep_stream) {
         pipeline_ = ElementRef();
         tee_ = ElementRef();
+        audio_tee_ = ElementRef();
       }
     }
     for (auto& [id, viewer] : gone) teardown(*viewer);
@@ -339,7 +347,9 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
   }
 
   /// queue (leaky) ! payloader pt=<offer's> ! webrtcbin, added to the running pipeline and
-  /// linked to a new pad of the tee. Called with the mutex held.
+  /// linked to a new pad of the tee; for a stream with audio and an offer that receives Opus,
+  /// also audio queue (leaky) ! rtpopuspay pt=<offer's> ! the same webrtcbin, from the audio tee.
+  /// Called with the mutex held.
   void build_branch(WhepViewer& viewer, const SdpOfferCheck& check) {
     GstElement* pipeline = pipeline_.get();
     const auto make = [](const char* factory) {
@@ -359,6 +369,15 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
       g_object_set(viewer.payloader.get(), "picture-id-mode", 2, nullptr);
     }
     g_object_set(viewer.payloader.get(), "pt", check.payload_type, "mtu", 1200u, nullptr);
+    const bool with_audio = audio_tee_ && check.audio_mline.has_value();
+    if (with_audio) {
+      viewer.audio_queue = make("queue");
+      g_object_set(viewer.audio_queue.get(), "leaky", 2, "max-size-buffers", 100u, "max-size-bytes",
+                   0u, "max-size-time", guint64{0}, nullptr);
+      viewer.audio_payloader = make("rtpopuspay");
+      g_object_set(viewer.audio_payloader.get(), "pt", check.audio_payload_type, "mtu", 1200u,
+                   nullptr);
+    }
     viewer.webrtcbin = make("webrtcbin");
     g_object_set(viewer.webrtcbin.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
                  nullptr);
@@ -387,12 +406,18 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
                             new Ref{weak(), viewer.id}, &WhepShared::free_ref, GConnectFlags{});
       gst_object_unref(rtpbin);
     }
-    for (ElementPtr* element : {&viewer.queue, &viewer.payloader, &viewer.webrtcbin}) {
+    for (ElementPtr* element : {&viewer.queue, &viewer.payloader, &viewer.webrtcbin,
+                                &viewer.audio_queue, &viewer.audio_payloader}) {
+      if (!*element) continue;
       g_object_set_data_full(G_OBJECT(element->get()), kViewerKey, g_strdup(viewer.id.c_str()),
                              g_free);
     }
     gst_bin_add_many(GST_BIN(pipeline), viewer.queue.get(), viewer.payloader.get(),
                      viewer.webrtcbin.get(), nullptr);
+    if (with_audio) {
+      gst_bin_add_many(GST_BIN(pipeline), viewer.audio_queue.get(), viewer.audio_payloader.get(),
+                       nullptr);
+    }
     try {
       if (gst_element_link(viewer.queue.get(), viewer.payloader.get()) == FALSE) {
         throw Error("framepipe::WhepServer: cannot link queue ! payloader");
@@ -419,9 +444,21 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
                      "codec-preferences", preferences.get(), nullptr);
         gst_object_unref(transceiver);
       }
+      if (with_audio) link_audio(viewer, check);
       gst_element_sync_state_with_parent(viewer.webrtcbin.get());
       gst_element_sync_state_with_parent(viewer.payloader.get());
       gst_element_sync_state_with_parent(viewer.queue.get());
+      if (with_audio) {
+        gst_element_sync_state_with_parent(viewer.audio_payloader.get());
+        gst_element_sync_state_with_parent(viewer.audio_queue.get());
+        viewer.audio_tee_pad.reset(gst_element_request_pad_simple(audio_tee_.get(), "src_%u"));
+        const GstObjectPtr<GstPad> audio_sink(
+            gst_element_get_static_pad(viewer.audio_queue.get(), "sink"));
+        if (!viewer.audio_tee_pad ||
+            gst_pad_link(viewer.audio_tee_pad.get(), audio_sink.get()) != GST_PAD_LINK_OK) {
+          throw Error("framepipe::WhepServer: cannot link the audio tee to the viewer's queue");
+        }
+      }
       viewer.tee_pad.reset(gst_element_request_pad_simple(tee_.get(), "src_%u"));
       const GstObjectPtr<GstPad> queue_sink(gst_element_get_static_pad(viewer.queue.get(), "sink"));
       if (!viewer.tee_pad ||
@@ -431,6 +468,34 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
     } catch (...) {
       teardown_elements(viewer);
       throw;
+    }
+  }
+
+  /// Links the viewer's audio queue ! rtpopuspay to webrtcbin's pad of the offer's audio m-line,
+  /// its transceiver sendonly with Opus at the offer's payload type.
+  static void link_audio(WhepViewer& viewer, const SdpOfferCheck& check) {
+    if (gst_element_link(viewer.audio_queue.get(), viewer.audio_payloader.get()) == FALSE) {
+      throw Error("framepipe::WhepServer: cannot link the audio queue ! rtpopuspay");
+    }
+    const std::string pad_name = "sink_" + std::to_string(*check.audio_mline);
+    viewer.audio_webrtc_pad.reset(
+        gst_element_request_pad_simple(viewer.webrtcbin.get(), pad_name.c_str()));
+    GstPad* sink = viewer.audio_webrtc_pad.get();
+    const GstObjectPtr<GstPad> pay_src(
+        gst_element_get_static_pad(viewer.audio_payloader.get(), "src"));
+    if (sink == nullptr || gst_pad_link(pay_src.get(), sink) != GST_PAD_LINK_OK) {
+      throw Error("framepipe::WhepServer: cannot link rtpopuspay to webrtcbin");
+    }
+    GstWebRTCRTPTransceiver* transceiver = nullptr;
+    g_object_get(sink, "transceiver", &transceiver, nullptr);
+    if (transceiver != nullptr) {
+      const std::string caps =
+          "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=" +
+          std::to_string(check.audio_payload_type);
+      const CapsPtr preferences(gst_caps_from_string(caps.c_str()));
+      g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                   "codec-preferences", preferences.get(), nullptr);
+      gst_object_unref(transceiver);
     }
   }
 
@@ -466,27 +531,36 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
     teardown_elements(viewer);
   }
 
-  void teardown_elements(WhepViewer& viewer) noexcept {
-    if (viewer.tee_pad) {
-      // Leaky queue: the push on this pad never waits, so release (which waits for it) is short.
-      GstObject* parent = gst_pad_get_parent(viewer.tee_pad.get());
-      if (parent != nullptr) {
-        if (GstPad* peer = gst_pad_get_peer(viewer.tee_pad.get()); peer != nullptr) {
-          gst_pad_unlink(viewer.tee_pad.get(), peer);
-          gst_object_unref(peer);
-        }
-        gst_element_release_request_pad(GST_ELEMENT(parent), viewer.tee_pad.get());
-        gst_object_unref(parent);
+  /// Unlinks `pad` from its peer and gives it back to its tee.
+  static void release_tee_pad(GstObjectPtr<GstPad>& pad) noexcept {
+    if (!pad) return;
+    // Leaky queue: the push on this pad never waits, so release (which waits for it) is short.
+    GstObject* parent = gst_pad_get_parent(pad.get());
+    if (parent != nullptr) {
+      if (GstPad* peer = gst_pad_get_peer(pad.get()); peer != nullptr) {
+        gst_pad_unlink(pad.get(), peer);
+        gst_object_unref(peer);
       }
-      viewer.tee_pad.reset();
+      gst_element_release_request_pad(GST_ELEMENT(parent), pad.get());
+      gst_object_unref(parent);
     }
-    for (ElementPtr* element : {&viewer.webrtcbin, &viewer.payloader, &viewer.queue}) {
+    pad.reset();
+  }
+
+  void teardown_elements(WhepViewer& viewer) noexcept {
+    release_tee_pad(viewer.tee_pad);
+    release_tee_pad(viewer.audio_tee_pad);
+    for (ElementPtr* element : {&viewer.webrtcbin, &viewer.payloader, &viewer.queue,
+                                &viewer.audio_payloader, &viewer.audio_queue}) {
       if (!*element) continue;
       gst_element_set_state(element->get(), GST_STATE_NULL);
-      if (element == &viewer.webrtcbin && viewer.webrtc_pad) {
-        // Its transceiver and transports go with the pad (they keep webrtcbin alive).
-        gst_element_release_request_pad(element->get(), viewer.webrtc_pad.get());
-        viewer.webrtc_pad.reset();
+      if (element == &viewer.webrtcbin) {
+        // Its transceivers and transports go with the pads (they keep webrtcbin alive).
+        for (GstObjectPtr<GstPad>* pad : {&viewer.webrtc_pad, &viewer.audio_webrtc_pad}) {
+          if (!*pad) continue;
+          gst_element_release_request_pad(element->get(), pad->get());
+          pad->reset();
+        }
       }
       GstObject* parent = gst_object_get_parent(GST_OBJECT(element->get()));
       if (parent != nullptr) {
@@ -496,6 +570,8 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
     }
     viewer.queue.reset();
     viewer.payloader.reset();
+    viewer.audio_queue.reset();
+    viewer.audio_payloader.reset();
     viewer.webrtcbin.reset();
   }
 
@@ -562,7 +638,9 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
         if (viewer->answer_posted.exchange(true)) return;
       }
       post_pending(*viewer, nullptr, why);
-      remove(id);
+      // From the server thread: this runs on webrtcbin's own thread (a promise's change
+      // function), which setting webrtcbin to NULL would join (it hung the next finish()).
+      remove_later(id);
     } catch (...) {
     }
   }
@@ -755,6 +833,7 @@ class WhepShared : public std::enable_shared_from_this<WhepShared> {
   HttpServer* http_ = nullptr;
   ElementRef pipeline_;
   ElementRef tee_;
+  ElementRef audio_tee_;
   std::map<std::string, std::shared_ptr<WhepViewer>> viewers_;
 };
 
