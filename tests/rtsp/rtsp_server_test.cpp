@@ -309,6 +309,9 @@ TEST_CASE("audio without clients is dropped and counted; wrong audio calls throw
   CHECK(sink.audio_dropped() == 20);
   CHECK(sink.audio_sent() == 0);
   CHECK(sink.made() == 0);
+  // What Writer and Pipeline merge into their Stats.
+  CHECK(sink.counters().audio_buffers == 20);
+  CHECK(sink.counters().audio_dropped == 20);
 }
 
 TEST_CASE("a port already in use is AddressInUse") {

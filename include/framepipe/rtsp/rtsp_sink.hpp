@@ -266,8 +266,9 @@ class RtspSink {
   /// Times a frame's pts had got ahead of the media's running time and was set back to it (see
   /// the class comment); the frames after it keep their spacing from there.
   std::uint64_t retimed() const noexcept { return load(&State::retimed); }
-  /// The counters Pipeline merges into its Stats (Stats::dropped).
-  StageCounters counters() const { return {dropped()}; }
+  /// The counters Pipeline and Writer merge into their Stats (dropped, audio_buffers,
+  /// audio_dropped).
+  StageCounters counters() const { return {dropped(), audio_made(), audio_dropped()}; }
   /// True while the sink feeds a media (a client watches, or is about to).
   bool attached() const noexcept { return state_ && state_->attached.has_value(); }
 
