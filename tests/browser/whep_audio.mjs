@@ -14,23 +14,11 @@
 //   error <message>       and exit code 1
 //
 // Every wait is bounded; the browser is always closed.
-import puppeteer from 'puppeteer-core';
+import { launchForWebRtc } from './chromium.mjs';
 
 const [url, endpoint] = process.argv.slice(2);
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.FRAMEPIPE_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless=new',
-    '--no-sandbox',
-    '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-    '--autoplay-policy=no-user-gesture-required',
-    '--disable-gpu',
-    '--window-size=800,500',
-  ],
-});
+const browser = await launchForWebRtc({ extraArgs: ['--disable-gpu'] });
 
 async function received(page) {
   return page.evaluate(async () => {

@@ -8,21 +8,10 @@
 // for <seconds>, after the pages decode. Then "done" (exit 0), or "error <message>" (exit 1).
 //
 //   node whep_latency.mjs <page URL> <pages> <seconds>
-import puppeteer from 'puppeteer-core';
+import { launchForWebRtc } from './chromium.mjs';
 
 const [url, pageCountText, secondsText] = process.argv.slice(2);
-const browser = await puppeteer.launch({
-  executablePath: process.env.FRAMEPIPE_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless=new',
-    '--no-sandbox',
-    '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-    '--autoplay-policy=no-user-gesture-required',
-    '--window-size=1400,900',
-  ],
-});
+const browser = await launchForWebRtc({ width: 1400, height: 900 });
 let status = 0;
 try {
   const pages = [];

@@ -19,25 +19,13 @@
 //
 // Every wait is bounded; the browser is always closed.
 import fs from 'node:fs';
-import puppeteer from 'puppeteer-core';
+import { launchForWebRtc } from './chromium.mjs';
 
 const [url, pageCountText, screenshot, goFile, ...pointTexts] = process.argv.slice(2);
 const pageCount = Number(pageCountText);
 const points = pointTexts.map((text) => text.split(',').map(Number));
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.FRAMEPIPE_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless=new',
-    '--no-sandbox',
-    '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-    '--autoplay-policy=no-user-gesture-required',
-    '--disable-gpu',
-    '--window-size=800,500',
-  ],
-});
+const browser = await launchForWebRtc({ extraArgs: ['--disable-gpu'] });
 
 async function framesDecoded(page) {
   return page.evaluate(async () => {
