@@ -18,3 +18,18 @@ export function launchForWebRtc({ width = 800, height = 500, extraArgs = [] } = 
     ],
   });
 }
+
+// Runs `body`, prints `error <message>` if it throws, closes the browser whatever happened, and
+// ends the process: exit code 0, or 1 after an error.
+export async function closeAfter(browser, body) {
+  let status = 0;
+  try {
+    await body();
+  } catch (error) {
+    console.log(`error ${String(error.message || error).replace(/\s+/g, ' ')}`);
+    status = 1;
+  } finally {
+    await browser.close();
+  }
+  process.exit(status);
+}

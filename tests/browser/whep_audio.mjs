@@ -14,7 +14,7 @@
 //   error <message>       and exit code 1
 //
 // Every wait is bounded; the browser is always closed.
-import { launchForWebRtc } from './chromium.mjs';
+import { closeAfter, launchForWebRtc } from './chromium.mjs';
 
 const [url, endpoint] = process.argv.slice(2);
 
@@ -48,8 +48,7 @@ async function received(page) {
   });
 }
 
-let status = 0;
-try {
+await closeAfter(browser, async () => {
   const page = await browser.newPage();
   await page.goto(url, { waitUntil: 'load', timeout: 10000 });
   // The negotiation, as player.js does it, with an audio transceiver too. The <audio> is not
@@ -102,10 +101,4 @@ try {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-} catch (error) {
-  console.log(`error ${String(error.message || error).replace(/\s+/g, ' ')}`);
-  status = 1;
-} finally {
-  await browser.close();
-}
-process.exit(status);
+});

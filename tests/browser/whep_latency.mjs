@@ -8,12 +8,11 @@
 // for <seconds>, after the pages decode. Then "done" (exit 0), or "error <message>" (exit 1).
 //
 //   node whep_latency.mjs <page URL> <pages> <seconds>
-import { launchForWebRtc } from './chromium.mjs';
+import { closeAfter, launchForWebRtc } from './chromium.mjs';
 
 const [url, pageCountText, secondsText] = process.argv.slice(2);
 const browser = await launchForWebRtc({ width: 1400, height: 900 });
-let status = 0;
-try {
+await closeAfter(browser, async () => {
   const pages = [];
   for (let i = 0; i < Number(pageCountText); ++i) {
     const page = await browser.newPage();
@@ -69,10 +68,4 @@ try {
     video.requestVideoFrameCallback(onFrame);
   }), Number(secondsText));
   console.log('done');
-} catch (error) {
-  console.log(`error ${String(error.message || error).replace(/\s+/g, ' ')}`);
-  status = 1;
-} finally {
-  await browser.close();
-}
-process.exit(status);
+});

@@ -19,7 +19,7 @@
 //
 // Every wait is bounded; the browser is always closed.
 import fs from 'node:fs';
-import { launchForWebRtc } from './chromium.mjs';
+import { closeAfter, launchForWebRtc } from './chromium.mjs';
 
 const [url, pageCountText, screenshot, goFile, ...pointTexts] = process.argv.slice(2);
 const pageCount = Number(pageCountText);
@@ -78,8 +78,7 @@ async function colours(page) {
   }, points);
 }
 
-let status = 0;
-try {
+await closeAfter(browser, async () => {
   // All pages at once, as viewers arriving together.
   const pages = await Promise.all(
     Array.from({ length: pageCount }, async () => {
@@ -128,10 +127,4 @@ try {
       console.log(`still page=${i} before=${before[i].frames} after=${after[i].frames}`);
     });
   }
-} catch (error) {
-  console.log(`error ${String(error.message || error).replace(/\s+/g, ' ')}`);
-  status = 1;
-} finally {
-  await browser.close();
-}
-process.exit(status);
+});
